@@ -1,0 +1,1 @@
+"""Worksheet functions (UDFs) for Excel."""

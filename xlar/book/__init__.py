@@ -1,0 +1,1 @@
+"""The workbook contract: the only package that knows sheet and column names."""

@@ -1,0 +1,1 @@
+"""The pure accounting core: no Excel, no I/O, no pandas. Deterministic functions of typed records."""
