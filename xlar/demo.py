@@ -1,0 +1,793 @@
+"""The demo: a realistic client workbook, posted end to end.
+
+``build_demo_workbook`` writes a workbook that follows the contract
+(``docs/workbook.md``): settings, payment terms, a few hundred customers in EUR
+and USD, USD exchange rates, a customer ledger with months of history and a few
+thousand open invoices, and a cash receipt journal of about a thousand lines that
+exercises every kind of settlement xlar knows (Applies-to Doc. No., several
+document numbers, Applies-to ID, apply to oldest, cash discounts in the first and
+second period, late discounts in the grace period, payment tolerance on short and
+over payments, partial payments, credit memos, a refund, new invoices) plus
+exactly one bad line, so the demo also shows the ``Issues`` sheet.
+
+The workbook is a plain function of the seed: the same seed gives the same cell
+values. ``run_demo`` builds it, posts the journal with ``--skip-errors`` through
+the same book-layer function the ``xlar post`` command uses, and prints a summary.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+from xlar.core.dates import calc_date
+
+#: The demo's "today": the journal is posted in the week ending on this date.
+AS_OF = date(2026, 10, 30)
+#: How far back the ledger history goes.
+HISTORY_DAYS = 240
+
+CENT = Decimal("0.01")
+TOLERANCE_PCT = Decimal("0.5")
+MAX_TOLERANCE = Decimal("5")
+GRACE_DAYS = 5
+
+#: Every kind of journal line the demo contains (the keys of ``DemoData.cases``).
+CASES = (
+    "exact",  # one invoice paid in full by Applies-to Doc. No.
+    "exact_usd",  # the same for a USD customer (realized gain/loss)
+    "multi_doc",  # one payment, several Applies-to Doc. Nos. (comma/semicolon separated)
+    "applies_to_id",  # one payment, ledger entries marked with its Applies-to ID
+    "discount",  # discounted payment inside the discount period (2 % 10 days)
+    "discount_2nd_period",  # discounted payment inside the second period of a two-period term
+    "late_discount_grace",  # discounted payment after the discount date, inside the grace period
+    "short_pay_tolerance",  # underpayment inside the payment tolerance: written off
+    "overpay_tolerance",  # small overpayment inside the payment tolerance: written off
+    "overpay",  # overpayment beyond tolerance: the excess stays open on the payment
+    "partial",  # partial payment: the invoice stays open
+    "apply_to_oldest",  # no applies-to: applied to the oldest open invoices
+    "credit_memo",  # credit memo applied to an invoice
+    "refund",  # refund of an open credit memo
+    "new_invoice",  # sales invoice posted through the journal
+    "manual_on_account",  # Manual customer pays without applies-to: stays open on account
+    "blocked_invoice_payment",  # payment from a customer blocked for invoicing (allowed)
+    "bad",  # the one deliberate error: applies to a document that does not exist
+)
+
+#: Share of journal lines per case; ``exact`` takes what is left.
+_SHARES = {
+    "exact_usd": 0.04,
+    "multi_doc": 0.07,
+    "applies_to_id": 0.06,
+    "discount": 0.10,
+    "discount_2nd_period": 0.03,
+    "late_discount_grace": 0.03,
+    "short_pay_tolerance": 0.05,
+    "overpay_tolerance": 0.02,
+    "overpay": 0.03,
+    "partial": 0.05,
+    "apply_to_oldest": 0.05,
+    "credit_memo": 0.04,
+    "new_invoice": 0.10,
+}
+_SINGLE = ("refund", "manual_on_account", "blocked_invoice_payment", "bad")
+
+BAD_DOCUMENT_NO = "INV999999"
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """A payment terms row, as the demo writes it."""
+
+    code: str
+    due: str
+    discount_pct: Decimal = Decimal(0)
+    discount_formula: str = ""
+    discount2_pct: Decimal = Decimal(0)
+    discount2_formula: str = ""
+    description: str = ""
+
+
+TERMS = (
+    Terms("14D", "14D", description="Net 14 days"),
+    Terms("30D", "30D", description="Net 30 days"),
+    Terms("2%10/30", "30D", Decimal(2), "10D", description="2 % 10 days, net 30 days"),
+    Terms("CM+30D", "CM+30D", description="End of month + 30 days"),
+    Terms("3%7/1%14/30", "30D", Decimal(3), "7D", Decimal(1), "14D",
+          description="3 % 7 days, 1 % 14 days, net 30 days"),
+    Terms("1M", "1M", description="Net 1 month"),
+)
+_TERMS = {t.code: t for t in TERMS}
+_NO_DISCOUNT = ("14D", "30D", "CM+30D", "1M")
+
+
+@dataclass(slots=True)
+class _Customer:
+    no: str
+    name: str
+    currency: str
+    terms: str
+    blocked: str = ""
+    method: str = ""
+    iban: str = ""
+    email: str = ""
+    address: str = ""
+    credit_limit: int = 0
+    role: str = "regular"  # regular, oldest, blocked_all, blocked_invoice, manual_special
+
+
+@dataclass(slots=True)
+class _Entry:
+    customer_no: str
+    posting_date: date
+    document_type: str
+    document_no: str
+    amount: Decimal
+    remaining: Decimal
+    description: str = ""
+    external_document_no: str = ""
+    applies_to_id: str = ""
+    amount_to_apply: Decimal | None = None
+    entry_no: int = 0
+    order: float = 0.0
+
+
+@dataclass(slots=True)
+class _Line:
+    posting_date: date
+    document_type: str
+    document_no: str
+    customer_no: str
+    amount: Decimal
+    description: str = ""
+    applies_to_doc_no: str = ""
+    applies_to_id: str = ""
+    external_document_no: str = ""
+    payment_terms: str = ""
+    case: str = ""
+    line_no: int = 0
+    order: float = 0.0
+
+
+@dataclass(slots=True)
+class DemoData:
+    """The demo workbook as data: ``sheets`` maps a sheet name to (headers, rows)."""
+
+    sheets: dict[str, tuple[list[str], list[list[Any]]]]
+    cases: dict[str, list[int]] = field(default_factory=dict)  # case -> journal Line No.s
+    as_of: date = AS_OF
+
+    @property
+    def bad_line_no(self) -> int:
+        """``Line No.`` of the one deliberately bad journal line."""
+        return self.cases["bad"][0]
+
+
+# --------------------------------------------------------------------------- names
+
+
+_NAME_A = (
+    "Nordwind", "Alpen", "Rheintal", "Hanse", "Bergmann", "Lindner", "Van Dijk", "De Vries", "Rossi",
+    "Bianchi", "Lumière", "Dubois", "Fischer", "Krämer", "Schäfer", "Novak", "Jansen", "Moreau",
+    "Silva", "Costa", "Weber", "Keller", "Baltic", "Adria", "Danubia", "Iberia", "Tirol", "Zeeland",
+    "Mosel", "Elbe", "Atlas", "Orion", "Polaris", "Vega", "Aurora", "Helios", "Nova", "Kestrel",
+    "Falke", "Eiche", "Blauwal", "Sonnen", "Stern", "Linde", "Brückner", "Hoffmann", "Wagner",
+)
+_NAME_B = (
+    "Logistik", "Maschinenbau", "Foods", "Textiles", "Consulting", "Elektro", "Bau", "Pharma",
+    "Druck", "Metall", "Möbel", "Software", "Kunststoff", "Agrar", "Medizintechnik", "Verpackung",
+    "Handel", "Optik", "Chemie", "Energie", "Automotive", "Papier", "Getränke", "Sanitär",
+)
+_FORMS = {
+    "DE": ("GmbH", "GmbH & Co. KG", "AG", "KG", "e.K."),
+    "AT": ("GmbH", "AG", "OG"),
+    "NL": ("B.V.", "N.V."),
+    "FR": ("SAS", "SARL", "SA"),
+    "IT": ("S.r.l.", "S.p.A."),
+    "US": ("Inc.", "LLC", "Corp."),
+}
+_CITIES = {
+    "DE": (("10115", "Berlin"), ("80331", "München"), ("20095", "Hamburg"), ("50667", "Köln"),
+           ("70173", "Stuttgart"), ("04109", "Leipzig")),
+    "AT": (("1010", "Wien"), ("5020", "Salzburg"), ("6020", "Innsbruck")),
+    "NL": (("1012 AB", "Amsterdam"), ("3011 AD", "Rotterdam"), ("3511 AX", "Utrecht")),
+    "FR": (("75001", "Paris"), ("69001", "Lyon"), ("13001", "Marseille")),
+    "IT": (("20121", "Milano"), ("10121", "Torino"), ("40121", "Bologna")),
+    "US": (("NY 10001", "New York"), ("IL 60601", "Chicago"), ("TX 75201", "Dallas")),
+}
+_STREETS = ("Hauptstraße", "Industriestraße", "Bahnhofstraße", "Am Hafen", "Keizersgracht", "Rue de la Paix",
+            "Via Roma", "Main Street", "Market Street", "Lindenallee")
+_IBAN_BBAN = {"DE": (8, 10), "AT": (5, 11), "NL": None, "FR": None, "IT": None}
+_NL_BANKS = ("ABNA", "INGB", "RABO", "SNSB", "TRIO")
+
+
+def _iban(rng: random.Random, country: str) -> str:
+    """A syntactically valid IBAN (ISO 13616 check digits) for DE, AT, NL, FR or IT."""
+    if country == "DE":
+        bban = "".join(rng.choice("0123456789") for _ in range(18))
+    elif country == "AT":
+        bban = "".join(rng.choice("0123456789") for _ in range(16))
+    elif country == "NL":
+        bban = rng.choice(_NL_BANKS) + "".join(rng.choice("0123456789") for _ in range(10))
+    elif country == "FR":
+        bban = "".join(rng.choice("0123456789") for _ in range(23))
+    else:  # IT
+        bban = rng.choice("ABCDEFGHIJKLMNOPRSTUVWXYZ") + "".join(rng.choice("0123456789") for _ in range(22))
+    digits = "".join(str(int(ch, 36)) for ch in bban + country + "00")
+    check = 98 - int(digits) % 97
+    return f"{country}{check:02d}{bban}"
+
+
+def iban_is_valid(iban: str) -> bool:
+    """ISO 13616 mod-97 check (used by the tests)."""
+    text = iban.replace(" ", "").upper()
+    digits = "".join(str(int(ch, 36)) for ch in text[4:] + text[:4])
+    return int(digits) % 97 == 1
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def _money(value: float | Decimal) -> Decimal:
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _pct(pct: Decimal, amount: Decimal) -> Decimal:
+    return (pct * amount / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def max_tolerance(amount: Decimal) -> Decimal:
+    """The demo settings' Max. Payment Tolerance of an invoice: min(0.5 % of it, 5.00)."""
+    return min(_pct(TOLERANCE_PCT, abs(amount)), MAX_TOLERANCE)
+
+
+def due_date(terms_code: str, document_date: date) -> date:
+    """Due date of a document under the demo's payment terms."""
+    return calc_date(_TERMS[terms_code].due, document_date)
+
+
+# --------------------------------------------------------------------------- generator
+
+
+class _Generator:
+    def __init__(self, seed: int, customers: int, open_invoices: int, journal_lines: int) -> None:
+        if customers < 20:
+            raise ValueError("the demo needs at least 20 customers")
+        if journal_lines < 40:
+            raise ValueError("the demo needs at least 40 journal lines")
+        self.rng = random.Random(seed)
+        self.n_customers = customers
+        self.n_open = open_invoices
+        self.n_lines = journal_lines
+        self.customers: list[_Customer] = []
+        self.by_no: dict[str, _Customer] = {}
+        self.entries: list[_Entry] = []
+        self.lines: list[_Line] = []
+        self.inv_no = 100000
+        self.cm_no = 500000
+        self.pmt_no = 700000
+        self.rcpt_no = 0
+        self.rates: list[tuple[date, Decimal]] = []
+        self.journal_days = self._journal_days()
+
+    # ----------------------------------------------------------------- helpers
+
+    def _journal_days(self) -> list[date]:
+        days: list[date] = []
+        d = AS_OF
+        while len(days) < 5:
+            if d.weekday() < 5:
+                days.append(d)
+            d -= timedelta(days=1)
+        return sorted(days)
+
+    def _amount(self, lo: float = 80.0, hi: float = 60000.0) -> Decimal:
+        value = self.rng.lognormvariate(7.0, 1.0)
+        return _money(min(max(value, lo), hi))
+
+    def _next_invoice_no(self) -> str:
+        self.inv_no += 1
+        return f"INV{self.inv_no}"
+
+    def _next_cm_no(self) -> str:
+        self.cm_no += 1
+        return f"CM{self.cm_no}"
+
+    def _next_pmt_no(self) -> str:
+        self.pmt_no += 1
+        return f"PMT{self.pmt_no}"
+
+    def _next_receipt_no(self) -> str:
+        self.rcpt_no += 1
+        return f"RCPT26-{self.rcpt_no:05d}"
+
+    def _pick(self, pool: list[_Customer]) -> _Customer:
+        return pool[self.rng.randrange(len(pool))]
+
+    def _invoice(self, cust: _Customer, posting_date: date, amount: Decimal | None = None,
+                 remaining: Decimal | None = None) -> _Entry:
+        amount = self._amount() if amount is None else amount
+        entry = _Entry(
+            customer_no=cust.no, posting_date=posting_date, document_type="Invoice",
+            document_no=self._next_invoice_no(), amount=amount,
+            remaining=amount if remaining is None else remaining,
+            description=f"Invoice {self.rng.choice(_ITEMS)}",
+            external_document_no=f"PO-{self.rng.randrange(1000, 99999)}",
+            order=self.rng.random(),
+        )
+        self.entries.append(entry)
+        return entry
+
+    def _line(self, case: str, cust: _Customer, amount: Decimal, *, doc_type: str = "Payment",
+              applies_to_doc_no: str = "", applies_to_id: str = "", document_no: str = "",
+              day: date | None = None, description: str = "", payment_terms: str = "") -> _Line:
+        doc_no = document_no or self._next_receipt_no()
+        line = _Line(
+            posting_date=day or self.rng.choice(self.journal_days), document_type=doc_type,
+            document_no=doc_no, customer_no=cust.no, amount=amount,
+            description=description or f"{doc_type} {cust.name}"[:100],
+            applies_to_doc_no=applies_to_doc_no, applies_to_id=applies_to_id,
+            external_document_no=(f"BANK-{self.rng.randrange(10**7, 10**8)}" if doc_type in ("Payment", "Refund")
+                                  else ""),
+            payment_terms=payment_terms, case=case, order=self.rng.random(),
+        )
+        self.lines.append(line)
+        return line
+
+    def _past(self, day: date, lo: int, hi: int) -> date:
+        """A posting date ``lo``..``hi`` days before ``day``."""
+        return day - timedelta(days=self.rng.randint(lo, hi))
+
+    # ----------------------------------------------------------------- customers
+
+    def make_customers(self) -> None:
+        rng = self.rng
+        used: set[str] = set()
+        countries = ("DE",) * 6 + ("AT", "AT", "NL", "NL", "FR", "IT")
+        for i in range(self.n_customers):
+            usd = i % 12 == 5
+            country = "US" if usd else rng.choice(countries)
+            for _ in range(20):
+                name = f"{rng.choice(_NAME_A)} {rng.choice(_NAME_B)} {rng.choice(_FORMS[country])}"
+                if name not in used:
+                    break
+            else:
+                name = f"{name} ({i + 1})"
+            used.add(name)
+            if usd:
+                terms = rng.choice(("30D", "1M", "CM+30D"))
+            else:
+                terms = rng.choices(
+                    ("14D", "30D", "2%10/30", "CM+30D", "3%7/1%14/30", "1M"), weights=(2, 4, 3, 2, 2, 1)
+                )[0]
+            postcode, city = rng.choice(_CITIES[country])
+            slug = "".join(ch for ch in name.split()[0].lower() if ch.isascii() and ch.isalpha()) or "info"
+            cust = _Customer(
+                no=f"C{10000 + 10 * (i + 1)}", name=name, currency="USD" if usd else "",
+                terms=terms, iban="" if usd else _iban(rng, country),
+                email=f"ap@{slug}{i + 1}.example",
+                address=f"{rng.choice(_STREETS)} {rng.randint(1, 180)}, {postcode} {city}",
+                credit_limit=rng.choice((10000, 25000, 50000, 100000, 250000)),
+                method="Manual" if rng.random() < 0.45 else "",
+            )
+            self.customers.append(cust)
+        # special customers (fixed positions keep them stable across sizes)
+        self.customers[1].blocked, self.customers[1].role = "All", "blocked_all"
+        self.customers[2].blocked, self.customers[2].role = "Invoice", "blocked_invoice"
+        self.customers[3].method, self.customers[3].role = "Manual", "manual_special"
+        for c in self.customers[1:4]:
+            c.currency, c.terms = "", "30D"
+            if not c.iban:
+                c.iban = _iban(rng, "DE")
+        # customers reserved for apply-to-oldest payments: EUR, no discount, company method
+        candidates = [c for c in self.customers[4:] if c.currency == "" and c.terms in _NO_DISCOUNT]
+        n_oldest = max(1, min(round(self.n_lines * _SHARES["apply_to_oldest"]), len(self.customers) // 6))
+        for c in candidates[:n_oldest]:
+            c.role, c.method = "oldest", ""
+        self.by_no = {c.no: c for c in self.customers}
+
+    def pool(self, *, currency: str = "", discount: bool | None = None, manual: bool | None = None) -> list[_Customer]:
+        out = []
+        for c in self.customers:
+            if c.role != "regular" or c.currency != currency:
+                continue
+            if discount is not None and (c.terms not in _NO_DISCOUNT) != discount:
+                continue
+            if manual is not None and (c.method == "Manual") != manual:
+                continue
+            out.append(c)
+        return out
+
+    def make_rates(self) -> None:
+        rate = Decimal("0.9150")
+        d = date(AS_OF.year, AS_OF.month, 1)
+        starts = []
+        for _ in range(HISTORY_DAYS // 30 + 2):
+            starts.append(d)
+            d = (d - timedelta(days=1)).replace(day=1)
+        starts.sort()
+        for start in starts:
+            rate = (rate + Decimal(str(self.rng.uniform(-0.015, 0.015)))).quantize(Decimal("0.0001"))
+            self.rates.append((start, rate))
+        # a mid-month move in the current month, so this week's payments realize a gain or loss
+        mid = AS_OF - timedelta(days=8)
+        self.rates.append((mid, (rate + Decimal("0.0125")).quantize(Decimal("0.0001"))))
+
+    # ----------------------------------------------------------------- journal cases
+
+    def case_counts(self) -> dict[str, int]:
+        counts = {case: max(1, round(self.n_lines * share)) for case, share in _SHARES.items()}
+        counts["apply_to_oldest"] = sum(1 for c in self.customers if c.role == "oldest")
+        for case in _SINGLE:
+            counts[case] = 1
+        counts["exact"] = max(1, self.n_lines - sum(counts.values()))
+        return counts
+
+    def make_journal(self) -> None:
+        counts = self.case_counts()
+        rng = self.rng
+        eur_plain = self.pool(discount=False)
+        eur_plain_manual = self.pool(discount=False, manual=True)
+        eur_disc = self.pool(discount=True)
+        usd = self.pool(currency="USD")
+        two_period = [c for c in eur_disc if c.terms == "3%7/1%14/30"]
+        one_period = [c for c in eur_disc if c.terms == "2%10/30"]
+        if not usd:
+            usd = [c for c in self.customers if c.currency == "USD"][:1]
+        if not two_period or not one_period:  # tiny demos: make sure both discount terms exist
+            eur_disc[0].terms, eur_disc[-1].terms = "2%10/30", "3%7/1%14/30"
+            two_period, one_period = [eur_disc[-1]], [eur_disc[0]]
+
+        for _ in range(counts["exact"]):
+            c = self._pick(eur_plain)
+            day = rng.choice(self.journal_days)
+            inv = self._invoice(c, self._past(day, 10, 75))
+            self._line("exact", c, inv.remaining, applies_to_doc_no=inv.document_no, day=day)
+        for _ in range(counts["exact_usd"]):
+            c = self._pick(usd)
+            day = rng.choice(self.journal_days)
+            inv = self._invoice(c, self._past(day, 20, 90))
+            self._line("exact_usd", c, inv.remaining, applies_to_doc_no=inv.document_no, day=day)
+        for _ in range(counts["multi_doc"]):
+            c = self._pick(eur_plain)
+            day = rng.choice(self.journal_days)
+            invs = [self._invoice(c, self._past(day, 5, 80)) for _ in range(rng.randint(2, 4))]
+            sep = rng.choice((", ", "; ", ","))
+            self._line("multi_doc", c, sum((i.remaining for i in invs), Decimal(0)), day=day,
+                       applies_to_doc_no=sep.join(i.document_no for i in invs))
+        for k in range(counts["applies_to_id"]):
+            c = self._pick(eur_plain)
+            day = rng.choice(self.journal_days)
+            doc_no = self._next_receipt_no()
+            invs = [self._invoice(c, self._past(day, 5, 80)) for _ in range(rng.randint(2, 5))]
+            for inv in invs:
+                inv.applies_to_id = doc_no
+            total = sum((i.remaining for i in invs), Decimal(0))
+            if k % 4 == 1:  # a credit memo marked with the same ID is netted
+                cm_amount = _money(min(total / 4, self._amount(20, 2000)))
+                cm = self._credit_memo(c, self._past(day, 2, 30), cm_amount)
+                cm.applies_to_id = doc_no
+                total -= cm_amount
+            elif k % 4 == 3:  # the customer pays only part of the last marked invoice (Amount to Apply)
+                last = invs[-1]
+                last.amount_to_apply = _money(last.remaining / 2)
+                total -= last.remaining - last.amount_to_apply
+            self._line("applies_to_id", c, total, applies_to_id=doc_no, document_no=doc_no, day=day,
+                       description=f"Payment {c.name} ({len(invs)} invoices)"[:100])
+        for _ in range(counts["discount"]):
+            c = self._pick(one_period)
+            day = rng.choice(self.journal_days)
+            inv = self._invoice(c, self._past(day, 1, 10))
+            self._line("discount", c, inv.remaining - _pct(Decimal(2), inv.amount),
+                       applies_to_doc_no=inv.document_no, day=day)
+        for _ in range(counts["discount_2nd_period"]):
+            c = self._pick(two_period)
+            day = rng.choice(self.journal_days)
+            inv = self._invoice(c, self._past(day, 8 + GRACE_DAYS, 14))
+            self._line("discount_2nd_period", c, inv.remaining - _pct(Decimal(1), inv.amount),
+                       applies_to_doc_no=inv.document_no, day=day)
+        manual_disc = [c for c in one_period if c.method == "Manual"] or one_period
+        for _ in range(counts["late_discount_grace"]):
+            c = self._pick(manual_disc)
+            day = rng.choice(self.journal_days)
+            inv = self._invoice(c, self._past(day, 11, 10 + GRACE_DAYS))
+            self._line("late_discount_grace", c, inv.remaining - _pct(Decimal(2), inv.amount),
+                       applies_to_doc_no=inv.document_no, day=day)
+        for _ in range(counts["short_pay_tolerance"]):
+            c = self._pick(eur_plain_manual)
+            day = rng.choice(self.journal_days)
+            inv = self._invoice(c, self._past(day, 10, 70), amount=self._amount(400, 60000))
+            short = _money(max_tolerance(inv.amount) * Decimal(str(rng.uniform(0.2, 0.9))))
+            self._line("short_pay_tolerance", c, inv.remaining - max(short, CENT),
+                       applies_to_doc_no=inv.document_no, day=day)
+        for _ in range(counts["overpay_tolerance"]):
+            c = self._pick(eur_plain_manual)
+            day = rng.choice(self.journal_days)
+            inv = self._invoice(c, self._past(day, 10, 70), amount=self._amount(400, 60000))
+            over = _money(max_tolerance(inv.amount) * Decimal(str(rng.uniform(0.2, 0.9))))
+            self._line("overpay_tolerance", c, inv.remaining + max(over, CENT),
+                       applies_to_doc_no=inv.document_no, day=day)
+        for _ in range(counts["overpay"]):
+            c = self._pick(eur_plain_manual)
+            day = rng.choice(self.journal_days)
+            inv = self._invoice(c, self._past(day, 10, 70))
+            self._line("overpay", c, inv.remaining + _money(rng.uniform(25, 400)),
+                       applies_to_doc_no=inv.document_no, day=day)
+        for _ in range(counts["partial"]):
+            c = self._pick(eur_plain)
+            day = rng.choice(self.journal_days)
+            inv = self._invoice(c, self._past(day, 20, 90), amount=self._amount(500, 60000))
+            part = _money(inv.remaining * Decimal(str(rng.uniform(0.2, 0.8))))
+            self._line("partial", c, part, applies_to_doc_no=inv.document_no, day=day,
+                       description=f"Part payment {c.name}"[:100])
+        for _ in range(counts["credit_memo"]):
+            c = self._pick(eur_plain)
+            day = rng.choice(self.journal_days)
+            inv = self._invoice(c, self._past(day, 5, 60), amount=self._amount(300, 60000))
+            cm_amount = _money(inv.remaining * Decimal(str(rng.uniform(0.05, 0.4))))
+            self._line("credit_memo", c, cm_amount, doc_type="Credit Memo", document_no=self._next_cm_no(),
+                       applies_to_doc_no=inv.document_no, day=day,
+                       description=f"Credit memo {inv.document_no}: returned goods")
+        for _ in range(counts["new_invoice"]):
+            c = self._pick(eur_plain + eur_disc + usd)
+            day = rng.choice(self.journal_days)
+            terms = c.terms if rng.random() < 0.2 else ""
+            self._line("new_invoice", c, self._amount(), doc_type="Invoice", document_no=self._next_invoice_no(),
+                       day=day, payment_terms=terms, description=f"Invoice {rng.choice(_ITEMS)}")
+        # refund of an open credit memo
+        c = self._pick(eur_plain)
+        day = rng.choice(self.journal_days)
+        cm = self._credit_memo(c, self._past(day, 5, 40), self._amount(50, 3000))
+        self._line("refund", c, -cm.remaining, doc_type="Refund", applies_to_doc_no=cm.document_no, day=day,
+                   description=f"Refund of credit memo {cm.document_no}")
+        # a Manual customer pays without saying what for: the payment stays open on account
+        manual = next(c for c in self.customers if c.role == "manual_special")
+        self._invoice(manual, self._past(AS_OF, 10, 40))
+        self._line("manual_on_account", manual, self._amount(100, 5000), description=f"Payment {manual.name} on account")
+        # a customer blocked for invoicing may still pay
+        blocked = next(c for c in self.customers if c.role == "blocked_invoice")
+        day = rng.choice(self.journal_days)
+        inv = self._invoice(blocked, self._past(day, 20, 60))
+        self._line("blocked_invoice_payment", blocked, inv.remaining, applies_to_doc_no=inv.document_no, day=day)
+        # the blocked-for-everything customer owns open invoices but sends nothing
+        everything = next(c for c in self.customers if c.role == "blocked_all")
+        for _ in range(3):
+            self._invoice(everything, self._past(AS_OF, 30, 150))
+        # the one bad line: a payment for a document that does not exist
+        c = self._pick(eur_plain)
+        self._line("bad", c, self._amount(100, 5000), applies_to_doc_no=BAD_DOCUMENT_NO,
+                   description=f"Payment {c.name} (wrong invoice number)"[:100])
+
+    def _credit_memo(self, cust: _Customer, posting_date: date, amount: Decimal) -> _Entry:
+        entry = _Entry(
+            customer_no=cust.no, posting_date=posting_date, document_type="Credit Memo",
+            document_no=self._next_cm_no(), amount=-amount, remaining=-amount,
+            description="Credit memo: price difference", order=self.rng.random(),
+        )
+        self.entries.append(entry)
+        return entry
+
+    # ----------------------------------------------------------------- background ledger
+
+    def make_background(self) -> None:
+        """Open invoices nobody pays this week, open credit memos and paid history."""
+        rng = self.rng
+        open_now = sum(1 for e in self.entries if e.document_type == "Invoice")
+        free = [c for c in self.customers if c.role in ("regular", "oldest", "blocked_all")]
+        weights = [rng.paretovariate(1.3) for _ in free]
+        oldest = [c for c in self.customers if c.role == "oldest"]
+        for c in oldest:  # every apply-to-oldest customer has a few open invoices
+            for _ in range(rng.randint(2, 4)):
+                self._invoice(c, self._past(AS_OF, 8, 120))
+                open_now += 1
+        for _ in range(max(0, self.n_open - open_now)):
+            c = rng.choices(free, weights)[0]
+            age = min(int(rng.expovariate(1 / 30)), HISTORY_DAYS - 60)
+            posting = AS_OF - timedelta(days=age + 1)
+            amount = self._amount()
+            remaining = amount
+            if rng.random() < 0.06 and amount > 200 and c.role != "oldest":  # partly paid earlier
+                paid = _money(amount * Decimal(str(rng.uniform(0.2, 0.7))))
+                remaining = amount - paid
+                pay_day = min(posting + timedelta(days=rng.randint(5, 30)), AS_OF - timedelta(days=6))
+                if pay_day > posting:
+                    self._history_payment(c, pay_day, paid)
+                else:
+                    remaining = amount
+            self._invoice(c, posting, amount, remaining)
+        # open credit memos (not for apply-to-oldest customers)
+        regular = [c for c in self.customers if c.role == "regular"]
+        for _ in range(max(1, self.n_open // 50)):
+            c = self._pick(regular)
+            self._credit_memo(c, self._past(AS_OF, 6, 120), self._amount(20, 3000))
+        # paid history: invoices closed by payments (and by discounted payments)
+        for _ in range(self.n_open // 2):
+            c = self._pick(self.customers)
+            posting = AS_OF - timedelta(days=rng.randint(45, HISTORY_DAYS))
+            inv = self._invoice(c, posting, remaining=Decimal(0))
+            terms = _TERMS[c.terms]
+            pay_day = posting + timedelta(days=rng.randint(3, 45))
+            paid = inv.amount
+            if terms.discount_pct and pay_day <= calc_date(terms.discount_formula, posting):
+                paid -= _pct(terms.discount_pct, inv.amount)
+            self._history_payment(c, pay_day, paid)
+
+    def _history_payment(self, cust: _Customer, day: date, amount: Decimal) -> None:
+        self.entries.append(_Entry(
+            customer_no=cust.no, posting_date=day, document_type="Payment", document_no=self._next_pmt_no(),
+            amount=-amount, remaining=Decimal(0), description=f"Payment {cust.name}"[:100],
+            external_document_no=f"BANK-{self.rng.randrange(10**7, 10**8)}", order=self.rng.random(),
+        ))
+
+    def make_oldest_payments(self) -> None:
+        """One apply-to-oldest payment per reserved customer: the oldest invoices plus part of the next."""
+        rng = self.rng
+        by_customer: dict[str, list[_Entry]] = defaultdict(list)
+        for e in self.entries:
+            if e.remaining != 0:
+                by_customer[e.customer_no].append(e)
+        for c in (c for c in self.customers if c.role == "oldest"):
+            day = rng.choice(self.journal_days)
+            open_entries = sorted(
+                (e for e in by_customer[c.no] if e.posting_date <= day),
+                key=lambda e: (due_date(c.terms, e.posting_date), e.posting_date, e.document_no),
+            )
+            k = rng.randint(1, max(1, len(open_entries) - 1))
+            amount = sum((e.remaining for e in open_entries[:k]), Decimal(0))
+            if k < len(open_entries):
+                amount += _money(open_entries[k].remaining * Decimal(str(rng.uniform(0.1, 0.6))))
+            self._line("apply_to_oldest", c, amount, day=day, description=f"Payment {c.name}"[:100])
+
+    # ----------------------------------------------------------------- assemble
+
+    def build(self) -> DemoData:
+        self.make_customers()
+        self.make_rates()
+        self.make_journal()
+        self.make_background()
+        self.make_oldest_payments()
+        self.entries.sort(key=lambda e: (e.posting_date, e.order))
+        for i, e in enumerate(self.entries, start=1):
+            e.entry_no = i
+        self.lines.sort(key=lambda ln: (ln.posting_date, ln.order))
+        cases: dict[str, list[int]] = {case: [] for case in CASES}
+        for i, ln in enumerate(self.lines, start=1):
+            ln.line_no = 10000 * i
+            cases[ln.case].append(ln.line_no)
+        return DemoData(sheets=self._sheets(), cases=cases)
+
+    def _sheets(self) -> dict[str, tuple[list[str], list[list[Any]]]]:
+        settings = [
+            ["Company Currency", "EUR"],
+            ["Application Method", "Apply to Oldest"],
+            ["Payment Tolerance %", float(TOLERANCE_PCT)],
+            ["Max. Payment Tolerance Amount", float(MAX_TOLERANCE)],
+            ["Payment Discount Grace Period", f"{GRACE_DAYS}D"],
+            ["Payment Tolerance Posting", "Payment Tolerance Accounts"],
+            ["Calc. Pmt. Disc. on Partial Payments", False],
+            ["Calc. Pmt. Disc. on Credit Memos", False],
+            ["Pmt. Disc. Excl. VAT", False],
+            ["Max. Over/Underpayment", 0.0],
+            ["Appln. Rounding Precision", 0.0],
+            ["Receivables Account", "1100"],
+            ["Bank Account", "1200"],
+            ["Discount Account", "8400"],
+            ["Payment Tolerance Account", "8410"],
+            ["Over/Underpayment Account", "8420"],
+            ["Realized Gains Account", "8500"],
+            ["Realized Losses Account", "8510"],
+            ["Interest Income Account", "8600"],
+            ["Fee Income Account", "8610"],
+        ]
+        terms = [
+            [t.code, t.due, float(t.discount_pct) if t.discount_pct else None, t.discount_formula or None,
+             float(t.discount2_pct) if t.discount2_pct else None, t.discount2_formula or None, t.description]
+            for t in TERMS
+        ]
+        customers = [
+            [c.no, c.name, c.currency or None, c.terms, c.blocked or None, c.method or None, c.iban or None,
+             c.email, c.address, float(c.credit_limit)]
+            for c in self.customers
+        ]
+        rates = [["USD", start, float(rate)] for start, rate in self.rates]
+        ledger = [
+            [e.entry_no, e.customer_no, e.posting_date, e.document_type, e.document_no, e.description,
+             e.external_document_no or None, float(e.amount), float(e.remaining), e.applies_to_id or None,
+             float(e.amount_to_apply) if e.amount_to_apply is not None else None]
+            for e in self.entries
+        ]
+        journal = [
+            [ln.line_no, ln.posting_date, ln.document_type, ln.document_no, ln.customer_no, ln.description,
+             float(ln.amount), ln.applies_to_doc_no or None, ln.applies_to_id or None,
+             ln.external_document_no or None, ln.payment_terms or None]
+            for ln in self.lines
+        ]
+        return {
+            "Settings": (["Setting", "Value"], settings),
+            "PaymentTerms": (["Code", "Due Date Formula", "Discount %", "Discount Date Formula", "Discount 2 %",
+                              "Discount 2 Date Formula", "Description"], terms),
+            "Customers": (["Customer No.", "Name", "Currency", "Payment Terms", "Blocked", "Application Method",
+                           "IBAN", "Email", "Address", "Credit Limit"], customers),
+            "ExchangeRates": (["Currency", "Starting Date", "Rate"], rates),
+            "Ledger": (["Entry No.", "Customer No.", "Posting Date", "Document Type", "Document No.", "Description",
+                        "External Document No.", "Amount", "Remaining Amount", "Applies-to ID", "Amount to Apply"],
+                       ledger),
+            "Journal": (["Line No.", "Posting Date", "Document Type", "Document No.", "Customer No.", "Description",
+                         "Amount", "Applies-to Doc. No.", "Applies-to ID", "External Document No.", "Payment Terms"],
+                        journal),
+        }
+
+
+_ITEMS = (
+    "spare parts", "consulting services", "maintenance contract", "pallets of packaging", "software licences",
+    "freight", "installation", "raw materials", "training", "office supplies", "calibration service",
+)
+
+
+def generate_demo(*, seed: int = 7, customers: int = 300, open_invoices: int = 4000,
+                  journal_lines: int = 1000) -> DemoData:
+    """The demo workbook's content as data (deterministic for ``seed``)."""
+    return _Generator(seed, customers, open_invoices, journal_lines).build()
+
+
+# --------------------------------------------------------------------------- writing
+
+_MONEY_COLUMNS = {"Amount", "Remaining Amount", "Amount to Apply", "Credit Limit"}
+_WIDTHS = {"Name": 38, "Description": 42, "Address": 40, "IBAN": 30, "Email": 30, "Setting": 36,
+           "Applies-to Doc. No.": 30}
+
+
+def build_demo_workbook(path: Path, *, seed: int = 7, customers: int = 300, open_invoices: int = 4000,
+                        journal_lines: int = 1000) -> Path:
+    """Write the demo client workbook to ``path`` (deterministic for ``seed``) and return ``path``."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
+
+    data = generate_demo(seed=seed, customers=customers, open_invoices=open_invoices, journal_lines=journal_lines)
+    wb = Workbook(write_only=True)
+    for name, (headers, rows) in data.sheets.items():
+        ws = wb.create_sheet(name)
+        ws.freeze_panes = "A2"
+        for i, header in enumerate(headers, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(header, max(12, len(header) + 3))
+        head = []
+        for header in headers:
+            cell = WriteOnlyCell(ws, value=header)
+            cell.font = _bold()
+            head.append(cell)
+        ws.append(head)
+        money_idx = {i for i, h in enumerate(headers) if h in _MONEY_COLUMNS}
+        if name == "Settings" or not money_idx:
+            for row in rows:
+                ws.append(row)
+            continue
+        for row in rows:
+            out: list[Any] = list(row)
+            for i in money_idx:
+                if out[i] is not None:
+                    cell = WriteOnlyCell(ws, value=out[i])
+                    cell.number_format = "#,##0.00"
+                    out[i] = cell
+            ws.append(out)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+_BOLD = None
+
+
+def _bold() -> Any:
+    global _BOLD
+    if _BOLD is None:
+        from openpyxl.styles import Font
+
+        _BOLD = Font(bold=True)
+    return _BOLD
