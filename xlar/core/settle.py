@@ -1,0 +1,1030 @@
+"""Settlement: posting journal lines, applying entries, unapplying (spec §1-§6, §10, §13).
+
+The engine follows Business Central's application logic and adds the Dynamics 365
+Finance options the contract exposes as settings:
+
+* one applying entry (a payment, refund, credit memo or invoice) settles an ordered
+  list of applied entries (*legs*): Applies-to Doc. No., Applies-to ID with Amount
+  to Apply, or Apply to Oldest (due date, posting date, better discount, entry no.);
+* BC cash discount: all or nothing (D1-D6); D365 proportional discount on partial
+  payments (``P x RPDP / (Rem - RPDP)``); two discount periods;
+* BC payment discount tolerance (grace period) and payment tolerance, spread over the
+  legs by descending original amount; D365 maximum over/underpayment, Specific /
+  Unspecific cash discount administration, full settlement;
+* multi-currency: realized gains/losses against the entries' book value (unrealized
+  adjustments are released), cross-currency application at the applying entry's date.
+
+Every function returns new records; inputs are never mutated. Internally a run keeps
+mutable working copies (``_W``) of the entries it touches, and freezes them at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from xlar.core.model import (
+    Application,
+    ApplicationMethod,
+    Blocked,
+    Book,
+    CashDiscountAdministration,
+    DocumentType,
+    GLLine,
+    Issue,
+    JournalLine,
+    LedgerEntry,
+    LineResult,
+    Ref,
+    Settlement,
+    Severity,
+    TolerancePosting,
+)
+from xlar.core.money import ZERO, round_to
+from xlar.core.terms import BookIndex, index_of, new_entry
+
+DT = DocumentType
+_JOURNAL_TYPES = (DT.PAYMENT, DT.REFUND, DT.INVOICE, DT.CREDIT_MEMO)
+
+
+# --------------------------------------------------------------------------- working state
+
+
+class _W:
+    """Mutable working copy of a ledger entry during one run."""
+
+    __slots__ = (
+        "e", "remaining", "remaining_lcy", "unrealized", "rpdp", "rpdp2", "max_tol", "open",
+        "closed_by_entry_no", "closed_at_date", "closed_by_amount", "applies_to_id", "amount_to_apply",
+    )
+
+    def __init__(self, e: LedgerEntry) -> None:
+        self.e = e
+        self.remaining = e.remaining_amount
+        self.remaining_lcy = e.remaining_amount_lcy
+        self.unrealized = e.unrealized_lcy
+        self.rpdp = e.remaining_pmt_disc_possible
+        self.rpdp2 = e.remaining_pmt_disc_2_possible
+        self.max_tol = e.max_payment_tolerance
+        self.open = e.open
+        self.closed_by_entry_no = e.closed_by_entry_no
+        self.closed_at_date = e.closed_at_date
+        self.closed_by_amount = e.closed_by_amount
+        self.applies_to_id = e.applies_to_id
+        self.amount_to_apply = e.amount_to_apply
+
+    def freeze(self) -> LedgerEntry:
+        e = self.e
+        if (
+            self.remaining == e.remaining_amount
+            and self.remaining_lcy == e.remaining_amount_lcy
+            and self.unrealized == e.unrealized_lcy
+            and self.rpdp == e.remaining_pmt_disc_possible
+            and self.rpdp2 == e.remaining_pmt_disc_2_possible
+            and self.max_tol == e.max_payment_tolerance
+            and self.open == e.open
+            and self.closed_by_entry_no == e.closed_by_entry_no
+            and self.closed_at_date == e.closed_at_date
+            and self.closed_by_amount == e.closed_by_amount
+            and self.applies_to_id == e.applies_to_id
+            and self.amount_to_apply == e.amount_to_apply
+        ):
+            return e
+        return replace(
+            e,
+            remaining_amount=self.remaining,
+            remaining_amount_lcy=self.remaining_lcy,
+            unrealized_lcy=self.unrealized,
+            remaining_pmt_disc_possible=self.rpdp,
+            remaining_pmt_disc_2_possible=self.rpdp2,
+            max_payment_tolerance=self.max_tol,
+            open=self.open,
+            closed_by_entry_no=self.closed_by_entry_no,
+            closed_at_date=self.closed_at_date,
+            closed_by_amount=self.closed_by_amount,
+            applies_to_id=self.applies_to_id,
+            amount_to_apply=self.amount_to_apply,
+        )
+
+
+@dataclass(slots=True)
+class _Leg:
+    """One applied entry inside a settlement, amounts as magnitudes in the applying currency."""
+
+    w: _W
+    sign: int  # sign of the applied entry's remaining amount
+    conv: Decimal  # applied-currency units -> applying-currency units
+    r: Decimal  # |remaining|
+    ta: Decimal  # |amount to apply| (<= r)
+    d: Decimal = ZERO  # candidate discount
+    d_late: bool = False
+    tol: Decimal = ZERO  # max payment tolerance usable
+    netting: bool = False  # same sign as the applying entry: adds to the cash pool
+    applied: Decimal = ZERO
+    disc: Decimal = ZERO
+    pdt: Decimal = ZERO
+    pt: Decimal = ZERO  # + underpayment written off the applied entry, - overpayment off the applying
+    ou: Decimal = ZERO
+    fsd: Decimal = ZERO
+    partial_discount: bool = False
+
+    @property
+    def reduction(self) -> Decimal:
+        return (
+            self.applied + self.disc + self.pdt + max(self.pt, ZERO) + max(self.ou, ZERO) + self.fsd
+        )
+
+    @property
+    def applying_reduction(self) -> Decimal:
+        return self.applied + max(-self.pt, ZERO) + max(-self.ou, ZERO)
+
+
+def _sort_key(w: _W) -> tuple:
+    e = w.e
+    far = date.max
+    # better (larger relative) discount first among equal dates: D365 "better cash discount" tie-break
+    rel = -(abs(w.rpdp) / abs(w.remaining)) if w.remaining and w.rpdp else ZERO
+    return (e.due_date or far, e.posting_date, rel, e.entry_no)
+
+
+def _issue(code: str, problem: str, table: str, key: object, fld: str = "", value: object = None,
+           severity: Severity = Severity.ERROR) -> Issue:
+    return Issue(code=code, problem=problem, severity=severity,
+                 ref=Ref(table=table, key=key, field=fld, value=value))
+
+
+# --------------------------------------------------------------------------- the run
+
+
+class _Run:
+    """One posting run over a book: indexes, working copies, new rows."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.s = book.settings
+        self.acc = book.settings.accounts
+        self.idx: BookIndex = index_of(book)
+        self.lcy = self.idx.lcy
+        self.lq = self.idx.q(self.lcy)
+        self.entries = list(book.ledger)
+        self.pos: dict[int, int] = {}
+        for i, e in enumerate(self.entries):
+            self.pos[e.entry_no] = i
+        self.work: dict[int, _W] = {}
+        self.new_entries: list[LedgerEntry] = []
+        self.next_entry_no = max(self.pos, default=0) + 1
+        self.apps: list[Application] = []
+        self.updated_apps: dict[int, Application] = {}
+        self.gl: list[GLLine] = []
+        self.next_app_no = max((a.application_no for a in book.applications), default=0) + 1
+        self.next_gl_no = max((g.entry_no for g in book.gl), default=0) + 1
+        self._by_customer: dict[str, list[int]] | None = None
+        self._sorted_customers: set[str] = set()
+        self._by_doc: dict[str, list[int]] | None = None
+        self._by_id: dict[str, list[int]] | None = None
+
+    # ---- lookups
+    def entry(self, entry_no: int) -> LedgerEntry:
+        i = self.pos[entry_no]
+        return self.entries[i] if i >= 0 else self.new_entries[-i - 1]
+
+    def w(self, entry_no: int) -> _W:
+        w = self.work.get(entry_no)
+        if w is None:
+            w = self.work[entry_no] = _W(self.entry(entry_no))
+        return w
+
+    def cur_open(self, entry_no: int) -> bool:
+        w = self.work.get(entry_no)
+        return w.open if w is not None else self.entry(entry_no).open
+
+    def by_customer(self) -> dict[str, list[int]]:
+        if self._by_customer is None:
+            d: dict[str, list[int]] = {}
+            for e in self.entries:
+                if e.open:
+                    d.setdefault(e.customer_no, []).append(e.entry_no)
+            self._by_customer = d
+        return self._by_customer
+
+    def by_doc(self) -> dict[str, list[int]]:
+        if self._by_doc is None:
+            d: dict[str, list[int]] = {}
+            for e in self.entries:
+                d.setdefault(e.document_no.upper(), []).append(e.entry_no)
+            self._by_doc = d
+        return self._by_doc
+
+    def by_id(self) -> dict[str, list[int]]:
+        if self._by_id is None:
+            d: dict[str, list[int]] = {}
+            for e in self.entries:
+                if e.applies_to_id and e.open:
+                    d.setdefault(e.applies_to_id.upper(), []).append(e.entry_no)
+            self._by_id = d
+        return self._by_id
+
+    def add_entry(self, e: LedgerEntry) -> None:
+        self.new_entries.append(e)
+        self.pos[e.entry_no] = -len(self.new_entries)
+        if self._by_doc is not None:
+            self._by_doc.setdefault(e.document_no.upper(), []).append(e.entry_no)
+        if self._by_customer is not None and e.open:
+            lst = self._by_customer.setdefault(e.customer_no, [])
+            lst.append(e.entry_no)
+            self._sorted_customers.discard(e.customer_no)
+
+    def open_of_customer(self, customer_no: str) -> list[int]:
+        """Open entry numbers of a customer in Apply-to-Oldest order (closed ones pruned lazily)."""
+        d = self.by_customer()
+        lst = d.get(customer_no, [])
+        if customer_no not in self._sorted_customers:
+            lst = [n for n in lst if self.cur_open(n)]
+            lst.sort(key=lambda n: _sort_key(self.w(n)) if n in self.work else _sort_key(_W(self.entry(n))))
+            d[customer_no] = lst
+            self._sorted_customers.add(customer_no)
+        return lst
+
+    def rate(self, currency: str, day: date) -> Decimal | None:
+        return self.idx.rates.rate(currency, day)
+
+    # ---- G/L
+    def gl_pair(self, day: date, doc: str, dr: str, cr: str, amount: Decimal, desc: str, customer: str,
+                app_no: int | None) -> None:
+        """Dr ``dr`` / Cr ``cr`` ``amount`` (LCY); a negative amount swaps the sides; zero posts nothing."""
+        if amount == 0:
+            return
+        if amount < 0:
+            dr, cr, amount = cr, dr, -amount
+        self.gl.append(GLLine(entry_no=self.next_gl_no, posting_date=day, document_no=doc, account_no=dr,
+                              description=desc, debit=amount, credit=ZERO, customer_no=customer,
+                              application_no=app_no))
+        self.gl.append(GLLine(entry_no=self.next_gl_no + 1, posting_date=day, document_no=doc, account_no=cr,
+                              description=desc, debit=ZERO, credit=amount, customer_no=customer,
+                              application_no=app_no))
+        self.next_gl_no += 2
+
+    # ---- results
+    def settlement(self, results: list[LineResult], issues: list[Issue], posted: bool = True) -> Settlement:
+        if not posted:
+            return Settlement(ledger=self.book.ledger, new_applications=(), new_gl=(),
+                              line_results=tuple(results), issues=tuple(issues), posted=False)
+        changed: set[int] = set()
+        ledger = list(self.entries)
+        for no, w in self.work.items():
+            i = self.pos[no]
+            if i < 0:
+                continue
+            f = w.freeze()
+            if f is not ledger[i]:
+                ledger[i] = f
+                changed.add(no)
+        for e in self.new_entries:
+            w = self.work.get(e.entry_no)
+            ledger.append(w.freeze() if w is not None else e)
+            changed.add(e.entry_no)
+        return Settlement(
+            ledger=tuple(ledger), new_applications=tuple(self.apps), new_gl=tuple(self.gl),
+            line_results=tuple(results), issues=tuple(issues), changed_entry_nos=frozenset(changed),
+            updated_applications=tuple(self.updated_apps.values()), posted=True,
+        )
+
+    # ------------------------------------------------------------------ settlement of one applying entry
+    def legs_for(self, n: _W, targets: list[tuple[_W, Decimal | None]], day: date,
+                 allow_tol: bool) -> list[_Leg]:
+        """Build legs for applying ``n`` to ``targets`` on ``day`` (discount test on ``n``'s posting date)."""
+        ne = n.e
+        legs: list[_Leg] = []
+        pay_date = ne.posting_date
+        n_sign = 1 if n.remaining > 0 else -1
+        for w, ata in targets:
+            o = w.e
+            if not w.open or w.remaining == 0:
+                continue
+            sign = 1 if w.remaining > 0 else -1
+            if o.currency == ne.currency:
+                conv = Decimal(1)
+            else:
+                ro = self.rate(o.currency, day) or o.exchange_rate
+                rn = self.rate(ne.currency, day) or ne.exchange_rate
+                conv = ro / rn
+            nq = self.idx.q(ne.currency)
+            r = round_to(abs(w.remaining) * conv, nq)
+            ta = r if ata is None else min(r, round_to(abs(ata) * conv, nq))
+            leg = _Leg(w=w, sign=sign, conv=conv, r=r, ta=ta)
+            if sign == n_sign:
+                leg.netting = True
+                legs.append(leg)
+                continue
+            # discount candidate (D1): payment -> invoice, refund -> credit memo
+            pair_ok = (ne.document_type is DT.PAYMENT and o.document_type in (DT.INVOICE,)) or (
+                ne.document_type is DT.REFUND and o.document_type is DT.CREDIT_MEMO
+            )
+            if pair_ok:
+                d1, d2 = w.rpdp, w.rpdp2
+                if o.pmt_discount_date and pay_date <= o.pmt_discount_date and d1:
+                    leg.d = abs(d1)
+                elif o.pmt_discount_date_2 and pay_date <= o.pmt_discount_date_2 and d2:
+                    leg.d = abs(d2)
+                elif (
+                    self.s.accept_late_discount
+                    and o.pmt_disc_tolerance_date
+                    and pay_date <= o.pmt_disc_tolerance_date
+                    and (d2 or d1)
+                ):
+                    last_date = o.pmt_discount_date_2 if (o.pmt_discount_date_2 and d2) else o.pmt_discount_date
+                    if last_date and pay_date > last_date:
+                        leg.d = abs(d2 or d1)
+                        leg.d_late = True
+                leg.d = min(round_to(leg.d * conv, nq), r)
+                if leg.d and ta < r - leg.d:  # only part of the entry applied: no discount
+                    leg.d = ZERO
+                    leg.d_late = False
+            tol_ok = allow_tol and self.s.accept_payment_tolerance and (
+                (ne.document_type is DT.PAYMENT and o.document_type is DT.INVOICE)
+                or (ne.document_type is DT.REFUND and o.document_type is DT.CREDIT_MEMO)
+            )
+            if tol_ok and w.max_tol and ta == r:
+                leg.tol = min(round_to(abs(w.max_tol) * conv, nq), r)
+            legs.append(leg)
+        return legs
+
+    def settle(self, n: _W, legs: list[_Leg], *, full_settlement: bool) -> None:
+        """Decide every leg's applied amount, discount, tolerance and write-offs (magnitudes)."""
+        pool = abs(n.remaining)
+        for leg in legs:
+            if leg.netting:
+                leg.applied = leg.ta
+                pool += leg.ta
+        opp = [leg for leg in legs if not leg.netting]
+        if not opp:
+            return
+        s = self.s
+        nq = self.idx.q(n.e.currency)
+        need = ZERO
+        for leg in opp:
+            need += (leg.r - leg.d) if leg.d else leg.ta
+        tol_total = sum((leg.tol for leg in opp), ZERO)
+        leftover = ZERO
+        if pool >= need - tol_total:
+            # the payment covers every leg, within tolerance: all discounts granted
+            for leg in opp:
+                if leg.d:
+                    leg.applied = leg.r - leg.d
+                    if leg.d_late:
+                        leg.pdt = leg.d
+                    else:
+                        leg.disc = leg.d
+                else:
+                    leg.applied = leg.ta
+            diff = need - pool  # > 0 underpayment, < 0 overpayment
+            if diff > 0:
+                for leg, share in _spread(opp, diff, nq):
+                    leg.applied -= share
+                    leg.pt += share
+            elif diff < 0 and -diff <= tol_total:
+                for leg, share in _spread(opp, -diff, nq):
+                    leg.pt -= share
+            elif diff < 0:
+                leftover = -diff
+        else:
+            # short payment: legs in order; a discount only where the cash covers the discounted rest
+            left = pool
+            last: _Leg | None = None
+            for leg in opp:
+                if left <= 0:
+                    break
+                last = leg
+                if leg.d and left >= leg.r - leg.d:
+                    leg.applied = leg.r - leg.d
+                    if leg.d_late:
+                        leg.pdt = leg.d
+                    else:
+                        leg.disc = leg.d
+                    left -= leg.applied
+                elif leg.d and not leg.d_late and s.calc_pmt_disc_on_partial_payments:
+                    # D365: discount proportional to the partial payment: P / (1 - d) x d
+                    leg.applied = min(left, leg.ta)
+                    leg.disc = min(round_to(leg.applied * leg.d / (leg.r - leg.d), nq), leg.d)
+                    leg.partial_discount = True
+                    left -= leg.applied
+                else:
+                    leg.applied = min(left, leg.ta)
+                    left -= leg.applied
+            # D365 maximum underpayment: the small rest of the last leg is written off
+            if last is not None and s.max_over_underpayment > 0 and last.ta == last.r:
+                rest = last.r - last.reduction
+                if 0 < rest <= s.max_over_underpayment:
+                    last.ou = rest
+        if leftover > 0:
+            with_disc = [leg for leg in opp if leg.disc]
+            if s.cash_discount_administration is CashDiscountAdministration.UNSPECIFIC and with_disc:
+                # D365 Unspecific: the discount is reduced by the overpayment
+                for leg in reversed(with_disc):
+                    cut = min(leg.disc, leftover)
+                    leg.disc -= cut
+                    leg.applied += cut
+                    leftover -= cut
+                    if leftover == 0:
+                        break
+            if 0 < leftover <= s.max_over_underpayment:
+                opp[-1].ou -= leftover
+                leftover = ZERO
+        if full_settlement:
+            for leg in opp:
+                if leg.ta == leg.r:
+                    rest = leg.r - leg.reduction
+                    if rest > 0:
+                        leg.fsd += rest
+
+    def book_legs(self, n: _W, legs: list[_Leg], day: date) -> None:
+        """Turn decided legs into entry changes, Application rows and G/L lines."""
+        ne = n.e
+        nq = self.idx.q(ne.currency)
+        n_rate = ne.exchange_rate or Decimal(1)
+        for leg in legs:
+            if leg.reduction == 0 and leg.applying_reduction == 0:
+                continue
+            w = leg.w
+            o = w.e
+            s_o = leg.sign
+            oq = self.idx.q(o.currency)
+            # applied-entry side, in its own currency
+            red_n = leg.applying_reduction
+            closes_o = (leg.reduction == leg.r) if not leg.netting else (leg.applied == leg.r)
+            if leg.conv == 1:
+                comps = [leg.applied, leg.disc, leg.pdt, leg.pt, leg.ou, leg.fsd]
+                rounding = ZERO
+                red_o = leg.applied if leg.netting else leg.reduction
+                if closes_o:
+                    red_o = abs(w.remaining)
+            else:
+                comps = [round_to(x / leg.conv, oq) for x in (leg.applied, leg.disc, leg.pdt, leg.pt, leg.ou,
+                                                               leg.fsd)]
+                red_o = comps[0] if leg.netting else (
+                    comps[0] + comps[1] + comps[2] + max(comps[3], ZERO) + max(comps[4], ZERO) + comps[5])
+                rounding = ZERO
+                if closes_o:
+                    rounding = abs(w.remaining) - red_o
+                    red_o = abs(w.remaining)
+            applied_o, disc_o, pdt_o, pt_o, ou_o, fsd_o = comps
+            # before values for unapply
+            o_before = (w.rpdp, w.rpdp2, w.max_tol)
+            n_before = (n.rpdp, n.rpdp2, n.max_tol)
+            # LCY book value relieved on both entries (proportional; the rest when closing)
+            rem_o = abs(w.remaining)
+            if closes_o:
+                relief_o, u_o = abs(w.remaining_lcy), w.unrealized
+            else:
+                relief_o = round_to(abs(w.remaining_lcy) * red_o / rem_o, self.lq)
+                u_o = round_to(w.unrealized * red_o / rem_o, self.lq)
+            applied_delta = -s_o * red_o
+            applied_lcy = -s_o * relief_o
+            if leg.netting:
+                applying_delta_n = s_o * leg.applied
+                applying_lcy = -applied_lcy
+                u_n = ZERO
+            else:
+                applying_delta_n = s_o * red_n
+                rem_n = abs(n.remaining)
+                closes_n = red_n == rem_n
+                if closes_n:
+                    relief_n, u_n = abs(n.remaining_lcy), n.unrealized
+                else:
+                    relief_n = round_to(abs(n.remaining_lcy) * red_n / rem_n, self.lq) if rem_n else ZERO
+                    u_n = round_to(n.unrealized * red_n / rem_n, self.lq) if rem_n else ZERO
+                applying_lcy = s_o * relief_n
+            # mutate the applied entry
+            old_rem_o = w.remaining
+            w.remaining += applied_delta
+            w.remaining_lcy += applied_lcy
+            w.unrealized -= u_o
+            self._after_change(w, old_rem_o, scale=leg.partial_discount or ne.document_type is DT.CREDIT_MEMO)
+            # mutate the applying entry
+            old_rem_n = n.remaining
+            n.remaining += applying_delta_n
+            n.remaining_lcy += applying_lcy
+            n.unrealized -= u_n
+            self._after_change(n, old_rem_n, scale=ne.document_type is DT.CREDIT_MEMO)
+            app_no = self.next_app_no
+            self.next_app_no += 1
+            if not w.open:
+                w.closed_by_entry_no, w.closed_at_date, w.closed_by_amount = ne.entry_no, day, applied_delta
+            if not n.open and n.closed_by_entry_no is None:
+                n.closed_by_entry_no, n.closed_at_date, n.closed_by_amount = o.entry_no, day, applying_delta_n
+            # G/L (LCY at the applying entry's rate); debit-positive effect on receivables
+            doc = ne.document_no
+            cust = ne.customer_no
+            desc = f"{ne.document_type.value or 'Entry'} {ne.document_no} -> {o.document_type.value} {o.document_no}"
+            ar = self.acc.receivables
+            ar_lines = ZERO
+
+            def lcy(x: Decimal) -> Decimal:
+                return round_to(x * n_rate, self.lq)
+
+            sign_lcy = s_o  # components carry the applied entry's sign
+            disc_acc = self.acc.discount
+            pt_acc = (self.acc.payment_tolerance
+                      if self.s.payment_tolerance_posting is TolerancePosting.TOLERANCE_ACCOUNTS else disc_acc)
+            pdt_acc = (disc_acc if self.s.pmt_disc_tolerance_posting is TolerancePosting.DISCOUNT_ACCOUNTS
+                       else self.acc.payment_tolerance)
+            for amount, account, what in (
+                (leg.disc, disc_acc, "Payment discount"),
+                (leg.pdt, pdt_acc, "Payment discount tolerance"),
+                (leg.pt, pt_acc, "Payment tolerance"),
+                (leg.ou, self.acc.over_underpayment, "Over/underpayment"),
+                (leg.fsd, disc_acc, "Full settlement discount"),
+            ):
+                if amount:
+                    v = sign_lcy * lcy(amount)
+                    self.gl_pair(day, doc, account, ar, v, f"{what}: {desc}", cust, app_no)
+                    ar_lines -= v
+            for u, who in ((u_o, o), (u_n, ne)):
+                if u:
+                    acct = self.acc.unrealized_gains if u > 0 else self.acc.unrealized_losses
+                    self.gl_pair(day, doc, acct, ar, u, f"Unrealized adj. reversed: {who.document_no}", cust, app_no)
+                    ar_lines -= u
+            realized = (applied_lcy + applying_lcy) - ar_lines
+            if realized > 0:
+                self.gl_pair(day, doc, ar, self.acc.realized_gains, realized, f"Realized gain: {desc}", cust, app_no)
+            elif realized < 0:
+                self.gl_pair(day, doc, self.acc.realized_losses, ar, -realized, f"Realized loss: {desc}", cust,
+                             app_no)
+            self.apps.append(Application(
+                application_no=app_no, posting_date=day, customer_no=cust,
+                applying_entry_no=ne.entry_no, applying_document_no=ne.document_no,
+                applied_entry_no=o.entry_no, applied_document_no=o.document_no,
+                amount_applied=s_o * applied_o, discount=s_o * disc_o,
+                payment_tolerance=s_o * pt_o, payment_discount_tolerance=s_o * pdt_o,
+                over_underpayment=s_o * ou_o, full_settlement_discount=s_o * fsd_o,
+                realized_gain_loss_lcy=realized,
+                applied_delta=applied_delta, applying_delta=applying_delta_n, appln_rounding=s_o * rounding,
+                applied_lcy=applied_lcy, applying_lcy=applying_lcy,
+                applied_unrealized=-u_o, applying_unrealized=-u_n,
+                applied_pmt_disc_before=o_before[0], applied_pmt_disc_2_before=o_before[1],
+                applied_max_tol_before=o_before[2],
+                applying_pmt_disc_before=n_before[0], applying_pmt_disc_2_before=n_before[1],
+                applying_max_tol_before=n_before[2],
+            ))
+            # BC clears the marks of applied entries once posted
+            w.applies_to_id = ""
+            w.amount_to_apply = None
+        _ = nq
+
+    def _after_change(self, w: _W, old_remaining: Decimal, *, scale: bool) -> None:
+        """Open flag, discount possible and max tolerance after an entry's remaining amount changed."""
+        if w.remaining == 0:
+            w.open = False
+            w.rpdp = w.rpdp2 = w.max_tol = ZERO
+            w.remaining_lcy = w.remaining_lcy if w.remaining_lcy == 0 else w.remaining_lcy
+            return
+        w.open = True
+        q = self.idx.q(w.e.currency)
+        if scale and old_remaining:
+            # BC CalcRemainingPmtDisc (D5) / D365 partial discounts: proportional to the remaining amount
+            w.rpdp = round_to(w.rpdp * w.remaining / old_remaining, q)
+            w.rpdp2 = round_to(w.rpdp2 * w.remaining / old_remaining, q)
+        if abs(w.rpdp) > abs(w.remaining):
+            w.rpdp = w.remaining
+        if abs(w.rpdp2) > abs(w.remaining):
+            w.rpdp2 = w.remaining
+        if abs(w.max_tol) > abs(w.remaining):
+            w.max_tol = w.remaining
+
+    def apply(self, n: _W, targets: list[tuple[_W, Decimal | None]], day: date, *, allow_tol: bool,
+              full_settlement: bool = False) -> None:
+        legs = self.legs_for(n, targets, day, allow_tol)
+        if not legs:
+            return
+        self.settle(n, legs, full_settlement=full_settlement)
+        self.book_legs(n, legs, day)
+
+
+def _spread(legs: list[_Leg], amount: Decimal, q: Decimal) -> list[tuple[_Leg, Decimal]]:
+    """BC ``PutCustPmtTolAmount``: spread ``amount`` over legs with tolerance, largest original amount first."""
+    cands = sorted((leg for leg in legs if leg.tol > 0), key=lambda leg: -abs(leg.w.e.amount) * leg.conv)
+    shares: dict[int, Decimal] = {}
+    left = amount
+    total = sum((abs(leg.w.e.amount) * leg.conv for leg in cands), ZERO)
+    for i, leg in enumerate(cands):
+        a = abs(leg.w.e.amount) * leg.conv
+        if i == len(cands) - 1 or total == 0:
+            share = min(left, leg.tol)
+        else:
+            share = min(round_to(a / total * left, q), leg.tol, left)
+        total -= a
+        left -= share
+        shares[id(leg)] = share
+    if left > 0:  # push what is left onto legs with unused tolerance
+        for leg in cands:
+            extra = min(left, leg.tol - shares[id(leg)])
+            if extra > 0:
+                shares[id(leg)] += extra
+                left -= extra
+            if left == 0:
+                break
+    return [(leg, shares[id(leg)]) for leg in cands if shares.get(id(leg))]
+
+
+# --------------------------------------------------------------------------- journal posting
+
+
+@dataclass(slots=True)
+class _Plan:
+    line: JournalLine
+    customer_no: str
+    currency: str
+    rate: Decimal
+    targets: list[tuple[int, Decimal | None]] = field(default_factory=list)
+    method: str = "none"  # "doc", "id", "oldest", "none"
+
+
+def _split_docs(line: JournalLine) -> tuple[str, ...]:
+    out: list[str] = []
+    for d in line.applies_to_doc_nos:
+        for part in d.replace(";", ",").split(","):
+            p = part.strip()
+            if p and p.upper() not in (x.upper() for x in out):
+                out.append(p)
+    return tuple(out)
+
+
+def _validate_line(run: _Run, line: JournalLine) -> tuple[_Plan | None, list[Issue]]:
+    """Check one journal line against the current state; no state is changed."""
+    issues: list[Issue] = []
+    key = line.line_no
+
+    def err(code: str, problem: str, fld: str = "", value: object = None) -> None:
+        issues.append(_issue(code, problem, "journal", key, fld, value))
+
+    if line.document_type not in _JOURNAL_TYPES:
+        err("bad-document-type", f"Document Type {line.document_type.value!r} cannot be posted from the journal; "
+            "use Payment, Refund, Invoice or Credit Memo.", "document_type", line.document_type.value)
+    if line.amount <= 0:
+        err("non-positive-amount", f"Amount {line.amount} must be positive; the document type gives the sign.",
+            "amount", line.amount)
+    if not line.document_no.strip():
+        err("missing-document-no", "Document No. is empty.", "document_no", line.document_no)
+    docs = _split_docs(line)
+    if docs and line.applies_to_id:
+        err("applies-to-both", "Give either Applies-to Doc. No. or Applies-to ID, not both.",
+            "applies_to_id", line.applies_to_id)
+    # customer
+    cust = line.customer_no.strip()
+    idx = run.idx
+    if cust and cust not in idx.customers:
+        err("unknown-customer", f"Customer {cust} is not on the Customers sheet.", "customer_no", cust)
+        return None, issues
+    by_doc = run.by_doc() if docs else {}
+    if not cust:
+        owners: set[str] = set()
+        for d in docs:
+            owners.update(run.entry(n).customer_no for n in by_doc.get(d.upper(), []))
+        if line.applies_to_id:
+            owners.update(run.entry(n).customer_no for n in run.by_id().get(line.applies_to_id.upper(), [])
+                          if run.cur_open(n))
+        if not owners:
+            err("missing-customer", "Customer No. is empty and no applies-to document identifies the customer.",
+                "customer_no", "")
+            return None, issues
+        if len(owners) > 1:
+            err("ambiguous-customer", f"The applies-to documents belong to several customers "
+                f"({', '.join(sorted(owners))}); give the Customer No.", "customer_no", "")
+            return None, issues
+        cust = owners.pop()
+    customer = idx.customers.get(cust)
+    if customer is None:
+        err("unknown-customer", f"Customer {cust} is not on the Customers sheet.", "customer_no", cust)
+        return None, issues
+    if customer.blocked is Blocked.ALL:
+        err("customer-blocked", f"Customer {cust} is blocked (All): no transactions are allowed, including "
+            "payments.", "customer_no", cust)
+    elif customer.blocked is Blocked.INVOICE and line.document_type is DT.INVOICE:
+        err("customer-blocked", f"Customer {cust} is blocked (Invoice): invoices cannot be posted.",
+            "customer_no", cust)
+    currency = idx.currency_of(cust, line.currency)
+    rate = run.rate(currency, line.posting_date)
+    if rate is None:
+        err("missing-exchange-rate", f"No exchange rate for {currency} on {line.posting_date.isoformat()} "
+            "on the ExchangeRates sheet.", "currency", currency)
+    if line.document_type in (DT.INVOICE, DT.CREDIT_MEMO):
+        for n in run.by_doc().get(line.document_no.upper(), []):
+            e = run.entry(n)
+            if e.document_type is line.document_type and e.customer_no == cust:
+                err("duplicate-document-no", f"{line.document_type.value} {line.document_no} is already posted "
+                    f"(ledger entry {e.entry_no}).", "document_no", line.document_no)
+                break
+    plan = _Plan(line=line, customer_no=cust, currency=currency, rate=rate or ZERO)
+    sign = line.document_type.debit_sign if line.document_type in _JOURNAL_TYPES else 0
+    if docs:
+        plan.method = "doc"
+        for d in docs:
+            cands = [n for n in by_doc.get(d.upper(), []) if run.entry(n).customer_no == cust]
+            if not cands:
+                err("applies-to-not-found", f"Applies-to document {d} is not in the ledger of customer {cust}.",
+                    "applies_to_doc_nos", d)
+                continue
+            opp = [n for n in cands if run.cur_open(n) and (run.w(n).remaining > 0) != (sign > 0)]
+            if not opp:
+                if any(run.cur_open(n) for n in cands):
+                    err("applies-to-wrong-sign", f"{line.document_type.value} cannot be applied to document {d}: "
+                        "both reduce the same side of the account.", "applies_to_doc_nos", d)
+                else:
+                    err("applies-to-closed", f"Applies-to document {d} of customer {cust} is already closed.",
+                        "applies_to_doc_nos", d)
+                continue
+            for n in opp:
+                plan.targets.append((n, None))
+    elif line.applies_to_id:
+        plan.method = "id"
+        marked = [n for n in run.by_id().get(line.applies_to_id.upper(), [])
+                  if run.cur_open(n) and run.entry(n).customer_no == cust
+                  and run.w(n).applies_to_id.upper() == line.applies_to_id.upper()]
+        if not marked:
+            err("applies-to-id-not-found", f"No open entry of customer {cust} carries Applies-to ID "
+                f"{line.applies_to_id}.", "applies_to_id", line.applies_to_id)
+        for n in marked:
+            w = run.w(n)
+            ata = w.amount_to_apply
+            if ata is not None and ata != 0:
+                if (ata > 0) != (w.remaining > 0):
+                    issues.append(_issue("amount-to-apply-sign", f"Amount to Apply {ata} of entry {n} has the "
+                                         f"opposite sign of its remaining amount {w.remaining}.", "ledger", n,
+                                         "amount_to_apply", ata))
+                elif abs(ata) > abs(w.remaining):
+                    issues.append(_issue("amount-to-apply-exceeds-remaining", f"Amount to Apply {ata} of entry "
+                                         f"{n} exceeds its remaining amount {w.remaining}.", "ledger", n,
+                                         "amount_to_apply", ata))
+            plan.targets.append((n, ata if ata else None))
+    else:
+        plan.method = "oldest" if idx.application_method(cust) is ApplicationMethod.APPLY_TO_OLDEST else "none"
+    if line.full_settlement and plan.method not in ("doc", "id"):
+        err("full-settlement-needs-applies-to", "Full Settlement needs Applies-to Doc. No. or Applies-to ID.",
+            "full_settlement", True)
+    return (None if issues else plan), issues
+
+
+def _post_line(run: _Run, plan: _Plan) -> int:
+    line = plan.line
+    entry_no = run.next_entry_no
+    run.next_entry_no += 1
+    sign = line.document_type.debit_sign
+    e = new_entry(
+        book=run.book, entry_no=entry_no, customer_no=plan.customer_no, document_type=line.document_type,
+        document_no=line.document_no, posting_date=line.posting_date, amount=sign * line.amount,
+        currency=plan.currency, document_date=line.document_date, due_date=line.due_date,
+        payment_terms=line.payment_terms, amount_excl_vat=line.amount_excl_vat,
+        external_document_no=line.external_document_no,
+        description=line.description or f"{line.document_type.value} {line.document_no}",
+        exchange_rate=plan.rate,
+    )
+    run.add_entry(e)
+    acc = run.acc
+    day = line.posting_date
+    desc = e.description
+    lcy = e.amount_lcy
+    if line.document_type is DT.PAYMENT:
+        run.gl_pair(day, e.document_no, acc.bank, acc.receivables, -lcy, desc, e.customer_no, None)
+    elif line.document_type is DT.REFUND:
+        run.gl_pair(day, e.document_no, acc.receivables, acc.bank, lcy, desc, e.customer_no, None)
+    elif line.document_type is DT.INVOICE:
+        run.gl_pair(day, e.document_no, acc.receivables, acc.sales, lcy, desc, e.customer_no, None)
+    else:  # credit memo
+        run.gl_pair(day, e.document_no, acc.sales, acc.receivables, -lcy, desc, e.customer_no, None)
+    n = run.w(entry_no)
+    if plan.method in ("doc", "id"):
+        targets = [(run.w(no), ata) for no, ata in plan.targets]
+        targets.sort(key=lambda t: _sort_key(t[0]))
+        run.apply(n, targets, day, allow_tol=True, full_settlement=line.full_settlement)
+    elif plan.method == "oldest":
+        run.apply(n, _oldest_targets(run, n), day, allow_tol=False)
+    return entry_no
+
+
+def _oldest_targets(run: _Run, n: _W) -> list[tuple[_W, Decimal | None]]:
+    """Apply to Oldest candidates: open, opposite sign, same currency, posted on or before ``n``."""
+    ne = n.e
+    positive = n.remaining > 0
+    out: list[tuple[_W, Decimal | None]] = []
+    need = abs(n.remaining)
+    got = ZERO
+    for no in run.open_of_customer(ne.customer_no):
+        if no == ne.entry_no or not run.cur_open(no):
+            continue
+        w = run.w(no)
+        o = w.e
+        if (w.remaining > 0) == positive or o.currency != ne.currency or o.posting_date > ne.posting_date:
+            continue
+        out.append((w, None))
+        got += abs(w.remaining)
+        if got >= need:  # enough candidates to use the payment up
+            break
+    return out
+
+
+def post_journal(book: Book, *, skip_errors: bool = False) -> Settlement:
+    """Post the journal: new ledger entries, applications and G/L lines.
+
+    All or nothing: when any line has an error, nothing is posted (``posted=False``) and
+    every line gets a result; with ``skip_errors`` the good lines are posted and the bad
+    ones marked ``Error``. Lines whose status is already ``Posted`` are skipped, so a
+    second run posts nothing twice.
+    """
+    run = _Run(book)
+    results: list[LineResult] = []
+    issues: list[Issue] = []
+    errors = 0
+    for line in book.journal:
+        if line.status.strip().lower() == "posted":
+            continue
+        plan, line_issues = _validate_line(run, line)
+        issues.extend(line_issues)
+        if plan is None:
+            errors += 1
+            msg = "; ".join(i.problem for i in line_issues if i.severity is Severity.ERROR)
+            results.append(LineResult(line_no=line.line_no, status="Error", message=msg))
+            continue
+        entry_no = _post_line(run, plan)
+        results.append(LineResult(line_no=line.line_no, status="Posted", posted_entry_no=entry_no,
+                                  message=_line_message(run, entry_no)))
+    if errors and not skip_errors:
+        held = [r if r.status == "Error" else LineResult(
+            line_no=r.line_no, status="", message=f"Not posted: {errors} journal line(s) have errors.")
+            for r in results]
+        return run.settlement(held, issues, posted=False)
+    return run.settlement(results, issues)
+
+
+def _line_message(run: _Run, entry_no: int) -> str:
+    """A short human summary of what posting a line did."""
+    apps = [a for a in run.apps if a.applying_entry_no == entry_no]
+    if not apps:
+        w = run.work.get(entry_no)
+        return "Posted; left open." if w is not None and w.open and w.e.document_type is DT.PAYMENT else "Posted."
+    parts = []
+    for a in apps:
+        bits = [f"{a.applied_document_no} {a.amount_applied}"]
+        if a.discount:
+            bits.append(f"discount {a.discount}")
+        if a.payment_discount_tolerance:
+            bits.append(f"late discount {a.payment_discount_tolerance}")
+        if a.payment_tolerance:
+            bits.append(f"tolerance {a.payment_tolerance}")
+        if a.over_underpayment:
+            bits.append(f"over/under {a.over_underpayment}")
+        if a.full_settlement_discount:
+            bits.append(f"full settlement {a.full_settlement_discount}")
+        parts.append(", ".join(bits))
+    w = run.work.get(entry_no)
+    tail = f"; {abs(w.remaining)} left open" if w is not None and w.remaining else ""
+    return "Applied: " + "; ".join(parts) + tail
+
+
+# --------------------------------------------------------------------------- apply posted entries
+
+
+def apply_entries(book: Book, *, applies_to_id: str | None = None) -> Settlement:
+    """*Apply Entries* / *Post Application*: settle open entries sharing an Applies-to ID.
+
+    Only IDs that no unposted journal line uses. Applying entries are the payments and
+    credit memos of the group (refunds when the group has any), oldest first; the
+    application is dated with the latest posting date of the group (spec A3), the
+    discount test uses each applying entry's own posting date.
+    """
+    run = _Run(book)
+    issues: list[Issue] = []
+    used = {ln.applies_to_id.upper() for ln in book.journal
+            if ln.applies_to_id and ln.status.strip().lower() != "posted"}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for key, nos in run.by_id().items():
+        if key in used or (applies_to_id and key != applies_to_id.upper()):
+            continue
+        for no in nos:
+            groups.setdefault((run.entry(no).customer_no, key), []).append(no)
+    if applies_to_id and not groups:
+        issues.append(_issue("applies-to-id-not-found", f"No open ledger entry carries Applies-to ID "
+                             f"{applies_to_id} (or a journal line still uses it).", "ledger", None,
+                             "applies_to_id", applies_to_id))
+    for (cust, key), nos in sorted(groups.items()):
+        customer = run.idx.customers.get(cust)
+        if customer is not None and customer.blocked is Blocked.ALL:
+            issues.append(_issue("customer-blocked", f"Customer {cust} is blocked (All): entries with Applies-to "
+                                 f"ID {key} cannot be applied.", "ledger", nos[0], "applies_to_id", key))
+            continue
+        ws = [run.w(no) for no in nos]
+        refunds = [w for w in ws if w.e.document_type is DT.REFUND]
+        applying = refunds or [w for w in ws if w.remaining < 0]
+        applied = [w for w in ws if w not in applying and (w.remaining > 0) != (applying[0].remaining > 0)] \
+            if applying else []
+        if not applying or not applied:
+            issues.append(_issue("nothing-to-apply", f"Applies-to ID {key} of customer {cust} marks no entries "
+                                 "that can settle each other.", "ledger", nos[0], "applies_to_id", key,
+                                 Severity.WARNING))
+            continue
+        for w in ws:
+            ata = w.amount_to_apply
+            if ata is not None and ata != 0 and ((ata > 0) != (w.remaining > 0) or abs(ata) > abs(w.remaining)):
+                issues.append(_issue("amount-to-apply-exceeds-remaining", f"Amount to Apply {ata} of entry "
+                                     f"{w.e.entry_no} does not fit its remaining amount {w.remaining}.", "ledger",
+                                     w.e.entry_no, "amount_to_apply", ata))
+        if any(i.severity is Severity.ERROR for i in issues):
+            continue
+        day = max(w.e.posting_date for w in ws)
+        applying.sort(key=lambda w: (w.e.document_type is not DT.PAYMENT, w.e.posting_date, w.e.entry_no))
+        applied.sort(key=_sort_key)
+        for n in applying:
+            targets = [(w, w.amount_to_apply or None) for w in applied if w.open]
+            if not targets:
+                break
+            # the applying entry itself may be limited by its own Amount to Apply
+            run.apply(n, targets, day, allow_tol=True)
+            n.applies_to_id = "" if not n.open or n.remaining == 0 else n.applies_to_id
+        for w in ws:
+            if w.open and w.applies_to_id.upper() == key and not any(
+                    a.applied_entry_no == w.e.entry_no or a.applying_entry_no == w.e.entry_no for a in run.apps):
+                continue
+            w.applies_to_id = ""
+            w.amount_to_apply = None
+    if any(i.severity is Severity.ERROR for i in issues):
+        return run.settlement([], issues, posted=False)
+    return run.settlement([], issues)
+
+
+# --------------------------------------------------------------------------- unapply
+
+
+def unapply(book: Book, application_no: int, *, posting_date: date | None = None) -> Settlement:
+    """Reverse one application exactly (spec §1.9, A22).
+
+    Both entries get back their remaining amounts (currency and LCY), open unrealized
+    adjustment, remaining discount possible and maximum tolerance; closed fields are
+    cleared; every G/L line of the application is posted again with debit and credit
+    swapped; the application is marked *Unapplied* and a reversing row is added. The
+    latest application of an entry must be unapplied first.
+    """
+    run = _Run(book)
+    issues: list[Issue] = []
+    apps = {a.application_no: a for a in book.applications}
+    a = apps.get(application_no)
+
+    def fail(code: str, problem: str) -> Settlement:
+        issues.append(_issue(code, problem, "applications", application_no, "application_no", application_no))
+        return run.settlement([], issues, posted=False)
+
+    if a is None:
+        return fail("unknown-application", f"Application {application_no} is not on the Applications sheet.")
+    if a.unapplied:
+        return fail("already-unapplied", f"Application {application_no} was already unapplied by application "
+                    f"{a.unapplied_by_application_no}.")
+    if a.reverses_application_no is not None:
+        return fail("cannot-unapply-reversal", f"Application {application_no} is itself the reversal of "
+                    f"application {a.reverses_application_no}.")
+    for later in book.applications:
+        if (later.application_no > application_no and not later.unapplied and later.reverses_application_no is None
+                and {later.applied_entry_no, later.applying_entry_no} & {a.applied_entry_no, a.applying_entry_no}):
+            return fail("unapply-latest-first", f"Entry {a.applied_document_no if later.applied_entry_no in (a.applied_entry_no, a.applying_entry_no) else a.applying_document_no} "
+                        f"was applied again later by application {later.application_no}; unapply that one first.")
+    if a.applied_entry_no not in run.pos or a.applying_entry_no not in run.pos:
+        return fail("unknown-entry", f"Application {application_no} refers to ledger entries that are not in the "
+                    "Ledger.")
+    customer = run.idx.customers.get(a.customer_no)
+    if customer is not None and customer.blocked is Blocked.ALL:
+        return fail("customer-blocked", f"Customer {a.customer_no} is blocked (All): application "
+                    f"{application_no} cannot be unapplied.")
+    day = posting_date or a.posting_date
+    if day < a.posting_date:
+        return fail("unapply-before-application", f"Unapply date {day.isoformat()} is before the application date "
+                    f"{a.posting_date.isoformat()}.")
+    o = run.w(a.applied_entry_no)
+    n = run.w(a.applying_entry_no)
+    for w, delta, dl, du, before in (
+        (o, a.applied_delta, a.applied_lcy, a.applied_unrealized,
+         (a.applied_pmt_disc_before, a.applied_pmt_disc_2_before, a.applied_max_tol_before)),
+        (n, a.applying_delta, a.applying_lcy, a.applying_unrealized,
+         (a.applying_pmt_disc_before, a.applying_pmt_disc_2_before, a.applying_max_tol_before)),
+    ):
+        w.remaining -= delta
+        w.remaining_lcy -= dl
+        w.unrealized -= du
+        w.rpdp, w.rpdp2, w.max_tol = before
+        w.open = w.remaining != 0
+        if w.open:
+            w.closed_by_entry_no = None
+            w.closed_at_date = None
+            w.closed_by_amount = None
+    new_no = run.next_app_no
+    run.next_app_no += 1
+    neg = {f: -getattr(a, f) for f in (
+        "amount_applied", "discount", "payment_tolerance", "payment_discount_tolerance", "over_underpayment",
+        "full_settlement_discount", "realized_gain_loss_lcy", "applied_delta", "applying_delta", "appln_rounding",
+        "applied_lcy", "applying_lcy", "applied_unrealized", "applying_unrealized")}
+    run.apps.append(replace(a, application_no=new_no, posting_date=day, reverses_application_no=application_no,
+                            unapplied=False, unapplied_by_application_no=None, **neg))
+    run.updated_apps[application_no] = replace(a, unapplied=True, unapplied_by_application_no=new_no)
+    for g in book.gl:
+        if g.application_no == application_no:
+            run.gl.append(replace(g, entry_no=run.next_gl_no, posting_date=day, debit=g.credit, credit=g.debit,
+                                  description=f"Unapply {application_no}: {g.description}", application_no=new_no))
+            run.next_gl_no += 1
+    return run.settlement([], issues)

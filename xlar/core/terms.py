@@ -1,0 +1,237 @@
+"""Payment terms and the derived columns of a new ledger entry (spec §2.1, §3.2).
+
+``new_entry`` is the single place where a posted document gets its due date,
+discount dates, discount possible, payment discount tolerance date, maximum
+payment tolerance and LCY amounts. The workbook layer uses it for Ledger rows
+whose derived columns are blank; posting uses it for every new entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from xlar.core.dates import calc_date
+from xlar.core.fx import RateTable
+from xlar.core.model import (
+    ApplicationMethod,
+    Book,
+    Customer,
+    DocumentType,
+    LedgerEntry,
+    PaymentTerms,
+    Settings,
+)
+from xlar.core.money import HUNDRED, ZERO, quantum, round_to
+
+_DISCOUNTABLE = (DocumentType.INVOICE, DocumentType.CREDIT_MEMO)
+
+
+def max_payment_tolerance(
+    amount: Decimal, document_type: DocumentType, pct: Decimal, max_amount: Decimal, q: Decimal
+) -> Decimal:
+    """BC ``CalcMaxPmtTolerance`` (spec §3.2): the most a payment may differ from ``amount``.
+
+    ``pct`` only: percentage without cap; ``max_amount`` only: that fixed amount; both:
+    the smaller; neither: 0. Signed like the entry and never larger than it.
+
+    >>> max_payment_tolerance(Decimal("1234.56"), DocumentType.INVOICE, Decimal(1), Decimal(5), Decimal("0.01"))
+    Decimal('5.00')
+    """
+    if document_type not in _DISCOUNTABLE or amount == 0 or (pct == 0 and max_amount == 0):
+        return ZERO
+    sign = 1 if amount > 0 else -1
+    pct_amount = round_to(pct * amount / HUNDRED, q)
+    if max_amount < abs(pct * amount / HUNDRED) or pct == 0:
+        tol = pct_amount if (max_amount == 0 and pct > 0) else sign * round_to(max_amount, q)
+    else:
+        tol = pct_amount
+    if abs(tol) > abs(amount):
+        tol = amount
+    return tol
+
+
+@dataclass(frozen=True, slots=True)
+class DiscountSchedule:
+    """Due date and up to two discount periods of one document."""
+
+    due_date: date
+    discount_date: date | None
+    discount: Decimal
+    discount_date_2: date | None
+    discount_2: Decimal
+    tolerance_date: date | None
+
+
+def discount_schedule(
+    *,
+    terms: PaymentTerms | None,
+    settings: Settings,
+    document_type: DocumentType,
+    document_date: date,
+    amount: Decimal,
+    amount_excl_vat: Decimal | None,
+    q: Decimal,
+) -> DiscountSchedule:
+    """Dates and discount amounts that ``terms`` give a document (BC §2.1, D365 §2.3).
+
+    The base is the amount incl. VAT unless *Pmt. Disc. Excl. VAT* is on and the
+    amount excl. VAT is known. Credit memos get a discount only when *Calc. Pmt.
+    Disc. on Cr. Memos* is on (terms, else settings).
+    """
+    if terms is None:
+        return DiscountSchedule(document_date, None, ZERO, None, ZERO, None)
+    due = calc_date(terms.due_date_formula, document_date)
+    gets_discount = document_type is DocumentType.INVOICE or (
+        document_type is DocumentType.CREDIT_MEMO
+        and (
+            terms.calc_pmt_disc_on_cr_memos
+            if terms.calc_pmt_disc_on_cr_memos is not None
+            else settings.calc_pmt_disc_on_credit_memos
+        )
+    )
+    base = amount_excl_vat if (settings.pmt_disc_excl_vat and amount_excl_vat is not None) else amount
+    d1_date = d2_date = None
+    d1 = d2 = ZERO
+    if gets_discount and terms.discount_pct:
+        d1_date = calc_date(terms.discount_date_formula, document_date)
+        d1 = round_to(terms.discount_pct * base / HUNDRED, q)
+    if gets_discount and terms.discount2_pct:
+        d2_date = calc_date(terms.discount2_date_formula, document_date)
+        d2 = round_to(terms.discount2_pct * base / HUNDRED, q)
+    last = d2_date or d1_date
+    tol_date = calc_date(settings.payment_discount_grace_period or "0D", last) if last else None
+    return DiscountSchedule(due, d1_date, d1, d2_date, d2, tol_date)
+
+
+class BookIndex:
+    """Lookups over a ``Book`` that posting needs many times: customers, terms, rates."""
+
+    __slots__ = ("book", "customers", "terms", "rates", "lcy")
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.lcy = book.settings.company_currency.upper()
+        self.customers: dict[str, Customer] = {c.customer_no: c for c in book.customers}
+        self.terms: dict[str, PaymentTerms] = {t.code.upper(): t for t in book.terms}
+        self.rates = RateTable(book.rates, self.lcy)
+
+    def q(self, currency: str) -> Decimal:
+        """Rounding quantum of ``currency`` (settings may override exponents)."""
+        return quantum(currency or self.lcy, dict(self.book.settings.currency_exponents) or None)
+
+    def currency_of(self, customer_no: str, given: str = "") -> str:
+        """The document currency: given, else the customer's, else the company currency."""
+        if given:
+            return given.upper()
+        c = self.customers.get(customer_no)
+        return (c.currency.upper() if c and c.currency else self.lcy)
+
+    def application_method(self, customer_no: str) -> ApplicationMethod:
+        """The customer's application method, else the company's."""
+        c = self.customers.get(customer_no)
+        return c.application_method if c and c.application_method else self.book.settings.application_method
+
+
+_INDEX_CACHE: list[tuple[Book, BookIndex]] = []
+
+
+def index_of(book: Book) -> BookIndex:
+    """A cached ``BookIndex`` for ``book`` (one book at a time; books are immutable)."""
+    if _INDEX_CACHE and _INDEX_CACHE[0][0] is book:
+        return _INDEX_CACHE[0][1]
+    idx = BookIndex(book)
+    _INDEX_CACHE[:] = [(book, idx)]
+    return idx
+
+
+def new_entry(
+    *,
+    book: Book,
+    entry_no: int,
+    customer_no: str,
+    document_type: DocumentType,
+    document_no: str,
+    posting_date: date,
+    amount: Decimal,
+    currency: str = "",
+    document_date: date | None = None,
+    due_date: date | None = None,
+    payment_terms: str = "",
+    amount_excl_vat: Decimal | None = None,
+    external_document_no: str = "",
+    description: str = "",
+    exchange_rate: Decimal | None = None,
+) -> LedgerEntry:
+    """A new customer ledger entry with every derived column filled (contract *Ledger*).
+
+    ``amount`` is signed (invoice +, credit memo and payment -). The exchange rate is the
+    one valid on the posting date; when none is valid the rate is 0 and the caller
+    reports the missing rate. Terms: the document's, else the customer's.
+    """
+    idx = index_of(book)
+    settings = book.settings
+    cur = idx.currency_of(customer_no, currency)
+    q = idx.q(cur)
+    lq = idx.q(idx.lcy)
+    amount = round_to(amount, q)
+    rate = exchange_rate if exchange_rate is not None else idx.rates.rate(cur, posting_date)
+    rate = rate if rate is not None else ZERO
+    amount_lcy = round_to(amount * rate, lq)
+    doc_date = document_date or posting_date
+    code = payment_terms or (idx.customers[customer_no].payment_terms if customer_no in idx.customers else "")
+    terms = idx.terms.get(code.upper()) if code else None
+    if document_type in _DISCOUNTABLE or document_type in (
+        DocumentType.FINANCE_CHARGE_MEMO,
+        DocumentType.REMINDER,
+    ):
+        sched = discount_schedule(
+            terms=terms if document_type in _DISCOUNTABLE else None,
+            settings=settings,
+            document_type=document_type,
+            document_date=doc_date,
+            amount=amount,
+            amount_excl_vat=amount_excl_vat,
+            q=q,
+        )
+        if terms is None or document_type not in _DISCOUNTABLE:
+            sched = DiscountSchedule(doc_date, None, ZERO, None, ZERO, None)
+    else:
+        sched = DiscountSchedule(doc_date, None, ZERO, None, ZERO, None)
+    max_amount = settings.max_payment_tolerance_amount
+    if cur != idx.lcy and max_amount and rate:
+        max_amount = round_to(max_amount / rate, q)  # the LCY cap in the document's currency
+    customer = idx.customers.get(customer_no)
+    blocks_tol = bool(customer and customer.block_payment_tolerance)
+    max_tol = ZERO if blocks_tol else max_payment_tolerance(
+        amount, document_type, settings.payment_tolerance_pct, max_amount, q
+    )
+    return LedgerEntry(
+        entry_no=entry_no,
+        customer_no=customer_no,
+        posting_date=posting_date,
+        document_type=document_type,
+        document_no=document_no,
+        amount=amount,
+        remaining_amount=amount,
+        currency=cur,
+        exchange_rate=rate,
+        amount_lcy=amount_lcy,
+        remaining_amount_lcy=amount_lcy,
+        document_date=doc_date,
+        due_date=due_date or sched.due_date,
+        pmt_discount_date=sched.discount_date,
+        original_pmt_disc_possible=sched.discount,
+        remaining_pmt_disc_possible=sched.discount,
+        pmt_discount_date_2=sched.discount_date_2,
+        original_pmt_disc_2_possible=sched.discount_2,
+        remaining_pmt_disc_2_possible=sched.discount_2,
+        pmt_disc_tolerance_date=sched.tolerance_date,
+        max_payment_tolerance=max_tol,
+        open=amount != 0,
+        external_document_no=external_document_no,
+        description=description,
+        amount_excl_vat=amount_excl_vat,
+        payment_terms=code if payment_terms else "",
+    )
