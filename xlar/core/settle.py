@@ -241,13 +241,23 @@ class _Run:
         lst = d.get(customer_no, [])
         if customer_no not in self._sorted_customers:
             lst = [n for n in lst if self.cur_open(n)]
-            lst.sort(key=lambda n: _sort_key(self.w(n)) if n in self.work else _sort_key(_W(self.entry(n))))
+            lst.sort(key=lambda n: self.sort_key(self.w(n)) if n in self.work else self.sort_key(_W(self.entry(n))))
             d[customer_no] = lst
             self._sorted_customers.add(customer_no)
         return lst
 
     def rate(self, currency: str, day: date) -> Decimal | None:
         return self.idx.rates.rate(currency, day)
+
+    def sort_key(self, w: _W) -> tuple:
+        """Application order: the Settlement Priority's document types first when set (D365 priority:
+        type, then date, then entry), else oldest due date (BC Apply to Oldest / Applies-to ID order)."""
+        prio = self.s.settlement_priority
+        if prio:
+            t = w.e.document_type
+            rank = prio.index(t) if t in prio else len(prio)
+            return (rank, w.e.posting_date, w.e.entry_no)
+        return _sort_key(w)
 
     # ---- G/L
     def gl_pair(self, day: date, doc: str, dr: str, cr: str, amount: Decimal, desc: str, customer: str,
@@ -795,7 +805,7 @@ def _post_line(run: _Run, plan: _Plan) -> int:
     n = run.w(entry_no)
     if plan.method in ("doc", "id"):
         targets = [(run.w(no), ata) for no, ata in plan.targets]
-        targets.sort(key=lambda t: _sort_key(t[0]))
+        targets.sort(key=lambda t: run.sort_key(t[0]))
         run.apply(n, targets, day, allow_tol=True, full_settlement=line.full_settlement)
     elif plan.method == "oldest":
         run.apply(n, _oldest_targets(run, n), day, allow_tol=False)
@@ -932,7 +942,7 @@ def apply_entries(book: Book, *, applies_to_id: str | None = None) -> Settlement
             continue
         day = max(w.e.posting_date for w in ws)
         applying.sort(key=lambda w: (w.e.document_type is not DT.PAYMENT, w.e.posting_date, w.e.entry_no))
-        applied.sort(key=_sort_key)
+        applied.sort(key=run.sort_key)
         for n in applying:
             targets = [(w, w.amount_to_apply or None) for w in applied if w.open]
             if not targets:
