@@ -1,0 +1,306 @@
+"""The file adapter: an .xlsx/.xlsm on disk, read into grids and changed by a write plan.
+
+- Reading loads the book twice from the same bytes: with formulas (the copy that is edited
+  and saved, ``keep_vba`` for .xlsm) and with Excel's cached values (what cells show).
+- Writing touches only the cells in the plan, creates missing output sheets and columns at
+  the end, extends Excel tables when rows are appended, and writes text as text.
+- Saving is all-or-nothing: a temporary file in the same folder, a ``BOOK.bak`` copy of the
+  original, then ``os.replace``. Any failure leaves the original byte-identical.
+openpyxl parses XML through defusedxml when it is installed (``openpyxl.DEFUSEDXML``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.table import Table, TableColumn
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlar.book.grid import Grid
+from xlar.book.plan import Out, SheetWrite, WritePlan
+from xlar.book.schema import norm
+
+VBA_SUFFIXES = (".xlsm", ".xltm")
+
+
+class BookError(Exception):
+    """A workbook that cannot be opened or saved (missing, locked, not a workbook, table in the way)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass(slots=True)
+class OpenBook:
+    """A workbook file opened for a run."""
+
+    path: Path
+    wb: Workbook  # formulas kept: the copy that is changed and saved
+    grids: dict[str, Grid]
+    fingerprint: str  # sha256 of the file as read
+
+
+def fingerprint_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fingerprint(path: Path) -> str:
+    return fingerprint_bytes(Path(path).read_bytes())
+
+
+def open_book(path: Path) -> OpenBook:
+    """Read ``path``; raises :class:`BookError` with a message for a person, never a traceback."""
+    path = Path(path)
+    if not path.exists():
+        raise BookError(f"{path}: no such file", exit_code=2)
+    if path.is_dir():
+        raise BookError(f"{path} is a folder, not a workbook", exit_code=2)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BookError(f"{path}: cannot read the file ({exc.strerror or exc}); is it open or locked?") from exc
+    keep_vba = path.suffix.lower() in VBA_SUFFIXES
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba)
+        values = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        raise BookError(f"{path}: not an Excel workbook xlar can read (.xlsx or .xlsm): {exc}") from exc
+    except Exception as exc:  # openpyxl raises assorted errors for damaged files
+        raise BookError(f"{path}: the workbook is damaged or not an .xlsx/.xlsm file: {exc}") from exc
+    try:
+        grids = {ws.title: read_grid(ws, values[ws.title]) for ws in wb.worksheets}
+    finally:
+        values.close()
+    return OpenBook(path, wb, grids, fingerprint_bytes(data))
+
+
+# --------------------------------------------------------------------------- regions
+
+@dataclass(slots=True)
+class Region:
+    header_row: int
+    first_col: int
+    last_col: int
+    last_row: int  # last data row (== header_row when empty)
+    table: Table | None = None
+
+
+def pick_table(ws: Worksheet) -> Table | None:
+    tables = list(ws.tables.values())
+    if not tables:
+        return None
+    for t in tables:
+        if norm(t.displayName or t.name) == norm(ws.title):
+            return t
+    return min(tables, key=lambda t: range_boundaries(t.ref)[1])
+
+
+def region(ws: Worksheet) -> Region:
+    t = pick_table(ws)
+    if t is not None:
+        min_col, min_row, max_col, max_row = range_boundaries(t.ref)
+        last = max_row - (t.totalsRowCount or 0)
+        return Region(min_row, min_col, max_col, last, t)
+    last_col = 0
+    for cell in ws[1] if ws.max_row >= 1 else ():
+        if cell.value not in (None, ""):
+            last_col = cell.column
+    last_row = 1
+    if last_col:
+        for row in ws.iter_rows(min_row=2, max_row=ws.max_row, min_col=1, max_col=last_col):
+            if any(c.value not in (None, "") for c in row):
+                last_row = row[0].row
+    return Region(1, 1, last_col, last_row)
+
+
+def read_grid(ws: Worksheet, values_ws: object) -> Grid:
+    """The data region of ``ws``; values come from the cached-values copy ``values_ws``."""
+    reg = region(ws)
+    if reg.last_col == 0:
+        return Grid(ws.title, 1, 1, [], [])
+    headers = [ws.cell(reg.header_row, c).value for c in range(reg.first_col, reg.last_col + 1)]
+    rows: list[tuple[int, list[object]]] = []
+    uncalculated: set[tuple[int, int]] = set()
+    if reg.last_row > reg.header_row:
+        shown = values_ws.iter_rows(min_row=reg.header_row + 1, max_row=reg.last_row,  # type: ignore[attr-defined]
+                                    min_col=reg.first_col, max_col=reg.last_col, values_only=True)
+        kept = ws.iter_rows(min_row=reg.header_row + 1, max_row=reg.last_row, min_col=reg.first_col,
+                            max_col=reg.last_col, values_only=True)
+        for r, (vals, raw) in enumerate(zip(shown, kept), start=reg.header_row + 1):
+            vals = list(vals) + [None] * (len(headers) - len(vals))
+            for pos, (v, f) in enumerate(zip(vals, raw)):
+                if v is None and f is not None and (not isinstance(f, str) or f.startswith("=")):
+                    uncalculated.add((r, pos))
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals) and not any(
+                    (r, p) in uncalculated for p in range(len(vals))):
+                continue
+            rows.append((r, vals))
+    return Grid(ws.title, reg.header_row, reg.first_col, headers, rows, reg.table.displayName if reg.table else None,
+                uncalculated)
+
+
+# --------------------------------------------------------------------------- applying a plan
+
+def find_sheet(wb: Workbook, name: str) -> Worksheet | None:
+    key = norm(name)
+    for ws in wb.worksheets:
+        if norm(ws.title) == key:
+            return ws
+    return None
+
+
+def put(ws: Worksheet, row: int, col: int, o: Out) -> None:
+    """Write one value; strings are always text cells (``=SUM(...)`` from a bank file stays text)."""
+    cell = ws.cell(row, col)
+    value = o.value
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = value
+        cell.data_type = "s"
+    else:
+        cell.value = value
+    if o.number_format:
+        cell.number_format = o.number_format
+
+
+def _ensure_columns(ws: Worksheet, reg: Region, sw: SheetWrite, keys: list[str]) -> dict[str, int]:
+    """Column number of each key; missing columns are created after the last one."""
+    cols: dict[str, int] = {}
+    for c in range(reg.first_col, reg.last_col + 1):
+        col = sw.spec.column(ws.cell(reg.header_row, c).value)
+        if col is not None and col.key not in cols:
+            cols[col.key] = c
+    for key in keys:
+        if key in cols:
+            continue
+        spec_col = sw.spec.by_key[key]
+        new = reg.last_col + 1 if reg.last_col else reg.first_col
+        if reg.table is not None:
+            if any(ws.cell(r, new).value not in (None, "") for r in range(reg.header_row, reg.last_row + 1)):
+                raise BookError(f"Sheet {ws.title}: column {get_column_letter(new)} next to table "
+                                f"{reg.table.displayName} is not empty; xlar needs it for {spec_col.header!r}")
+            ids = [tc.id for tc in reg.table.tableColumns] or [0]
+            reg.table.tableColumns.append(TableColumn(id=max(ids) + 1, name=spec_col.header))
+        put(ws, reg.header_row, new, Out(spec_col.header))
+        reg.last_col = new
+        cols[key] = new
+        if reg.table is not None:
+            _set_table_ref(reg)
+    return cols
+
+
+def _set_table_ref(reg: Region) -> None:
+    assert reg.table is not None
+    last_row = max(reg.last_row, reg.header_row + 1)  # a table keeps at least one data row
+    ref = f"{get_column_letter(reg.first_col)}{reg.header_row}:{get_column_letter(reg.last_col)}{last_row}"
+    reg.table.ref = ref
+    if reg.table.autoFilter is not None:
+        reg.table.autoFilter.ref = ref
+
+
+def apply_sheet(wb: Workbook, sw: SheetWrite) -> None:
+    ws = find_sheet(wb, sw.spec.name)
+    if ws is None:
+        ws = wb.create_sheet(sw.spec.name)
+        for i, c in enumerate(sw.spec.columns, start=1):
+            put(ws, 1, i, Out(c.header))
+    reg = region(ws)
+    if reg.table is not None and reg.table.totalsRowCount and sw.appends:
+        raise BookError(f"Sheet {ws.title}: table {reg.table.displayName} has a totals row; "
+                        "remove it so xlar can append rows")
+    keys: list[str] = []
+    for values in list(sw.updates.values()) + sw.appends:
+        for k in values:
+            if k not in keys:
+                keys.append(k)
+    if reg.table is None and reg.last_col == 0:  # an empty sheet: write the whole header
+        keys = [c.key for c in sw.spec.columns if c.key in keys or not c.extension] + \
+               [k for k in keys if sw.spec.by_key[k].extension]
+    # an output sheet's own columns come in contract order
+    order = {c.key: i for i, c in enumerate(sw.spec.columns)}
+    keys.sort(key=lambda k: order.get(k, 1_000))
+    cols = _ensure_columns(ws, reg, sw, keys)
+    for row, values in sw.updates.items():
+        for k, o in values.items():
+            put(ws, row, cols[k], o)
+    if not sw.appends:
+        return
+    start = reg.last_row + 1
+    if reg.table is not None:
+        end = start + len(sw.appends) - 1
+        # a new table's single empty data row is reused
+        if reg.last_row == reg.header_row + 1 and all(
+                ws.cell(reg.last_row, c).value in (None, "") for c in range(reg.first_col, reg.last_col + 1)):
+            start, end = reg.last_row, reg.last_row + len(sw.appends) - 1
+        for r in range(max(start, reg.last_row + 1), end + 1):
+            for c in range(reg.first_col, reg.last_col + 1):
+                if ws.cell(r, c).value not in (None, ""):
+                    raise BookError(f"Sheet {ws.title}: cell {get_column_letter(c)}{r} below table "
+                                    f"{reg.table.displayName} is not empty; xlar needs the row to append to it")
+    for i, values in enumerate(sw.appends):
+        for k, o in values.items():
+            put(ws, start + i, cols[k], o)
+    reg.last_row = start + len(sw.appends) - 1
+    if reg.table is not None:
+        _set_table_ref(reg)
+
+
+def apply_plan(wb: Workbook, plan: WritePlan) -> None:
+    for sw in plan.sheets.values():
+        if sw:
+            apply_sheet(wb, sw)
+
+
+# --------------------------------------------------------------------------- saving
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def save(book: OpenBook, out: Path | None = None) -> Path:
+    """Save atomically: over the original (keeping ``BOOK.bak``) or, with ``out``, as a copy."""
+    target = Path(out) if out is not None else book.path
+    if out is None:
+        try:
+            now = fingerprint(book.path)
+        except OSError as exc:
+            raise BookError(f"{book.path}: cannot read the file again before saving: {exc}") from exc
+        if now != book.fingerprint:
+            raise BookError(f"{book.path} changed while xlar was running; nothing was written. Run again.")
+    folder = target.parent if str(target.parent) else Path(".")
+    tmp_name = bak_tmp = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".~xlar-", suffix=target.suffix, dir=folder)
+        os.close(fd)
+        book.wb.save(tmp_name)
+        if out is None:
+            fd, bak_tmp = tempfile.mkstemp(prefix=".~xlar-", suffix=".bak", dir=folder)
+            os.close(fd)
+            shutil.copy2(book.path, bak_tmp)
+            os.replace(bak_tmp, backup_path(book.path))
+            bak_tmp = None
+        os.replace(tmp_name, target)
+        tmp_name = None
+    except OSError as exc:
+        raise BookError(f"{target}: cannot save ({exc.strerror or exc}); is it open in Excel or read-only? "
+                        "The workbook was not changed.") from exc
+    finally:
+        for leftover in (tmp_name, bak_tmp):
+            if leftover:
+                try:
+                    os.unlink(leftover)
+                except OSError:
+                    pass
+    return target

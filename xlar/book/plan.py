@@ -1,0 +1,240 @@
+"""Records to a write plan: which cells of which sheets change, computed before anything is written.
+
+A :class:`WritePlan` holds Excel-ready values (numbers, dates, text) with their number
+formats, addressed by sheet name, Excel row and contract column. The file adapter
+(``files.py``) applies it with openpyxl; a live xlwings adapter can apply the same plan
+as 2-D blocks. Text is always written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+from xlar.book import schema as S
+from xlar.book.issues import SheetIssue
+from xlar.book.rows import ReadResult, build_entry
+from xlar.book.schema import Column, Cur, Kind, SheetSpec
+from xlar.core.model import Application, GLLine, LedgerEntry, LineResult
+from xlar.core.money import ZERO, exponent
+
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+@dataclass(frozen=True, slots=True)
+class Out:
+    """One Excel-ready cell value and its number format (None: leave the format alone)."""
+
+    value: object
+    number_format: str | None = None
+
+
+@dataclass(slots=True)
+class SheetWrite:
+    """What changes on one sheet: existing rows updated by column, and rows appended."""
+
+    spec: SheetSpec
+    updates: dict[int, dict[str, Out]] = field(default_factory=dict)  # Excel row -> column key -> value
+    appends: list[dict[str, Out]] = field(default_factory=list)
+
+    def update(self, row: int, key: str, out: Out) -> None:
+        self.updates.setdefault(row, {})[key] = out
+
+    def __bool__(self) -> bool:
+        return bool(self.updates or self.appends)
+
+
+@dataclass(slots=True)
+class WritePlan:
+    sheets: dict[str, SheetWrite] = field(default_factory=dict)
+
+    def sheet(self, spec: SheetSpec) -> SheetWrite:
+        if spec.name not in self.sheets:
+            self.sheets[spec.name] = SheetWrite(spec)
+        return self.sheets[spec.name]
+
+
+def money_format(currency: str, exps: dict[str, int] | None = None) -> str:
+    e = exponent(currency or "EUR", exps)
+    return "#,##0" if e == 0 else "#,##0." + "0" * e
+
+
+def out(value: object, kind: Kind, currency: str = "", exps: dict[str, int] | None = None) -> Out:
+    """``value`` as Excel wants it: money as a float (from its decimal text) with a format, dates as dates."""
+    if value is None:
+        return Out(None)
+    if isinstance(value, Enum):
+        return Out(str(value.value))
+    if isinstance(value, bool):
+        return Out(value)
+    if isinstance(value, Decimal):
+        if kind is Kind.MONEY:
+            return Out(float(str(value)), money_format(currency, exps))
+        return Out(float(str(value)) if value != value.to_integral_value() else int(value))
+    if isinstance(value, datetime):
+        return Out(value, DATETIME_FORMAT)
+    if isinstance(value, date):
+        return Out(value, DATE_FORMAT)
+    if isinstance(value, (tuple, list)):
+        return Out(", ".join(str(v) for v in value))
+    return Out(value)
+
+
+# --------------------------------------------------------------------------- Ledger
+
+_OWNED = {c.field for c in S.LEDGER.columns if c.derived} | {"applies_to_id", "amount_to_apply"}
+
+
+def _ledger_row(e: LedgerEntry, columns: list[Column], lcy: str, exps: dict[str, int] | None) -> dict[str, Out]:
+    row: dict[str, Out] = {}
+    for c in columns:
+        cur = lcy if c.currency is Cur.LCY else e.currency
+        row[c.key] = out(getattr(e, c.field), c.kind, cur, exps)
+    return row
+
+
+def _blank(v: object) -> bool:
+    return v is None or v == "" or (isinstance(v, tuple) and not v)
+
+
+def _rederived(read: ReadResult, e: LedgerEntry, columns: set[str]) -> LedgerEntry | None:
+    """What the next run would read for ``e`` if only ``columns`` (fields) were on the sheet."""
+    f = {k: getattr(e, k) for k in columns if k in S.LEDGER.by_field and not _blank(getattr(e, k))}
+    try:
+        lcy = read.book.settings.company_currency
+        return build_entry(read.book, f, lcy, dict(read.book.settings.currency_exponents) or None)
+    except (ValueError, KeyError, ArithmeticError):
+        return None
+
+
+def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ...],
+                changed: frozenset[int]) -> int:
+    """Update changed and derived-blank Ledger cells and append new entries. Returns new entries."""
+    spec = S.LEDGER
+    sw = plan.sheet(spec)
+    bound = read.index.bound.get(spec.name)
+    present = {c.field for c in spec.columns if bound is not None and bound.has(c)}
+    lcy = read.book.settings.company_currency
+    exps = dict(read.book.settings.currency_exponents) or None
+    before = {e.entry_no: e for e in read.book.ledger}
+    contract = [c for c in spec.columns if not c.extension]
+    extensions = [c for c in spec.columns if c.extension]
+    new = 0
+    for e in ledger:
+        if e.entry_no in read.ledger_rows:
+            old = before[e.entry_no]
+            fields = set(read.ledger_filled.get(e.entry_no, ()))
+            if e.entry_no in changed:
+                fields |= {f for f in _OWNED if getattr(old, f) != getattr(e, f)}
+            cols = [spec.by_field[f] for f in fields if f in spec.by_field]
+            cols = [c for c in cols if not c.extension or c.field in present]
+        else:
+            cols = [c for c in contract if c.field in present or not _blank(getattr(e, c.field))
+                    or c.required or c.derived]
+            cols += [c for c in extensions if c.field in present]
+        # extension columns a later read could not re-derive must be written (and created)
+        missing_ext = [c for c in extensions if c.field not in present]
+        if missing_ext:
+            again = _rederived(read, e, {c.field for c in spec.columns if not c.extension} | present)
+            for c in missing_ext:
+                if again is None or getattr(again, c.field) != getattr(e, c.field):
+                    if c not in cols:
+                        cols.append(c)
+        if not cols:
+            continue
+        values = _ledger_row(e, cols, lcy, exps)
+        if e.entry_no in read.ledger_rows:
+            for k, v in values.items():
+                sw.update(read.ledger_rows[e.entry_no], k, v)
+        else:
+            sw.appends.append(values)
+            new += 1
+    return new
+
+
+# --------------------------------------------------------------------------- Applications, G/L
+
+def _application_row(a: Application, cur_of: dict[int, str], lcy: str, exps: dict[str, int] | None,
+                     columns: tuple[Column, ...] = S.APPLICATIONS.columns) -> dict[str, Out]:
+    applied = cur_of.get(a.applied_entry_no, lcy)
+    applying = cur_of.get(a.applying_entry_no, lcy)
+    cur = {Cur.APPLIED: applied, Cur.APPLYING: applying, Cur.LCY: lcy, Cur.ROW: applied}
+    return {c.key: out(getattr(a, c.field), c.kind, cur[c.currency], exps) for c in columns}
+
+
+def plan_applications(plan: WritePlan, read: ReadResult, new: tuple[Application, ...],
+                      updated: tuple[Application, ...], ledger: tuple[LedgerEntry, ...]) -> None:
+    sw = plan.sheet(S.APPLICATIONS)
+    lcy = read.book.settings.company_currency
+    exps = dict(read.book.settings.currency_exponents) or None
+    cur_of = {e.entry_no: e.currency for e in ledger}
+    old = {(a.application_no, a.applying_entry_no, a.applied_entry_no): a for a in read.book.applications}
+    for a in updated:
+        key = (a.application_no, a.applying_entry_no, a.applied_entry_no)
+        row = read.application_rows.get(key)
+        if row is None:
+            sw.appends.append(_application_row(a, cur_of, lcy, exps))
+            continue
+        prev = old[key]
+        cols = tuple(c for c in S.APPLICATIONS.columns if getattr(prev, c.field) != getattr(a, c.field))
+        for k, v in _application_row(a, cur_of, lcy, exps, cols).items():
+            sw.update(row, k, v)
+    for a in new:
+        sw.appends.append(_application_row(a, cur_of, lcy, exps))
+
+
+def plan_gl(plan: WritePlan, read: ReadResult, lines: tuple[GLLine, ...]) -> None:
+    sw = plan.sheet(S.GL_ENTRIES)
+    lcy = read.book.settings.company_currency
+    exps = dict(read.book.settings.currency_exponents) or None
+    for g in lines:
+        sw.appends.append({c.key: out(getattr(g, c.field), c.kind, lcy, exps) for c in S.GL_ENTRIES.columns})
+
+
+# --------------------------------------------------------------------------- Journal, Issues, RunLog
+
+def plan_journal(plan: WritePlan, read: ReadResult, results: dict[int, LineResult]) -> None:
+    """Status / Message / Posted Entry No. of each line with a result (never of lines posted before)."""
+    sw = plan.sheet(S.JOURNAL)
+    for line_no, r in results.items():
+        row = read.journal_rows.get(line_no)
+        if row is None or line_no in read.posted_lines:
+            continue
+        sw.update(row, S.norm("Status"), Out(r.status))
+        sw.update(row, S.norm("Message"), Out(r.message))
+        sw.update(row, S.norm("Posted Entry No."), Out(r.posted_entry_no))
+
+
+def plan_issues(plan: WritePlan, run: int, issues: list[SheetIssue]) -> None:
+    sw = plan.sheet(S.ISSUES)
+    for i in issues:
+        value = i.value
+        if isinstance(value, (date, datetime, Decimal, Enum, tuple)):
+            value = out(value, Kind.TEXT).value
+            if isinstance(value, float):
+                value = str(value)
+        sw.appends.append({
+            "run": Out(run), "sheet": Out(i.sheet), "row": Out(i.row), "column": Out(i.column),
+            "value": out(value, Kind.TEXT) if not isinstance(value, (date, datetime)) else out(value, Kind.DATE),
+            "problem": Out(i.problem), "severity": Out(str(i.severity.value)), "code": Out(i.code),
+        })
+
+
+def plan_runlog(plan: WritePlan, *, run: int, started: datetime, command: str, fingerprint: str,
+                lines_posted: int, warnings: int, errors: int, result: str) -> None:
+    plan.sheet(S.RUN_LOG).appends.append({
+        "run": Out(run), "started": Out(started, DATETIME_FORMAT), "command": Out(command),
+        "workbookfingerprint": Out(fingerprint), "linesposted": Out(lines_posted), "warnings": Out(warnings),
+        "errors": Out(errors), "result": Out(result),
+    })
+
+
+def amounts_equal(a: Decimal | None, b: Decimal | None) -> bool:
+    return (a or ZERO) == (b or ZERO)
+
+
+__all__ = ["Out", "SheetWrite", "WritePlan", "dataclasses"]

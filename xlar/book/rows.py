@@ -1,0 +1,555 @@
+"""Cells to core records, and every bad cell to an Issue (never an exception, never dropped).
+
+:func:`read_book` turns the grids of a workbook into a core :class:`~xlar.core.model.Book`
+plus a :class:`RowIndex` (record -> Excel row) and the issues found. Ledger rows are built
+with :func:`xlar.core.terms.new_entry` and then overlaid with every derived column the user
+did give: derived columns are only filled where blank.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from xlar.book import schema as S
+from xlar.book.cells import CellError, is_blank, read_cell, read_choice, read_text
+from xlar.book.grid import Bound, Grid, find
+from xlar.book.issues import SheetIssue
+from xlar.book.schema import Column, Cur, SheetSpec, norm
+from xlar.core.model import (
+    Accounts,
+    Application,
+    Book,
+    Customer,
+    DocumentType,
+    ExchangeRate,
+    GLLine,
+    JournalLine,
+    LedgerEntry,
+    PaymentTerms,
+    Settings,
+    Severity,
+)
+from xlar.core.money import to_money
+from xlar.core.terms import new_entry
+
+WARNING = Severity.WARNING
+
+
+@dataclass(slots=True)
+class RowIndex:
+    """Where each record came from: (table, key) -> Excel row, and the user's headers."""
+
+    rows: dict[tuple[str, object], int] = field(default_factory=dict)
+    bound: dict[str, Bound] = field(default_factory=dict)  # spec name -> bound sheet
+    values: dict[tuple[str, object], list[object]] = field(default_factory=dict)
+    settings_rows: dict[str, tuple[int, object]] = field(default_factory=dict)  # field -> (row, value)
+    settings_title: str = S.SETTINGS_SHEET
+
+    def add(self, table: str, key: object, row: int, values: list[object]) -> None:
+        self.rows.setdefault((table, key), row)
+        self.values.setdefault((table, key), values)
+
+    def locate(self, table: str, key: object, field_name: str) -> tuple[str, int | None, str, object]:
+        """(Sheet, Row, Column, Value) for a core ``Ref``."""
+        sheet_name = S.TABLE_SHEETS.get(table, table)
+        if table == "settings":
+            spec = S.SETTINGS_BY_FIELD.get(field_name) or S.SETTINGS_BY_FIELD.get(str(key)) or \
+                S.SETTINGS_BY_KEY.get(norm(key))
+            row, value = self.settings_rows.get(spec.field, (None, None)) if spec else (None, None)
+            return self.settings_title, row, spec.name if spec else field_name, value
+        bound = self.bound.get(sheet_name)
+        title = bound.grid.title if bound else sheet_name
+        row = self.rows.get((table, key))
+        if row is None and isinstance(key, str) and key.isdigit():
+            row = self.rows.get((table, int(key)))
+        column = ""
+        value = None
+        spec = S.SHEETS.get(sheet_name)
+        col = spec.by_field.get(field_name) if spec else None
+        if col is None and spec is not None and field_name:
+            col = spec.column(field_name)
+        if col is not None:
+            column = bound.header_of(col) if bound else col.header
+            vals = self.values.get((table, key))
+            if bound is not None and vals is not None:
+                value = bound.value(vals, col)
+        elif field_name:
+            column = field_name
+        return title, row, column, value
+
+
+@dataclass(slots=True)
+class ReadResult:
+    """A workbook read into core records."""
+
+    book: Book
+    index: RowIndex
+    issues: list[SheetIssue]
+    bad_lines: dict[int, str] = field(default_factory=dict)  # journal line_no -> first problem
+    posted_lines: set[int] = field(default_factory=set)  # journal lines already Posted before this run
+    journal_rows: dict[int, int] = field(default_factory=dict)  # line_no -> Excel row
+    ledger_rows: dict[int, int] = field(default_factory=dict)  # entry_no -> Excel row
+    ledger_filled: dict[int, set[str]] = field(default_factory=dict)  # entry_no -> derived fields xlar filled
+    application_rows: dict[tuple[int, int, int], int] = field(default_factory=dict)
+    grids: dict[str, Grid] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[SheetIssue]:
+        return [i for i in self.issues if i.is_error]
+
+    def blocking_errors(self) -> list[SheetIssue]:
+        """Errors outside journal lines: they stop a run even with --skip-errors."""
+        title = self.index.bound["Journal"].grid.title if "Journal" in self.index.bound else None
+        line_rows = set(self.journal_rows.values())
+        return [i for i in self.errors if not (i.sheet == title and i.row in line_rows)]
+
+
+class _Reader:
+    def __init__(self, grids: dict[str, Grid]) -> None:
+        self.grids = grids
+        self.issues: list[SheetIssue] = []
+        self.index = RowIndex()
+        self.exps: dict[str, int] | None = None
+        self.lcy = "EUR"
+
+    # ------------------------------------------------------------------ helpers
+    def issue(self, sheet: str, row: int | None, column: str, value: object, problem: str, code: str,
+              severity: Severity = Severity.ERROR) -> None:
+        self.issues.append(SheetIssue(sheet, row, column, value, problem, code, severity))
+
+    def bind(self, spec: SheetSpec, required_sheet: bool = False) -> Bound | None:
+        grid = find(self.grids, spec.name)
+        if grid is None:
+            if required_sheet:
+                self.issue(spec.name, None, "", None, f"The workbook has no {spec.name} sheet", "missing-sheet")
+            return None
+        b = Bound.bind(grid, spec)
+        self.index.bound[spec.name] = b
+        for pos, header in b.duplicates:
+            self.issue(grid.title, grid.header_row, header, header,
+                       f"Column {header!r} repeats {b.header_of(spec.column(header))!r}; the first one is used",
+                       "duplicate-column", WARNING)
+        missing = [c for c in spec.columns if c.required and not b.has(c)]
+        for c in missing:
+            self.issue(grid.title, grid.header_row, c.header, None,
+                       f"The {spec.name} sheet has no {c.header!r} column", "missing-column")
+        return None if missing else b
+
+    def cells(self, b: Bound, row: int, values: list[object], columns: list[Column],
+              currency: str = "", *, errors: list[SheetIssue] | None = None,
+              currencies: dict[Cur, str] | None = None) -> dict[str, object]:
+        """Parse ``columns`` of one row; blank cells are left out; bad cells become issues."""
+        out: dict[str, object] = {}
+        for col in columns:
+            if not b.has(col):
+                continue
+            raw = b.value(values, col)
+            header = b.header_of(col)
+            if is_blank(raw):
+                if b.is_uncalculated(row, col):
+                    self._bad(b, row, header, None, "uncalculated-formula",
+                              f"{header} holds a formula Excel has not calculated; open and save the book in Excel",
+                              errors)
+                elif col.required:
+                    self._bad(b, row, header, None, "missing-value", f"{header} is blank", errors)
+                continue
+            cur = currency
+            if currencies is not None and col.kind is S.Kind.MONEY:
+                cur = currencies.get(col.currency, currency)
+            elif col.currency is Cur.LCY:
+                cur = self.lcy
+            try:
+                if col.kind is S.Kind.CHOICE and col.choices is DocumentType:
+                    out[col.field or col.key] = read_choice(raw, DocumentType, "unknown-document-type")
+                else:
+                    out[col.field or col.key] = read_cell(raw, col, cur or self.lcy, self.exps)
+            except CellError as e:
+                self._bad(b, row, header, raw, e.code, f"{header}: {e.problem}", errors)
+        return out
+
+    def _bad(self, b: Bound, row: int, header: str, raw: object, code: str, problem: str,
+             errors: list[SheetIssue] | None) -> None:
+        issue = SheetIssue(b.grid.title, row, header, raw, problem, code)
+        self.issues.append(issue)
+        if errors is not None:
+            errors.append(issue)
+
+    def cols(self, spec: SheetSpec, *fields: str) -> list[Column]:
+        return [spec.by_field[f] for f in fields]
+
+    # ------------------------------------------------------------------ Settings
+    def settings(self) -> Settings:
+        grid = find(self.grids, S.SETTINGS_SHEET)
+        values: dict[str, object] = {}
+        if grid is None:
+            return Settings()
+        self.index.settings_title = grid.title
+        keys = [norm(h) for h in grid.headers]
+        try:
+            name_pos = keys.index(norm(S.SETTING_HEADER))
+            value_pos = keys.index(norm(S.VALUE_HEADER))
+        except ValueError:
+            name_pos, value_pos = 0, 1  # two unlabelled columns: name, value
+        raw_by_field: dict[str, tuple[int, object]] = {}
+        for row, vals in grid.rows:
+            name = vals[name_pos] if name_pos < len(vals) else None
+            raw = vals[value_pos] if value_pos < len(vals) else None
+            if is_blank(name):
+                continue
+            spec = S.SETTINGS_BY_KEY.get(norm(name))
+            if spec is None:
+                self.issue(grid.title, row, S.VALUE_HEADER, name, f"Unknown setting {read_text(name)!r} is ignored",
+                           "unknown-setting", WARNING)
+                continue
+            if spec.field in raw_by_field:
+                self.issue(grid.title, row, S.SETTING_HEADER, name, f"{spec.name} is given twice",
+                           "duplicate-setting")
+                continue
+            raw_by_field[spec.field] = (row, raw)
+        self.index.settings_rows = raw_by_field
+        # company currency and decimals first: money settings round with them
+        order = sorted(S.SETTINGS, key=lambda s: s.field not in ("company_currency", "currency_exponents"))
+        for spec in order:
+            if spec.field not in raw_by_field:
+                continue
+            row, raw = raw_by_field[spec.field]
+            if is_blank(raw):
+                continue
+            try:
+                values[spec.field] = self._setting(spec, raw)
+            except CellError as e:
+                self.issue(grid.title, row, S.VALUE_HEADER, raw, f"{spec.name}: {e.problem}", e.code)
+            if spec.field == "company_currency" and spec.field in values:
+                self.lcy = str(values[spec.field]).upper()
+                values[spec.field] = self.lcy
+            if spec.field == "currency_exponents" and spec.field in values:
+                self.exps = dict(values[spec.field]) or None  # type: ignore[arg-type]
+        acc = {k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("accounts.")}
+        rest = {k: v for k, v in values.items() if not k.startswith("accounts.")}
+        return Settings(**rest, accounts=Accounts(**acc))
+
+    def _setting(self, spec: S.SettingSpec, raw: object) -> object:
+        if spec.field == "settlement_priority":
+            parts = [p for p in read_cell(raw, Column("", "", S.Kind.LIST))]  # type: ignore[union-attr]
+            return tuple(read_choice(p, DocumentType, "unknown-document-type") for p in parts)
+        if spec.field == "currency_exponents":
+            pairs = []
+            for p in read_cell(raw, Column("", "", S.Kind.LIST)):  # type: ignore[union-attr]
+                cur, _, exp = p.partition("=")
+                if not exp.strip().isdigit() or not cur.strip():
+                    raise CellError("bad-number", f"{p!r}: write currency decimals as JPY=0; KWD=3")
+                pairs.append((cur.strip().upper(), int(exp)))
+            return tuple(pairs)
+        col = Column(spec.name, spec.field, spec.kind, choices=spec.choices, currency=Cur.LCY)
+        value = read_cell(raw, col, self.lcy, self.exps)
+        if spec.inverse:
+            value = not value
+        return value
+
+    # ------------------------------------------------------------------ master data
+    def customers(self) -> tuple[Customer, ...]:
+        b = self.bind(S.CUSTOMERS)
+        if b is None:
+            return ()
+        out: dict[str, Customer] = {}
+        fields = [c for c in S.CUSTOMERS.columns if c.field]
+        for row, vals in b.grid.rows:
+            f = self.cells(b, row, vals, fields)
+            if "customer_no" not in f or "name" not in f:
+                continue
+            no = str(f["customer_no"])
+            if no in out:
+                self.issue(b.grid.title, row, b.header_of(S.CUSTOMERS.by_field["customer_no"]), no,
+                           f"Customer {no} is on the sheet twice", "duplicate-customer")
+                continue
+            f["currency"] = str(f.get("currency", "")).upper()
+            out[no] = Customer(**f)  # type: ignore[arg-type]
+            self.index.add("customers", no, row, vals)
+        return tuple(out.values())
+
+    def terms(self) -> tuple[PaymentTerms, ...]:
+        b = self.bind(S.PAYMENT_TERMS)
+        if b is None:
+            return ()
+        out: dict[str, PaymentTerms] = {}
+        for row, vals in b.grid.rows:
+            f = self.cells(b, row, vals, list(S.PAYMENT_TERMS.columns))
+            if "code" not in f or "due_date_formula" not in f:
+                continue
+            code = str(f["code"]).upper()
+            if code in out:
+                self.issue(b.grid.title, row, b.header_of(S.PAYMENT_TERMS.by_field["code"]), f["code"],
+                           f"Payment terms {f['code']} are on the sheet twice", "duplicate-terms-code")
+                continue
+            out[code] = PaymentTerms(**f)  # type: ignore[arg-type]
+            self.index.add("terms", f["code"], row, vals)
+        return tuple(out.values())
+
+    def rates(self) -> tuple[ExchangeRate, ...]:
+        b = self.bind(S.EXCHANGE_RATES)
+        if b is None:
+            return ()
+        out = []
+        for row, vals in b.grid.rows:
+            f = self.cells(b, row, vals, list(S.EXCHANGE_RATES.columns))
+            if len(f) < 3:
+                continue
+            r = ExchangeRate(currency=str(f["currency"]).upper(), starting_date=f["starting_date"],  # type: ignore
+                             rate=f["rate"])  # type: ignore[arg-type]
+            out.append(r)
+            self.index.add("rates", (r.currency, r.starting_date), row, vals)
+        return tuple(out)
+
+    # ------------------------------------------------------------------ ledger
+    def currency_for(self, customers: dict[str, Customer], customer_no: str, given: object) -> str:
+        if given:
+            return str(given).upper()
+        c = customers.get(customer_no)
+        return c.currency.upper() if c and c.currency else self.lcy
+
+    def ledger(self, master: Book) -> tuple[tuple[LedgerEntry, ...], dict[int, int], dict[int, set[str]]]:
+        b = self.bind(S.LEDGER)
+        if b is None:
+            return (), {}, {}
+        spec = S.LEDGER
+        customers = {c.customer_no: c for c in master.customers}
+        terms = {t.code.upper() for t in master.terms}
+        text_cols = [c for c in spec.columns if c.kind is not S.Kind.MONEY]
+        money_cols = [c for c in spec.columns if c.kind is S.Kind.MONEY]
+        parsed: list[tuple[int, list[object], dict[str, object]]] = []
+        used: set[int] = set()
+        for row, vals in b.grid.rows:
+            errs: list[SheetIssue] = []
+            f = self.cells(b, row, vals, text_cols, errors=errs)
+            cust = str(f.get("customer_no", ""))
+            cur = self.currency_for(customers, cust, f.get("currency"))
+            f.update(self.cells(b, row, vals, money_cols, cur, errors=errs))
+            if errs or any(k not in f for k in ("customer_no", "posting_date", "document_type", "document_no",
+                                                 "amount")):
+                continue
+            if cust not in customers:
+                self.issue(b.grid.title, row, b.header_of(spec.by_field["customer_no"]), vals[b.positions[
+                    spec.by_field["customer_no"].key]], f"Customer {cust} is not on the Customers sheet",
+                    "unknown-customer")
+                continue
+            code = str(f.get("payment_terms", ""))
+            if code and code.upper() not in terms:
+                self.issue(b.grid.title, row, b.header_of(spec.by_field["payment_terms"]), code,
+                           f"Payment terms {code} are not on the PaymentTerms sheet", "unknown-payment-terms")
+                continue
+            if "entry_no" in f:
+                no = int(f["entry_no"])  # type: ignore[arg-type]
+                if no in used:
+                    self.issue(b.grid.title, row, b.header_of(spec.by_field["entry_no"]), no,
+                               f"Entry No. {no} is used twice", "duplicate-entry-no")
+                    continue
+                used.add(no)
+            parsed.append((row, vals, f))
+        next_no = max(used, default=0)
+        entries: list[LedgerEntry] = []
+        rows: dict[int, int] = {}
+        filled: dict[int, set[str]] = {}
+        for row, vals, f in parsed:
+            given = set(f)
+            if "entry_no" not in f:
+                next_no += 1
+                f["entry_no"] = next_no
+            no = int(f["entry_no"])  # type: ignore[arg-type]
+            try:
+                e = build_entry(master, f, self.lcy, self.exps)
+            except (ValueError, KeyError, ArithmeticError) as exc:
+                self.issue(b.grid.title, row, "", None, f"Entry {no}: {exc}", "bad-entry")
+                continue
+            if e.exchange_rate == 0:
+                col = spec.by_field["currency"]
+                self.issue(b.grid.title, row, b.header_of(col), e.currency,
+                           f"No exchange rate for {e.currency} on or before {e.posting_date.isoformat()}",
+                           "unknown-currency")
+                continue
+            filled[no] = {c.field for c in spec.columns if c.derived and c.field not in given}
+            entries.append(e)
+            rows[no] = row
+            self.index.add("ledger", no, row, vals)
+        return tuple(entries), rows, filled
+
+    # ------------------------------------------------------------------ journal
+    def journal(self, master: Book, ledger: tuple[LedgerEntry, ...]) -> tuple[
+            tuple[JournalLine, ...], dict[int, int], dict[int, str], set[int]]:
+        b = self.bind(S.JOURNAL)
+        if b is None:
+            return (), {}, {}, set()
+        spec = S.JOURNAL
+        customers = {c.customer_no: c for c in master.customers}
+        doc_currency: dict[str, str] = {}
+        for e in ledger:
+            doc_currency.setdefault(e.document_no, e.currency)
+        text_cols = [c for c in spec.columns if c.field and c.kind is not S.Kind.MONEY]
+        money_cols = [c for c in spec.columns if c.kind is S.Kind.MONEY]
+        lines: list[JournalLine] = []
+        rows: dict[int, int] = {}
+        bad: dict[int, str] = {}
+        seen: set[int] = set()
+        posted_lines: set[int] = set()
+        status_col = spec.by_field["status"]
+        for row, vals in b.grid.rows:
+            posted = norm(b.value(vals, status_col)) == "posted"
+            errs: list[SheetIssue] = []
+            before = len(self.issues)
+            f = self.cells(b, row, vals, text_cols, errors=errs)
+            cust = str(f.get("customer_no", ""))
+            cur = str(f.get("currency", "")).upper()
+            if not cur:
+                cur = customers[cust].currency.upper() if cust in customers and customers[cust].currency else ""
+            if not cur:
+                docs = f.get("applies_to_doc_nos") or ()
+                cur = next((doc_currency[d] for d in docs if d in doc_currency), self.lcy)  # type: ignore
+            f.update(self.cells(b, row, vals, money_cols, cur, errors=errs))
+            line_no = int(f.get("line_no", row))  # type: ignore[arg-type]
+            if posted:
+                errs_here = len(self.issues) > before
+                del self.issues[before:]  # already posted: never re-validated, never re-posted
+                if line_no not in seen:
+                    seen.add(line_no)
+                    posted_lines.add(line_no)
+                    rows[line_no] = row
+                    self.index.add("journal", line_no, row, vals)
+                    if not errs_here and all(k in f for k in ("posting_date", "document_type", "document_no",
+                                                              "amount")):
+                        f["line_no"] = line_no
+                        f["status"] = "Posted"
+                        f["currency"] = str(f.get("currency", "")).upper()
+                        lines.append(JournalLine(**f))  # type: ignore[arg-type]
+                continue
+            if line_no in seen:
+                self._bad(b, row, b.header_of(spec.by_field["line_no"]), line_no, "duplicate-line-no",
+                          f"Line No. {line_no} is used twice", errs)
+                continue
+            seen.add(line_no)
+            rows[line_no] = row
+            self.index.add("journal", line_no, row, vals)
+            dt = f.get("document_type")
+            if dt is not None and dt not in S.JOURNAL_TYPES:
+                col = spec.by_field["document_type"]
+                self._bad(b, row, b.header_of(col), b.value(vals, col), "unknown-document-type",
+                          f"{b.header_of(col)}: a journal line is a Payment, Refund, Invoice or Credit Memo", errs)
+            if errs:
+                bad[line_no] = errs[0].problem
+                continue
+            f["line_no"] = line_no
+            f["status"] = ""
+            if "currency" in f:
+                f["currency"] = str(f["currency"]).upper()
+            lines.append(JournalLine(**f))  # type: ignore[arg-type]
+        return tuple(lines), rows, bad, posted_lines
+
+    # ------------------------------------------------------------------ output sheets read back
+    def applications(self, ledger: tuple[LedgerEntry, ...]) -> tuple[tuple[Application, ...], dict]:
+        b = self.bind(S.APPLICATIONS)
+        if b is None:
+            return (), {}
+        spec = S.APPLICATIONS
+        cur_of = {e.entry_no: e.currency for e in ledger}
+        ints = [c for c in spec.columns if c.kind is not S.Kind.MONEY]
+        money = [c for c in spec.columns if c.kind is S.Kind.MONEY]
+        out: list[Application] = []
+        rows: dict[tuple[int, int, int], int] = {}
+        for row, vals in b.grid.rows:
+            errs: list[SheetIssue] = []
+            f = self.cells(b, row, vals, ints, errors=errs)
+            applied = cur_of.get(int(f.get("applied_entry_no", 0) or 0), self.lcy)  # type: ignore[arg-type]
+            applying = cur_of.get(int(f.get("applying_entry_no", 0) or 0), self.lcy)  # type: ignore[arg-type]
+            f.update(self.cells(b, row, vals, money, errors=errs,
+                                currencies={Cur.APPLIED: applied, Cur.APPLYING: applying, Cur.LCY: self.lcy}))
+            if errs:
+                continue
+            f.setdefault("applying_document_no", "")
+            f.setdefault("applied_document_no", "")
+            key = (int(f["application_no"]), int(f["applying_entry_no"]), int(f["applied_entry_no"]))  # type: ignore
+            if key in rows:
+                self.issue(b.grid.title, row, b.header_of(spec.by_field["application_no"]), key[0],
+                           f"Application {key[0]} of entries {key[1]} and {key[2]} is on the sheet twice",
+                           "duplicate-application-no")
+                continue
+            out.append(Application(**f))  # type: ignore[arg-type]
+            rows[key] = row
+            self.index.add("applications", key[0], row, vals)
+        return tuple(out), rows
+
+    def gl(self) -> tuple[GLLine, ...]:
+        b = self.bind(S.GL_ENTRIES)
+        if b is None:
+            return ()
+        out: list[GLLine] = []
+        for row, vals in b.grid.rows:
+            errs: list[SheetIssue] = []
+            f = self.cells(b, row, vals, list(S.GL_ENTRIES.columns), self.lcy, errors=errs)
+            if errs:
+                continue
+            f.setdefault("document_no", "")
+            f.setdefault("description", "")
+            f.setdefault("debit", Decimal(0))
+            f.setdefault("credit", Decimal(0))
+            out.append(GLLine(**f))  # type: ignore[arg-type]
+            self.index.add("gl", f["entry_no"], row, vals)
+        return tuple(out)
+
+
+def build_entry(master: Book, f: dict[str, object], lcy: str, exps: dict[str, int] | None) -> LedgerEntry:
+    """A ledger entry from the cells a user gave (core field -> value): derived where blank."""
+    e = new_entry(
+        book=master, entry_no=int(f["entry_no"]), customer_no=str(f["customer_no"]),  # type: ignore[arg-type]
+        document_type=f["document_type"],  # type: ignore[arg-type]
+        document_no=str(f["document_no"]), posting_date=f["posting_date"],  # type: ignore[arg-type]
+        amount=f["amount"],  # type: ignore[arg-type]
+        currency=str(f.get("currency", "") or ""), document_date=f.get("document_date"),  # type: ignore
+        due_date=f.get("due_date"),  # type: ignore[arg-type]
+        payment_terms=str(f.get("payment_terms", "") or ""),
+        amount_excl_vat=f.get("amount_excl_vat"),  # type: ignore[arg-type]
+        external_document_no=str(f.get("external_document_no", "") or ""),
+        description=str(f.get("description", "") or ""),
+        exchange_rate=f.get("exchange_rate"),  # type: ignore[arg-type]
+    )
+    if e.exchange_rate == 0:
+        return e
+    overlay = {k: v for k, v in f.items() if k in S.LEDGER.by_field}
+    overlay["currency"] = e.currency
+    e = dataclasses.replace(e, **overlay)
+    if "remaining_amount" in f and "remaining_amount_lcy" not in f:
+        e = dataclasses.replace(e, remaining_amount_lcy=_lcy_of(e, lcy, exps))
+    if "remaining_amount" in f and "open" not in f:
+        e = dataclasses.replace(e, open=e.remaining_amount != 0)
+    return e
+
+
+def _lcy_of(e: LedgerEntry, lcy: str, exps: dict[str, int] | None) -> Decimal:
+    if e.currency == lcy:
+        return e.remaining_amount
+    return to_money(e.remaining_amount * e.exchange_rate, lcy, exps)
+
+
+def read_book(grids: dict[str, Grid], *, need: tuple[str, ...] = ()) -> ReadResult:
+    """Read every input sheet; ``need`` names sheets whose absence is an error (e.g. ``Journal``)."""
+    r = _Reader(grids)
+    settings = r.settings()
+    customers = r.customers()
+    terms = r.terms()
+    rates = r.rates()
+    master = Book(settings=settings, customers=customers, terms=terms, rates=rates)
+    ledger, ledger_rows, filled = r.ledger(master)
+    for name in need:
+        if find(grids, name) is None:
+            r.issue(name, None, "", None, f"The workbook has no {name} sheet", "missing-sheet")
+    journal, journal_rows, bad, posted = r.journal(master, ledger)
+    applications, app_rows = r.applications(ledger)
+    gl = r.gl()
+    book = dataclasses.replace(master, ledger=ledger, journal=journal, applications=applications, gl=gl)
+    return ReadResult(book=book, index=r.index, issues=r.issues, bad_lines=bad, posted_lines=posted,
+                      journal_rows=journal_rows,
+                      ledger_rows=ledger_rows, ledger_filled=filled, application_rows=app_rows, grids=grids)
+
+
+def today() -> date:  # seam for tests
+    return date.today()
