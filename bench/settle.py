@@ -206,7 +206,10 @@ def pandas_baseline(book: Book, budget_s: float) -> dict[str, object]:
             rows = df[mask].sort_values(["due_date", "entry_no"])
         else:
             mask = (df["customer_no"] == line.customer_no) & (df["remaining"] > 0) & (df["posting_date"] <= when)
-            rows = df[mask].sort_values(["due_date", "posting_date", "entry_no"])
+            rows = df[mask]
+            # oldest due date first; among equal dates the better discount (D365 tie-break), then entry no.
+            rows = rows.assign(rel=-(rows["disc"] / rows["remaining"])).sort_values(
+                ["due_date", "posting_date", "rel", "entry_no"])
         for idx, row in rows.iterrows():
             if amount <= 0:
                 break
