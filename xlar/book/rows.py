@@ -330,6 +330,13 @@ class _Reader:
             if errs or any(k not in f for k in ("customer_no", "posting_date", "document_type", "document_no",
                                                  "amount")):
                 continue
+            if "entry_no" in f:
+                no = int(f["entry_no"])  # type: ignore[arg-type]
+                if no in used:
+                    self.issue(b.grid.title, row, b.header_of(spec.by_field["entry_no"]), no,
+                               f"Entry No. {no} is used twice", "duplicate-entry-no")
+                    continue
+                used.add(no)
             if cust not in customers:
                 self.issue(b.grid.title, row, b.header_of(spec.by_field["customer_no"]), vals[b.positions[
                     spec.by_field["customer_no"].key]], f"Customer {cust} is not on the Customers sheet",
@@ -340,13 +347,6 @@ class _Reader:
                 self.issue(b.grid.title, row, b.header_of(spec.by_field["payment_terms"]), code,
                            f"Payment terms {code} are not on the PaymentTerms sheet", "unknown-payment-terms")
                 continue
-            if "entry_no" in f:
-                no = int(f["entry_no"])  # type: ignore[arg-type]
-                if no in used:
-                    self.issue(b.grid.title, row, b.header_of(spec.by_field["entry_no"]), no,
-                               f"Entry No. {no} is used twice", "duplicate-entry-no")
-                    continue
-                used.add(no)
             parsed.append((row, vals, f))
         next_no = max(used, default=0)
         entries: list[LedgerEntry] = []
@@ -546,6 +546,10 @@ def read_book(grids: dict[str, Grid], *, need: tuple[str, ...] = ()) -> ReadResu
     applications, app_rows = r.applications(ledger)
     gl = r.gl()
     book = dataclasses.replace(master, ledger=ledger, journal=journal, applications=applications, gl=gl)
+    order: dict[str, int] = {}
+    for i in r.issues:
+        order.setdefault(i.sheet, len(order))
+    r.issues.sort(key=lambda i: (order[i.sheet], i.row or 0))
     return ReadResult(book=book, index=r.index, issues=r.issues, bad_lines=bad, posted_lines=posted,
                       journal_rows=journal_rows,
                       ledger_rows=ledger_rows, ledger_filled=filled, application_rows=app_rows, grids=grids)

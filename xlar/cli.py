@@ -1,0 +1,141 @@
+"""The ``xlar`` command: the same pipeline as the macros, run on a workbook file.
+
+Exit codes: 0 success, 1 the workbook has errors (nothing posted; see its Issues sheet)
+or cannot be read/saved, 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from xlar.book.commands import Outcome, run_file
+from xlar.book.files import BookError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Accounts receivable in Excel: post, apply and unapply like Business Central.")
+
+BookArg = Annotated[Path, typer.Argument(help="The workbook (.xlsx or .xlsm).", dir_okay=False, metavar="BOOK")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Write the result to this file; leave BOOK as it is.",
+                                                dir_okay=False)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def _finish(outcome: Outcome, *, quiet: bool, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(outcome.to_json(), indent=2, ensure_ascii=False) + "\n")
+    elif not quiet or outcome.exit_code:
+        _print(outcome, quiet=quiet)
+    raise typer.Exit(outcome.exit_code)
+
+
+def _print(o: Outcome, *, quiet: bool) -> None:
+    con = _console()
+    if not quiet:
+        style = "green" if o.exit_code == 0 else "red"
+        con.print(f"[bold]xlar {o.command}[/bold] {escape(o.workbook)}: [{style}]{escape(o.result)}[/{style}] "
+                  f"(run {o.run})")
+        if o.command in ("post", "check"):
+            con.print(f"  journal lines posted: {o.lines_posted}   with errors: {o.lines_failed}")
+        if o.command != "check":
+            con.print(f"  new ledger entries: {o.new_entries}   entries changed: {o.changed_entries}   "
+                      f"applications: {o.applications}   G/L lines: {o.gl_lines}")
+        if o.written_to and o.written_to != o.workbook:
+            con.print(f"  written to {escape(o.written_to)}")
+    if o.issues:
+        con.print(f"  {o.errors} error(s), {o.warnings} warning(s), also on the Issues sheet:")
+        for i in o.issues[:50]:
+            where = i.sheet + (f" row {i.row}" if i.row is not None else "") + (f", {i.column}" if i.column else "")
+            colour = "red" if i.is_error else "yellow"
+            con.print(f"  [{colour}]{i.code}[/{colour}] {escape(where)}: {escape(i.problem)}")
+        if len(o.issues) > 50:
+            con.print(f"  ... and {len(o.issues) - 50} more on the Issues sheet")
+
+
+def _run(book: Path, command: str, *, out: Path | None, quiet: bool, as_json: bool, label: str,
+         **options: object) -> None:
+    try:
+        outcome = run_file(book, command, out=out, label=label, **options)
+    except BookError as exc:
+        if as_json:
+            sys.stdout.write(json.dumps({"command": command, "workbook": str(book), "result": "Failed",
+                                         "exit_code": exc.exit_code, "error": str(exc)}) + "\n")
+        else:
+            _console(stderr=True).print(f"[red]xlar {command}: {escape(str(exc))}[/red]")
+        raise typer.Exit(exc.exit_code) from None
+    _finish(outcome, quiet=quiet, as_json=as_json)
+
+
+@app.command()
+def post(book: BookArg,
+         skip_errors: Annotated[bool, typer.Option("--skip-errors", help="Post the good lines, mark the bad.")] = False,
+         out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """Post the Journal: new ledger entries, applications and G/L lines."""
+    label = "post --skip-errors" if skip_errors else "post"
+    _run(book, "post", out=out, quiet=quiet, as_json=as_json, label=label, skip_errors=skip_errors)
+
+
+@app.command()
+def apply(book: BookArg,
+          id: Annotated[Optional[str], typer.Option("--id", help="Only this Applies-to ID.")] = None,  # noqa: A002
+          out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """Apply posted open entries that share an Applies-to ID."""
+    _run(book, "apply", out=out, quiet=quiet, as_json=as_json, label=f"apply --id {id}" if id else "apply",
+         applies_to_id=id)
+
+
+@app.command(name="unapply")
+def unapply_cmd(book: BookArg,
+                application: Annotated[int, typer.Option("--application", help="Application No. to reverse.",
+                                                         min=1)],
+                posting_date: Annotated[Optional[str], typer.Option(
+                    "--posting-date", help="Date of the reversal (YYYY-MM-DD); default: the application's.")] = None,
+                out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """Reverse one application and its G/L lines."""
+    day = None
+    if posting_date is not None:
+        try:
+            day = date.fromisoformat(posting_date)
+        except ValueError:
+            raise typer.BadParameter(f"{posting_date!r} is not a date like 2026-10-31",
+                                     param_hint="--posting-date") from None
+    _run(book, "unapply", out=out, quiet=quiet, as_json=as_json, label=f"unapply --application {application}",
+         application_no=application, posting_date=day)
+
+
+@app.command()
+def check(book: BookArg, out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """Validate the workbook and dry-run the Journal; write Issues; post nothing."""
+    _run(book, "check", out=out, quiet=quiet, as_json=as_json, label="check")
+
+
+@app.command()
+def demo(directory: Annotated[Path, typer.Argument(help="Folder for the demo workbook.", file_okay=False)]
+         = Path("."),
+         quiet: QuietOpt = False) -> None:
+    """Build a realistic demo workbook, run the whole cycle on it and leave it to open."""
+    from xlar.demo import run_demo  # lazy: the demo pulls in its data generator
+
+    con = Console(quiet=quiet, highlight=False)
+    raise typer.Exit(run_demo(directory, con))
+
+
+def main() -> None:
+    """Console entry point (``xlar = "xlar.cli:main"``)."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
