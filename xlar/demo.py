@@ -745,11 +745,16 @@ _WIDTHS = {"Name": 38, "Description": 42, "Address": 40, "IBAN": 30, "Email": 30
 def build_demo_workbook(path: Path, *, seed: int = 7, customers: int = 300, open_invoices: int = 4000,
                         journal_lines: int = 1000) -> Path:
     """Write the demo client workbook to ``path`` (deterministic for ``seed``) and return ``path``."""
+    data = generate_demo(seed=seed, customers=customers, open_invoices=open_invoices, journal_lines=journal_lines)
+    return write_workbook(path, data)
+
+
+def write_workbook(path: Path, data: DemoData) -> Path:
+    """Write ``data`` to ``path`` with openpyxl in write-only mode (one streamed pass per sheet)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
-    data = generate_demo(seed=seed, customers=customers, open_invoices=open_invoices, journal_lines=journal_lines)
     wb = Workbook(write_only=True)
     for name, (headers, rows) in data.sheets.items():
         ws = wb.create_sheet(name)
@@ -779,6 +784,176 @@ def build_demo_workbook(path: Path, *, seed: int = 7, customers: int = 300, open
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+# --------------------------------------------------------------------------- running the demo
+
+DEMO_FILE = "xlar-demo.xlsx"
+
+
+@dataclass(slots=True)
+class DemoSummary:
+    """What a posted demo workbook shows, read back from the file."""
+
+    lines_posted: int
+    lines_failed: int
+    applications: int
+    gl_lines: int
+    unbalanced_documents: list[str]
+    discounts: Decimal
+    late_discounts: Decimal
+    tolerance_underpaid: Decimal  # accepted short payments, written off (expense)
+    tolerance_overpaid: Decimal  # accepted small overpayments, written off (income), positive
+    realized_fx: Decimal  # gains positive
+    open_before: Decimal  # LCY, every open entry
+    open_after: Decimal
+    open_payments_after: int  # payments left open on account (overpayments, no applies-to)
+    issues: list[tuple[str, object, str, object, str]]  # (sheet, row, column, value, problem)
+    result: str = ""
+
+
+def read_grids(path: Path) -> dict[str, Any]:
+    """Every sheet of ``path`` as a book-layer grid, read with python-calamine (read only, fast)."""
+    from python_calamine import CalamineWorkbook
+
+    from xlar.book.grid import Grid
+
+    wb = CalamineWorkbook.from_path(str(path))
+    grids: dict[str, Any] = {}
+    for name in wb.sheet_names:
+        data = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        headers: list[object] = [None if h == "" else h for h in data[0]] if data else []
+        rows = []
+        for r, vals in enumerate(data[1:], start=2):
+            clean = [None if v == "" else v for v in vals]
+            if any(v is not None for v in clean):
+                rows.append((r, clean))
+        grids[name] = Grid(name, 1, 1, headers, rows)
+    return grids
+
+
+def open_balance(data: DemoData) -> Decimal:
+    """Sum of Remaining Amount (LCY) over the demo's ledger, as the book layer reads it."""
+    from xlar.book.grid import Grid
+    from xlar.book.rows import read_book
+
+    grids = {name: Grid(name, 1, 1, list(headers), [(r, list(v)) for r, v in enumerate(rows, start=2)])
+             for name, (headers, rows) in data.sheets.items()}
+    ledger = read_book(grids).book.ledger
+    return sum((e.remaining_amount_lcy for e in ledger), Decimal(0))
+
+
+def _records(grids: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    from xlar.book.grid import find
+    from xlar.book.schema import norm
+
+    g = find(grids, name)
+    if g is None:
+        return []
+    keys = [norm(h) if h is not None else "" for h in g.headers]
+    return [dict(zip(keys, vals)) for _, vals in g.rows]
+
+
+def _dec(v: object) -> Decimal:
+    if v in (None, ""):
+        return Decimal(0)
+    return _money(v if isinstance(v, (int, float, Decimal)) else Decimal(str(v)))
+
+
+def summarize(path: Path, open_before: Decimal) -> DemoSummary:
+    """Read the posted demo workbook back: figures for the summary and the tests."""
+    from xlar.book.rows import read_book
+
+    grids = read_grids(path)
+    ledger = read_book(grids).book.ledger
+    journal = _records(grids, "Journal")
+    apps = _records(grids, "Applications")
+    gl = _records(grids, "GLEntries")
+    per_doc: dict[str, Decimal] = defaultdict(Decimal)
+    for g in gl:
+        per_doc[str(g["documentno"])] += _dec(g["debit"]) - _dec(g["credit"])
+    pt = [_dec(a["paymenttolerance"]) for a in apps]
+    runlog = _records(grids, "RunLog")
+    return DemoSummary(
+        lines_posted=sum(1 for j in journal if j.get("status") == "Posted"),
+        lines_failed=sum(1 for j in journal if j.get("status") == "Error"),
+        applications=len(apps),
+        gl_lines=len(gl),
+        unbalanced_documents=sorted(d for d, v in per_doc.items() if v != 0),
+        discounts=sum((_dec(a["discount"]) for a in apps), Decimal(0)),
+        late_discounts=sum((_dec(a["paymentdiscounttolerance"]) for a in apps), Decimal(0)),
+        tolerance_underpaid=sum((x for x in pt if x > 0), Decimal(0)),
+        tolerance_overpaid=-sum((x for x in pt if x < 0), Decimal(0)),
+        realized_fx=sum((_dec(a["realizedgainlosslcy"]) for a in apps), Decimal(0)),
+        open_before=open_before,
+        open_after=sum((e.remaining_amount_lcy for e in ledger), Decimal(0)),
+        open_payments_after=sum(1 for e in ledger if e.open and e.document_type == "Payment"),
+        issues=[(i.get("sheet"), i.get("row"), i.get("column"), i.get("value"), i.get("problem"))
+                for i in _records(grids, "Issues")],
+        result=str(runlog[-1].get("result", "")) if runlog else "",
+    )
+
+
+def run_demo(directory: Path, console: Any) -> int:
+    """Build ``directory/xlar-demo.xlsx``, post its journal with ``--skip-errors``, print a summary.
+
+    Returns the exit code: 0 when the journal was posted (the one bad line is expected).
+    """
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from xlar.book.commands import run_file
+    from xlar.book.files import BookError
+
+    directory = Path(directory)
+    path = directory / DEMO_FILE
+    with console.status("Building the demo workbook..."):
+        data = generate_demo()
+        write_workbook(path, data)
+        before = open_balance(data)
+    console.print(f"Built [bold]{path}[/]: {len(data.sheets['Customers'][1])} customers, "
+                  f"{len(data.sheets['Ledger'][1]):,} ledger entries, {len(data.sheets['Journal'][1]):,} journal lines.")
+    try:
+        with console.status("Posting the journal (xlar post --skip-errors)..."):
+            outcome = run_file(path, "post", skip_errors=True, label="demo: post --skip-errors")
+    except BookError as exc:
+        console.print(f"[red]xlar demo: {exc}[/]")
+        return exc.exit_code
+    with console.status("Reading the result back..."):
+        s = summarize(path, before)
+
+    def money(x: Decimal) -> str:
+        return f"{x:,.2f}"
+
+    t = Table(title="xlar post --skip-errors", show_header=False, title_justify="left", box=None, padding=(0, 2))
+    t.add_column(style="bold")
+    t.add_column(justify="right")
+    t.add_row("Journal lines posted", f"{s.lines_posted:,}")
+    t.add_row("Journal lines with errors (skipped)", f"{s.lines_failed:,}")
+    t.add_row("Applications", f"{s.applications:,}")
+    t.add_row("G/L lines", f"{s.gl_lines:,}" + ("  (every document balances)" if not s.unbalanced_documents
+                                                 else f"  [red]{len(s.unbalanced_documents)} unbalanced[/]"))
+    t.add_row("Cash discounts taken (EUR)", money(s.discounts))
+    t.add_row("Late discounts in the grace period", money(s.late_discounts))
+    t.add_row("Tolerance written off: short pays", money(s.tolerance_underpaid))
+    t.add_row("Tolerance written off: overpays", money(s.tolerance_overpaid))
+    t.add_row("Realized FX gain (+) / loss (-)", money(s.realized_fx))
+    t.add_row("Payments left open on account", f"{s.open_payments_after:,}")
+    t.add_row("Open balance before (EUR)", money(s.open_before))
+    t.add_row("Open balance after (EUR)", money(s.open_after))
+    console.print(t)
+    for sheet, row, column, value, problem in s.issues:
+        console.print(Panel(f"{sheet} row {_int(row)}, column {column} = {value!r}\n{problem}",
+                            title="The one bad line (on the Issues sheet)", title_align="left",
+                            border_style="yellow", expand=False))
+    console.print(f"Result: {outcome.result}.  Open [bold]{path}[/] in Excel: Journal (Status, Message), "
+                  "Ledger, Applications, GLEntries, Issues, RunLog.")
+    console.print(f"Try next: [cyan]xlar unapply {path} --application 1[/]")
+    return 0
+
+
+def _int(v: object) -> object:
+    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 _BOLD = None
