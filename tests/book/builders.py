@@ -12,6 +12,10 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 
 Rows = Sequence[Sequence[object]]
 
+
+class F(str):
+    """A cell formula (``F("=A1*2")``); every other string is written as a text cell."""
+
 SETTINGS: Rows = [
     ["Setting", "Value"],
     ["Company Currency", "EUR"],
@@ -64,7 +68,9 @@ def write_book(path: Path, sheets: dict[str, Rows], *, tables: dict[str, str] | 
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
                 if v is not None:
-                    ws.cell(r0 + i, c0 + j, v)
+                    cell = ws.cell(r0 + i, c0 + j, v)
+                    if isinstance(v, str) and not isinstance(v, F):
+                        cell.data_type = "s"
         if tables and name in tables:
             width = max(len(r) for r in rows)
             ref = f"{get_column_letter(c0)}{r0}:{get_column_letter(c0 + width - 1)}{r0 + max(len(rows) - 1, 1)}"

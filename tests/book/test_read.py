@@ -14,7 +14,7 @@ from xlar.book.rows import read_book
 from xlar.core import model as m
 from xlar.core.model import ApplicationMethod, DocumentType, TolerancePosting
 
-from tests.book.builders import CUSTOMERS, JOURNAL, LEDGER, TERMS, standard, write_book
+from tests.book.builders import CUSTOMERS, JOURNAL, LEDGER, TERMS, F, standard, write_book
 
 
 def read(path, need=()):
@@ -233,6 +233,6 @@ def test_duplicate_setting_and_unknown_setting(make_book):
 
 
 def test_uncalculated_formula_is_reported(make_book):
-    ledger = [LEDGER[0], ["C10000", date(2026, 1, 5), "Invoice", "X1", "=100*2"]]
+    ledger = [LEDGER[0], ["C10000", date(2026, 1, 5), "Invoice", "X1", F("=100*2")]]
     r = read(make_book(Ledger=ledger))
     assert issues(r) == [("Ledger", 2, "Amount", None, "uncalculated-formula")]
