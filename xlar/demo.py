@@ -384,8 +384,19 @@ class _Generator:
             c.currency, c.terms = "", "30D"
             if not c.iban:
                 c.iban = _iban(rng, "DE")
+        # make sure every kind of customer a case needs exists, however small the demo
+        for c, (currency, terms, method) in zip(self.customers[4:9], (
+                ("", "30D", "Manual"), ("USD", "30D", ""), ("", "2%10/30", "Manual"),
+                ("", "3%7/1%14/30", ""), ("", "14D", ""))):
+            c.currency, c.terms, c.method = currency, terms, method
+            if currency and not c.name.endswith(_FORMS["US"]):
+                c.name = f"{c.name.rsplit(' ', 1)[0]} Inc."
+            if currency:
+                c.iban = ""
+            elif not c.iban:
+                c.iban = _iban(rng, "DE")
         # customers reserved for apply-to-oldest payments: EUR, no discount, company method
-        candidates = [c for c in self.customers[4:] if c.currency == "" and c.terms in _NO_DISCOUNT]
+        candidates = [c for c in self.customers[9:] if c.currency == "" and c.terms in _NO_DISCOUNT]
         n_oldest = max(1, min(round(self.n_lines * _SHARES["apply_to_oldest"]), len(self.customers) // 6))
         for c in candidates[:n_oldest]:
             c.role, c.method = "oldest", ""
@@ -894,7 +905,8 @@ def summarize(path: Path, open_before: Decimal) -> DemoSummary:
     )
 
 
-def run_demo(directory: Path, console: Any) -> int:
+def run_demo(directory: Path, console: Any, *, seed: int = 7, customers: int = 300, open_invoices: int = 4000,
+             journal_lines: int = 1000) -> int:
     """Build ``directory/xlar-demo.xlsx``, post its journal with ``--skip-errors``, print a summary.
 
     Returns the exit code: 0 when the journal was posted (the one bad line is expected).
@@ -908,8 +920,13 @@ def run_demo(directory: Path, console: Any) -> int:
     directory = Path(directory)
     path = directory / DEMO_FILE
     with console.status("Building the demo workbook..."):
-        data = generate_demo()
-        write_workbook(path, data)
+        data = generate_demo(seed=seed, customers=customers, open_invoices=open_invoices,
+                             journal_lines=journal_lines)
+        try:
+            write_workbook(path, data)
+        except OSError as exc:
+            console.print(f"[red]xlar demo: cannot write {path}: {exc.strerror or exc} (is it open in Excel?)[/]")
+            return 1
         before = open_balance(data)
     console.print(f"Built [bold]{path}[/]: {len(data.sheets['Customers'][1])} customers, "
                   f"{len(data.sheets['Ledger'][1]):,} ledger entries, {len(data.sheets['Journal'][1]):,} journal lines.")

@@ -1,0 +1,129 @@
+"""``run_demo``: the demo journal posts through the book layer, all but the one bad line."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+from rich.console import Console
+
+from xlar.demo import BAD_DOCUMENT_NO, DEMO_FILE, generate_demo, open_balance, run_demo, summarize
+
+from .test_demo_workbook import SMALL, dec, read
+
+
+@pytest.fixture(scope="module")
+def posted(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("run")
+    out = io.StringIO()
+    code = run_demo(folder, Console(file=out, width=120, color_system=None), seed=7, **SMALL)
+    path = folder / DEMO_FILE
+    return code, out.getvalue(), path, read(path), generate_demo(seed=7, **SMALL)
+
+
+def test_exit_code_and_summary(posted):
+    code, text, path, _, _ = posted
+    assert code == 0
+    assert f"Journal lines posted {SMALL['journal_lines'] - 1}" in re.sub(r"\s+", " ", text)
+    assert BAD_DOCUMENT_NO in text and "every document balances" in text
+    assert str(path) in text
+
+
+def test_everything_but_the_bad_line_is_posted(posted):
+    _, _, _, sheets, data = posted
+    status = {r["lineno"]: r["status"] for r in sheets["Journal"]}
+    assert [n for n, s in status.items() if s != "Posted"] == [data.bad_line_no]
+    assert status[data.bad_line_no] == "Error"
+    assert all(r["postedentryno"] for r in sheets["Journal"] if r["status"] == "Posted")
+    (issue,) = sheets["Issues"]
+    assert issue["sheet"] == "Journal" and issue["value"] == BAD_DOCUMENT_NO
+    bad_row = 2 + [r["lineno"] for r in sheets["Journal"]].index(data.bad_line_no)
+    assert int(issue["row"]) == bad_row
+    (run,) = sheets["RunLog"]
+    assert run["linesposted"] == SMALL["journal_lines"] - 1 and run["errors"] == 1
+
+
+def test_gl_balances_per_document_and_ties_to_the_ledger(posted):
+    _, _, path, sheets, data = posted
+    per_doc: dict[str, Decimal] = defaultdict(Decimal)
+    for g in sheets["GLEntries"]:
+        per_doc[g["documentno"]] += dec(g["debit"] or 0) - dec(g["credit"] or 0)
+        assert bool(g["debit"]) != bool(g["credit"])
+    assert per_doc and all(v == 0 for v in per_doc.values())
+    # the receivables account moved exactly as much as the ledger's open balance (LCY)
+    s = summarize(path, open_balance(data))
+    receivables = sum((dec(g["debit"] or 0) - dec(g["credit"] or 0) for g in sheets["GLEntries"]
+                       if str(g["accountno"]) == "1100"), Decimal(0))
+    assert s.unbalanced_documents == []
+    assert receivables != 0 and s.open_after - s.open_before == receivables
+    assert s.lines_posted == SMALL["journal_lines"] - 1 and s.lines_failed == 1
+    assert s.discounts > 0 and s.late_discounts > 0 and s.tolerance_underpaid > 0 and s.tolerance_overpaid > 0
+    assert s.realized_fx != 0
+
+
+def test_each_case_did_what_it_says(posted):
+    _, _, _, sheets, data = posted
+    journal = {r["lineno"]: r for r in sheets["Journal"]}
+    ledger = {r["entryno"]: r for r in sheets["Ledger"]}
+    apps = defaultdict(list)
+    for a in sheets["Applications"]:
+        apps[a["applyingentryno"]].append(a)
+
+    def lines(case):
+        return [journal[n] for n in data.cases[case]]
+
+    def applied(ln):
+        return apps[ln["postedentryno"]]
+
+    def total(ln, field):
+        return sum((dec(a[field] or 0) for a in applied(ln)), Decimal(0))
+
+    def remaining(ln):
+        return dec(ledger[ln["postedentryno"]]["remainingamount"])
+
+    for case in ("exact", "exact_usd", "blocked_invoice_payment", "multi_doc"):
+        for ln in lines(case):
+            assert applied(ln) and remaining(ln) == 0, (case, ln)
+            assert all(not ledger[a["appliedentryno"]]["open"] for a in applied(ln))
+    assert all(total(ln, "realizedgainlosslcy") != 0 for ln in lines("exact_usd"))
+    for ln in lines("applies_to_id"):
+        assert len(applied(ln)) >= 2
+    for ln in lines("discount") + lines("discount_2nd_period"):
+        assert total(ln, "discount") > 0 and remaining(ln) == 0
+    for ln in lines("late_discount_grace"):
+        assert total(ln, "paymentdiscounttolerance") > 0 and remaining(ln) == 0
+    for ln in lines("short_pay_tolerance"):
+        assert total(ln, "paymenttolerance") > 0 and remaining(ln) == 0
+        assert all(not ledger[a["appliedentryno"]]["open"] for a in applied(ln))
+    for ln in lines("overpay_tolerance"):
+        assert total(ln, "paymenttolerance") < 0 and remaining(ln) == 0
+    for ln in lines("overpay"):
+        assert remaining(ln) < 0 and ledger[ln["postedentryno"]]["open"]
+    for ln in lines("partial"):
+        (a,) = applied(ln)
+        assert ledger[a["appliedentryno"]]["open"] and remaining(ln) == 0
+    for ln in lines("apply_to_oldest"):
+        assert applied(ln)
+    for ln in lines("credit_memo") + lines("refund"):
+        assert len(applied(ln)) == 1 and remaining(ln) == 0
+    for ln in lines("new_invoice"):
+        e = ledger[ln["postedentryno"]]
+        assert e["documenttype"] == "Invoice" and e["open"] and e["duedate"] >= e["postingdate"]
+    for ln in lines("manual_on_account"):
+        assert not applied(ln) and remaining(ln) == -dec(ln["amount"])
+
+
+def test_posting_the_demo_again_posts_nothing_twice(posted, tmp_path):
+    from xlar.book.commands import run_file
+
+    _, _, path, sheets, _ = posted
+    copy = tmp_path / "again.xlsx"
+    copy.write_bytes(path.read_bytes())
+    outcome = run_file(copy, "post", skip_errors=True)
+    assert outcome.lines_posted == 0 and outcome.applications == 0
+    again = read(copy)
+    assert len(again["Applications"]) == len(sheets["Applications"])
+    assert len(again["GLEntries"]) == len(sheets["GLEntries"])
