@@ -108,7 +108,7 @@ def discount_schedule(
 class BookIndex:
     """Lookups over a ``Book`` that posting needs many times: customers, terms, rates."""
 
-    __slots__ = ("book", "customers", "terms", "rates", "lcy")
+    __slots__ = ("book", "customers", "terms", "rates", "lcy", "_q")
 
     def __init__(self, book: Book) -> None:
         self.book = book
@@ -116,10 +116,15 @@ class BookIndex:
         self.customers: dict[str, Customer] = {c.customer_no: c for c in book.customers}
         self.terms: dict[str, PaymentTerms] = {t.code.upper(): t for t in book.terms}
         self.rates = RateTable(book.rates, self.lcy)
+        self._q: dict[str, Decimal] = {}
 
     def q(self, currency: str) -> Decimal:
         """Rounding quantum of ``currency`` (settings may override exponents)."""
-        return quantum(currency or self.lcy, dict(self.book.settings.currency_exponents) or None)
+        got = self._q.get(currency)
+        if got is None:
+            got = self._q[currency] = quantum(currency or self.lcy,
+                                              dict(self.book.settings.currency_exponents) or None)
+        return got
 
     def currency_of(self, customer_no: str, given: str = "") -> str:
         """The document currency: given, else the customer's, else the company currency."""
