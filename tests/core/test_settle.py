@@ -375,3 +375,24 @@ def test_foreign_partial_payments_keep_lcy_consistent() -> None:
     gains = sum((a.realized_gain_loss_lcy for a in s.new_applications), D(0))
     # payments booked at 105.55 + 211.11 = 316.66 LCY against the invoice's 300.00 (333.33 x 0.90)
     assert gains == D("16.66")
+
+
+def test_tolerance_never_exceeds_the_discounted_amount() -> None:
+    """A 3.00 invoice with 2 % discount and a 5.00 tolerance: paying 0.01 cannot apply negative cash."""
+    s = Settings(application_method=ApplicationMethod.MANUAL, max_payment_tolerance_amount=D(5))
+    b = with_entries(book(settings=s), ("C1", DT.INVOICE, "I", JAN, "3.00"))
+    assert b.ledger[0].max_payment_tolerance == D("3.00")
+    b = replace(b, journal=(line(1, DT.PAYMENT, "P", JAN, "0.01", applies_to_doc_nos=("I",)),))
+    st = post_journal(b)
+    (a,) = st.new_applications
+    assert a.amount_applied == D("0.01") and a.discount == D("0.06") and a.payment_tolerance == D("2.93")
+    assert not entry(st.ledger, "I").open and entry(st.ledger, "P").remaining_amount == 0
+
+
+def test_d365_partial_discount_when_discount_equals_remaining() -> None:
+    s = Settings(application_method=ApplicationMethod.MANUAL, calc_pmt_disc_on_partial_payments=True)
+    b = with_entries(book(settings=s), ("C1", DT.INVOICE, "I", JAN, "100.00",
+                                        {"remaining_amount": D("2.00"), "remaining_pmt_disc_possible": D("2.00")}))
+    b = replace(b, journal=(line(1, DT.PAYMENT, "P", JAN, "1.00", applies_to_doc_nos=("I",)),))
+    st = post_journal(b)
+    assert st.posted and sum(e.remaining_amount for e in st.ledger) <= D("2.00")

@@ -397,7 +397,8 @@ class _Run:
                 or (ne.document_type is DT.REFUND and o.document_type is DT.CREDIT_MEMO)
             )
             if tol_ok and w.max_tol and ta == r:
-                leg.tol = min(round_to(abs(w.max_tol) * conv, nq), r)
+                # never more than the cash the leg needs, so an accepted underpayment cannot turn negative
+                leg.tol = min(round_to(abs(w.max_tol) * conv, nq), r - leg.d)
             legs.append(leg)
         return legs
 
@@ -454,7 +455,7 @@ class _Run:
                     else:
                         leg.disc = leg.d
                     left -= leg.applied
-                elif leg.d and not leg.d_late and s.calc_pmt_disc_on_partial_payments:
+                elif leg.d and not leg.d_late and s.calc_pmt_disc_on_partial_payments and leg.r > leg.d:
                     # D365: discount proportional to the partial payment: P / (1 - d) x d
                     leg.applied = min(left, leg.ta)
                     leg.disc = min(round_to(leg.applied * leg.d / (leg.r - leg.d), nq), leg.d)
