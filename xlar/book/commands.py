@@ -155,6 +155,8 @@ def execute(grids: dict[str, Grid], command: str, *, started: datetime | None = 
         results = _hold(read, "Not posted: xlar failed (see Issues).") if command == "post" else {}
     if s is not None:
         issues.extend(resolve(i, read.index) for i in s.issues)
+    sheet_order = {name: i for i, name in enumerate(grids)}
+    issues.sort(key=lambda i: (sheet_order.get(i.sheet, len(sheet_order)), i.row or 0))
     outcome.issues = issues
     plan = P.WritePlan()
     if post_it and s is not None:

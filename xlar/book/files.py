@@ -74,16 +74,28 @@ def open_book(path: Path) -> OpenBook:
     keep_vba = path.suffix.lower() in VBA_SUFFIXES
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba)
-        values = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise BookError(f"{path}: not an Excel workbook xlar can read (.xlsx or .xlsm): {exc}") from exc
     except Exception as exc:  # openpyxl raises assorted errors for damaged files
         raise BookError(f"{path}: the workbook is damaged or not an .xlsx/.xlsm file: {exc}") from exc
-    try:
-        grids = {ws.title: read_grid(ws, values[ws.title]) for ws in wb.worksheets}
-    finally:
-        values.close()
+    shown = cached_values(data, [ws.title for ws in wb.worksheets])
+    grids = {ws.title: read_grid(ws, shown[ws.title]) for ws in wb.worksheets}
     return OpenBook(path, wb, grids, fingerprint_bytes(data))
+
+
+def cached_values(data: bytes, titles: list[str]) -> dict[str, list[list[object]]]:
+    """What each sheet shows (Excel's cached values), from A1: python-calamine, else openpyxl."""
+    try:
+        import python_calamine
+
+        cwb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return {t: cwb.get_sheet_by_name(t).to_python(skip_empty_area=False) for t in titles}
+    except Exception:  # noqa: BLE001 - any calamine trouble: the slower reader
+        wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True, read_only=True)
+        try:
+            return {t: [list(r) for r in wb[t].iter_rows(values_only=True)] for t in titles}
+        finally:
+            wb.close()
 
 
 # --------------------------------------------------------------------------- regions
@@ -125,28 +137,33 @@ def region(ws: Worksheet) -> Region:
     return Region(1, 1, last_col, last_row)
 
 
-def read_grid(ws: Worksheet, values_ws: object) -> Grid:
-    """The data region of ``ws``; values come from the cached-values copy ``values_ws``."""
+def read_grid(ws: Worksheet, shown: list[list[object]]) -> Grid:
+    """The data region of ``ws``; values from ``shown`` (cached values from A1), formulas from ``ws``."""
     reg = region(ws)
     if reg.last_col == 0:
         return Grid(ws.title, 1, 1, [], [])
     headers = [ws.cell(reg.header_row, c).value for c in range(reg.first_col, reg.last_col + 1)]
+    width = len(headers)
     rows: list[tuple[int, list[object]]] = []
     uncalculated: set[tuple[int, int]] = set()
     if reg.last_row > reg.header_row:
-        shown = values_ws.iter_rows(min_row=reg.header_row + 1, max_row=reg.last_row,  # type: ignore[attr-defined]
-                                    min_col=reg.first_col, max_col=reg.last_col, values_only=True)
         kept = ws.iter_rows(min_row=reg.header_row + 1, max_row=reg.last_row, min_col=reg.first_col,
                             max_col=reg.last_col, values_only=True)
-        for r, (vals, raw) in enumerate(zip(shown, kept), start=reg.header_row + 1):
-            vals = list(vals) + [None] * (len(headers) - len(vals))
+        c0 = reg.first_col - 1
+        for r, raw in enumerate(kept, start=reg.header_row + 1):
+            src = shown[r - 1] if r - 1 < len(shown) else []
+            vals = [None if v == "" else v for v in src[c0:c0 + width]]
+            vals += [None] * (width - len(vals))
+            blank = True
             for pos, (v, f) in enumerate(zip(vals, raw)):
-                if v is None and f is not None and (not isinstance(f, str) or f.startswith("=")):
-                    uncalculated.add((r, pos))
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals) and not any(
-                    (r, p) in uncalculated for p in range(len(vals))):
-                continue
-            rows.append((r, vals))
+                if v is None:
+                    if f is not None and (not isinstance(f, str) or f.startswith("=")):
+                        uncalculated.add((r, pos))
+                        blank = False
+                elif not (isinstance(v, str) and not v.strip()):
+                    blank = False
+            if not blank:
+                rows.append((r, vals))
     return Grid(ws.title, reg.header_row, reg.first_col, headers, rows, reg.table.displayName if reg.table else None,
                 uncalculated)
 

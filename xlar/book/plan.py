@@ -136,9 +136,10 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
             cols = [c for c in contract if c.field in present or not _blank(getattr(e, c.field))
                     or c.required or c.derived]
             cols += [c for c in extensions if c.field in present]
-        # extension columns a later read could not re-derive must be written (and created)
+        # extension columns a later read could not re-derive must be written (and created);
+        # an unchanged entry re-derives exactly as it was read, so only changed and new ones are checked
         missing_ext = [c for c in extensions if c.field not in present]
-        if missing_ext:
+        if missing_ext and (e.entry_no in changed or e.entry_no not in read.ledger_rows):
             again = _rederived(read, e, {c.field for c in spec.columns if not c.extension} | present)
             for c in missing_ext:
                 if again is None or getattr(again, c.field) != getattr(e, c.field):

@@ -67,10 +67,10 @@ class Column:
     currency: Cur = Cur.ROW
     choices: type[StrEnum] | None = None
     written: bool = False  # written by xlar on every run (Journal Status/Message/Posted Entry No.)
+    key: str = field(init=False, compare=False, default="")  # norm(header)
 
-    @property
-    def key(self) -> str:
-        return norm(self.header)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", norm(self.header))
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,10 +389,12 @@ SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
 SETTINGS_BY_FIELD: dict[str, SettingSpec] = {s.field: s for s in SETTINGS}
 
 
+_CHOICES: dict[type[StrEnum], dict[str, StrEnum]] = {}
+
+
 def choice(enum: type[StrEnum], text: str) -> StrEnum | None:
     """The enum member whose value matches ``text`` after :func:`norm`, else None."""
-    key = norm(text)
-    for member in enum:
-        if norm(member.value) == key:
-            return member
-    return None
+    table = _CHOICES.get(enum)
+    if table is None:
+        table = _CHOICES[enum] = {norm(m.value): m for m in enum}
+    return table.get(norm(text))
