@@ -10,7 +10,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,7 +23,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="Accounts receivable in Excel: post, apply and unapply like Business Central.")
 
 BookArg = Annotated[Path, typer.Argument(help="The workbook (.xlsx or .xlsm).", dir_okay=False, metavar="BOOK")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="Write the result to this file; leave BOOK as it is.",
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the result to this file; leave BOOK as it is.",
                                                 dir_okay=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
@@ -89,7 +89,7 @@ def post(book: BookArg,
 
 @app.command()
 def apply(book: BookArg,
-          id: Annotated[Optional[str], typer.Option("--id", help="Only this Applies-to ID.")] = None,  # noqa: A002
+          id: Annotated[str | None, typer.Option("--id", help="Only this Applies-to ID.")] = None,
           out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Apply posted open entries that share an Applies-to ID."""
     _run(book, "apply", out=out, quiet=quiet, as_json=as_json, label=f"apply --id {id}" if id else "apply",
@@ -100,7 +100,7 @@ def apply(book: BookArg,
 def unapply_cmd(book: BookArg,
                 application: Annotated[int, typer.Option("--application", help="Application No. to reverse.",
                                                          min=1)],
-                posting_date: Annotated[Optional[str], typer.Option(
+                posting_date: Annotated[str | None, typer.Option(
                     "--posting-date", help="Date of the reversal (YYYY-MM-DD); default: the application's.")] = None,
                 out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Reverse one application and its G/L lines."""

@@ -10,11 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.book.builders import JOURNAL, LEDGER, F, read_sheet
 from xlar.book import files
 from xlar.book.commands import run_file
 from xlar.book.files import BookError, open_book
-
-from tests.book.builders import JOURNAL, LEDGER, F, read_sheet
 
 
 def test_unknown_columns_formulas_and_other_sheets_are_kept(make_book):
@@ -89,6 +88,9 @@ def test_excel_tables_are_extended_on_append(make_book):
     assert t.ref == f"B3:{last_col}6"
     assert [c.name for c in t.tableColumns] == list(rows[0])  # header cells and table columns agree
     assert rows[2]["Amount"] == -980 and rows[0]["Remaining Amount"] == 0
+    jt = wb["Journal"].tables["tblJournal"]
+    assert [c.name for c in jt.tableColumns][-3:] == ["Status", "Message", "Posted Entry No."]
+    assert jt.ref == "A1:I2"
     # the table is still readable after our change, and a second run finds the new columns
     assert run_file(p, "post").result == "Nothing to post"
     assert openpyxl.load_workbook(p)["Ledger"].tables["tblLedger"].ref == t.ref

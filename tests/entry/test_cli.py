@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from xlar.cli import app
 from tests.book.builders import CUSTOMERS, JOURNAL, LEDGER, read_sheet
+from xlar.cli import app
 
 runner = CliRunner()
 
@@ -262,8 +262,8 @@ def test_demo_calls_run_demo(monkeypatch, tmp_path):
 
 
 def test_console_entry_point():
-    r = subprocess.run([sys.executable, "-c", "import sys; sys.argv=['xlar', '--help']; "
-                        "from xlar.cli import main; main()"], capture_output=True, text=True)
+    code = "import sys; sys.argv = ['xlar', '--help']; from xlar.cli import main; main()"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert r.returncode == 0 and "unapply" in r.stdout
 
 
@@ -298,3 +298,18 @@ def test_issue_values_that_look_like_formulas_stay_text(make_book):
     assert xlar("post", p).exit_code == 1
     ws = openpyxl.load_workbook(p)["Issues"]
     assert (ws["E2"].value, ws["E2"].data_type) == ("=1+1 is not a date", "s")
+
+
+def test_a_bug_in_the_core_becomes_an_issue_not_a_traceback(make_book, monkeypatch):
+    def boom(book, **kw):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("xlar.book.commands.post_journal", boom)
+    p = make_book()
+    before = snapshot(p, "Ledger")
+    r = xlar("post", p)
+    assert r.exit_code == 1 and "internal-error" in r.output and "Traceback" not in r.output
+    assert snapshot(p, "Ledger") == before
+    (issue,) = sheet(p, "Issues")
+    assert issue["Code"] == "internal-error" and "ZeroDivisionError" in issue["Problem"]
+    assert sheet(p, "Journal")[0]["Message"] == "Not posted: xlar failed (see Issues)."

@@ -20,7 +20,7 @@ from pathlib import Path
 from xlar.book import plan as P
 from xlar.book import schema as S
 from xlar.book.cells import read_int
-from xlar.book.files import open_book, apply_plan, save
+from xlar.book.files import apply_plan, open_book, save
 from xlar.book.grid import Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.rows import ReadResult, read_book
@@ -146,7 +146,7 @@ def execute(grids: dict[str, Grid], command: str, *, started: datetime | None = 
             assert application_no is not None
             s = unapply(read.book, application_no, posting_date=posting_date)
             post_it = s.posted
-    except Exception as exc:  # a bug in a rule: reported as an issue, nothing posted
+    except Exception as exc:  # noqa: BLE001 - a bug in a rule: reported as an issue, nothing posted
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
         issues.append(SheetIssue("", None, "", None, f"xlar failed: {type(exc).__name__}: {exc}{where}; "

@@ -142,9 +142,8 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
         if missing_ext and (e.entry_no in changed or e.entry_no not in read.ledger_rows):
             again = _rederived(read, e, {c.field for c in spec.columns if not c.extension} | present)
             for c in missing_ext:
-                if again is None or getattr(again, c.field) != getattr(e, c.field):
-                    if c not in cols:
-                        cols.append(c)
+                if (again is None or getattr(again, c.field) != getattr(e, c.field)) and c not in cols:
+                    cols.append(c)
         if not cols:
             continue
         values = _ledger_row(e, cols, lcy, exps)
