@@ -21,8 +21,13 @@ mutable working copies (``_W``) of the entries it touches, and freezes them at t
 from __future__ import annotations
 
 from dataclasses import MISSING, dataclass, field, fields, replace
+import gc
 from bisect import insort
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
+from functools import wraps
+from typing import ParamSpec, TypeVar
 from decimal import Decimal
 
 from xlar.core.model import (
@@ -47,6 +52,33 @@ from xlar.core.terms import BookIndex, index_of, new_entry
 
 DT = DocumentType
 _JOURNAL_TYPES = (DT.PAYMENT, DT.REFUND, DT.INVOICE, DT.CREDIT_MEMO)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector during a run.
+
+    A run allocates hundreds of thousands of records next to a ledger of up to a million
+    tracked objects; every full collection would rescan the whole ledger, which made a
+    1M-entry run superlinear. A run creates no reference cycles, so nothing is lost.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _without_gc(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    @wraps(fn)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with _gc_paused():
+            return fn(*args, **kwargs)
+    return run
 
 
 # --------------------------------------------------------------------------- working state
@@ -898,6 +930,7 @@ def _oldest_targets(run: _Run, n: _W) -> list[tuple[_W, Decimal | None]]:
     return out
 
 
+@_without_gc
 def post_journal(book: Book, *, skip_errors: bool = False) -> Settlement:
     """Post the journal: new ledger entries, applications and G/L lines.
 
@@ -959,6 +992,7 @@ def _line_message(run: _Run, entry_no: int, apps: list[Application]) -> str:
 # --------------------------------------------------------------------------- apply posted entries
 
 
+@_without_gc
 def apply_entries(book: Book, *, applies_to_id: str | None = None) -> Settlement:
     """*Apply Entries* / *Post Application*: settle open entries sharing an Applies-to ID.
 
@@ -1029,6 +1063,7 @@ def apply_entries(book: Book, *, applies_to_id: str | None = None) -> Settlement
 # --------------------------------------------------------------------------- unapply
 
 
+@_without_gc
 def unapply(book: Book, application_no: int, *, posting_date: date | None = None) -> Settlement:
     """Reverse one application exactly (spec §1.9, A22).
 
