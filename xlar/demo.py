@@ -821,6 +821,7 @@ class DemoSummary:
     open_payments_after: int  # payments left open on account (overpayments, no applies-to)
     issues: list[tuple[str, object, str, object, str]]  # (sheet, row, column, value, problem)
     result: str = ""
+    applications_of_line: dict[int, list[int]] = field(default_factory=dict)  # journal Line No. -> Application Nos.
 
 
 def read_grids(path: Path) -> dict[str, Any]:
@@ -884,6 +885,12 @@ def summarize(path: Path, open_before: Decimal) -> DemoSummary:
     for g in gl:
         per_doc[str(g["documentno"])] += _dec(g["debit"]) - _dec(g["credit"])
     pt = [_dec(a["paymenttolerance"]) for a in apps]
+    line_of = {int(j["postedentryno"]): int(j["lineno"]) for j in journal if j.get("postedentryno") and j.get("lineno")}
+    applications_of_line: dict[int, list[int]] = defaultdict(list)
+    for a in apps:
+        line = line_of.get(int(a["applyingentryno"]))
+        if line is not None:
+            applications_of_line[line].append(int(a["applicationno"]))
     runlog = _records(grids, "RunLog")
     return DemoSummary(
         lines_posted=sum(1 for j in journal if j.get("status") == "Posted"),
@@ -902,6 +909,7 @@ def summarize(path: Path, open_before: Decimal) -> DemoSummary:
         issues=[(i.get("sheet"), i.get("row"), i.get("column"), i.get("value"), i.get("problem"))
                 for i in _records(grids, "Issues")],
         result=str(runlog[-1].get("result", "")) if runlog else "",
+        applications_of_line=dict(applications_of_line),
     )
 
 
@@ -965,7 +973,10 @@ def run_demo(directory: Path, console: Any, *, seed: int = 7, customers: int = 3
                             border_style="yellow", expand=False))
     console.print(f"Result: {outcome.result}.  Open [bold]{path}[/] in Excel: Journal (Status, Message), "
                   "Ledger, Applications, GLEntries, Issues, RunLog.")
-    console.print(f"Try next: [cyan]xlar unapply {path} --application 1[/]")
+    discounted = s.applications_of_line.get(data.cases["discount"][0], [])
+    if discounted:
+        console.print(f"Try next: [cyan]xlar unapply {path} --application {discounted[0]}[/]  "
+                      "(reverses a discounted payment and its discount G/L lines)")
     return 0
 
 

@@ -127,3 +127,24 @@ def test_posting_the_demo_again_posts_nothing_twice(posted, tmp_path):
     again = read(copy)
     assert len(again["Applications"]) == len(sheets["Applications"])
     assert len(again["GLEntries"]) == len(sheets["GLEntries"])
+
+
+def test_the_suggested_unapply_reverses_a_discounted_payment(posted, tmp_path):
+    from xlar.book.commands import run_file
+
+    code, text, path, sheets, data = posted
+    line = data.cases["discount"][0]
+    s = summarize(path, Decimal(0))
+    (app_no,) = s.applications_of_line[line]
+    assert f"--application {app_no}" in text
+    copy = tmp_path / "unapply.xlsx"
+    copy.write_bytes(path.read_bytes())
+    outcome = run_file(copy, "unapply", application_no=app_no)
+    assert outcome.exit_code == 0 and outcome.applications == 1
+    after = read(copy)
+    ledger = {r["entryno"]: r for r in after["Ledger"]}
+    (app,) = [a for a in sheets["Applications"] if a["applicationno"] == app_no]
+    invoice, payment = ledger[app["appliedentryno"]], ledger[app["applyingentryno"]]
+    assert invoice["open"] and dec(invoice["remainingamount"]) == dec(invoice["amount"])
+    assert payment["open"] and dec(payment["remainingamount"]) == dec(payment["amount"])
+    assert any(a["unapplied"] for a in after["Applications"] if a["applicationno"] == app_no)
