@@ -313,3 +313,25 @@ def test_a_bug_in_the_core_becomes_an_issue_not_a_traceback(make_book, monkeypat
     (issue,) = sheet(p, "Issues")
     assert issue["Code"] == "internal-error" and "ZeroDivisionError" in issue["Problem"]
     assert sheet(p, "Journal")[0]["Message"] == "Not posted: xlar failed (see Issues)."
+
+
+def test_unapply_through_the_workbook_restores_entries_exactly(make_book):
+    """post then unapply: the entries read back equal the entries before posting (FX, partial, discount)."""
+    from xlar.book.files import open_book
+    from xlar.book.rows import read_book
+
+    rates = [["Currency", "Starting Date", "Rate"], ["USD", date(2026, 1, 1), 0.9], ["USD", date(2026, 2, 1), 0.95]]
+    ledger = [LEDGER[0], ["C30000", date(2026, 1, 10), "Invoice", "US-1", 1000.0],
+              ["C10000", date(2026, 1, 5), "Invoice", "INV-1001", 1000.0]]
+    journal = [JOURNAL[0], [date(2026, 2, 5), "Payment", "PAY-US", "C30000", 400.0, "US-1"],
+               [date(2026, 1, 12), "Payment", "PAY-1", "C10000", 980.0, "INV-1001"]]
+    p = make_book(ExchangeRates=rates, Ledger=ledger, Journal=journal)
+    before = {e.entry_no: e for e in read_book(open_book(p).grids).book.ledger}
+    assert xlar("post", p).exit_code == 0
+    posted = read_book(open_book(p).grids).book
+    assert {e.document_no: e.remaining_amount for e in posted.ledger}["US-1"] == 600
+    for n in (1, 2):
+        assert xlar("unapply", p, "--application", n).exit_code == 0
+    after = {e.entry_no: e for e in read_book(open_book(p).grids).book.ledger}
+    for no, e in before.items():
+        assert after[no] == e, no
