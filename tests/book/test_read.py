@@ -8,13 +8,12 @@ from decimal import Decimal
 
 import pytest
 
+from tests.book.builders import CUSTOMERS, JOURNAL, LEDGER, TERMS, F, standard, write_book
 from xlar.book import schema as S
 from xlar.book.files import open_book
 from xlar.book.rows import read_book
 from xlar.core import model as m
 from xlar.core.model import ApplicationMethod, DocumentType, TolerancePosting
-
-from tests.book.builders import CUSTOMERS, JOURNAL, LEDGER, TERMS, F, standard, write_book
 
 
 def read(path, need=()):
@@ -118,7 +117,7 @@ def test_money_from_floats_is_rounded_to_the_currency(make_book):
     a, b, c = r.book.ledger
     assert a.amount == Decimal("0.30")
     assert b.currency == "USD" and b.amount == Decimal("1234.57") and b.amount_lcy == Decimal("1111.11")
-    assert c.amount == Decimal("1001") and c.amount_lcy == Decimal("6.11")
+    assert c.amount == Decimal(1001) and c.amount_lcy == Decimal("6.11")
     assert not r.issues
 
 
