@@ -396,3 +396,27 @@ def test_d365_partial_discount_when_discount_equals_remaining() -> None:
     b = replace(b, journal=(line(1, DT.PAYMENT, "P", JAN, "1.00", applies_to_doc_nos=("I",)),))
     st = post_journal(b)
     assert st.posted and sum(e.remaining_amount for e in st.ledger) <= D("2.00")
+
+
+def test_appln_rounding_precision_closes_a_cross_currency_residual() -> None:
+    rates = (ExchangeRate(currency="EUR", starting_date=date(2024, 1, 1), rate=D("1.10")),
+             ExchangeRate(currency="EUR", starting_date=date(2024, 2, 1), rate=D("1.12")))
+    custs = (Customer(customer_no="C", name="C", currency="EUR"),)
+    for precision, closes in ((D(0), False), (D("0.05"), True)):
+        st = Settings(company_currency="USD", application_method=ApplicationMethod.MANUAL,
+                      appln_rounding_precision=precision)
+        b = with_entries(book(settings=st, customers=custs, rates=rates), ("C", DT.INVOICE, "I", JAN, "1000.00"))
+        b = replace(b, journal=(line(1, DT.PAYMENT, "P", date(2024, 2, 10), "1119.97", customer="C",
+                                     currency="USD", applies_to_doc_nos=("I",)),))
+        s = post_journal(b)
+        inv = entry(s.ledger, "I")
+        assert (not inv.open) is closes
+        if closes:
+            (a,) = s.new_applications
+            assert a.appln_rounding == D("0.03")  # EUR 0.03 at 1.12 = USD 0.03 -> 0.03 on the invoice
+            rnd = [g for g in s.new_gl if g.account_no == "8540"]
+            assert [(g.debit, g.credit) for g in rnd] == [(D("0.03"), D(0))]
+            ar = sum((g.debit - g.credit for g in s.new_gl if g.account_no == "1100"), D(0))
+            assert ar == -inv.amount_lcy
+        else:
+            assert inv.remaining_amount == D("0.03")

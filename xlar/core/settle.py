@@ -192,13 +192,14 @@ class _Leg:
     pt: Decimal = ZERO  # + underpayment written off the applied entry, - overpayment off the applying
     ou: Decimal = ZERO
     fsd: Decimal = ZERO
+    rnd: Decimal = ZERO  # cross-currency residual closed as application rounding
     partial_discount: bool = False
 
     @property
     def reduction(self) -> Decimal:
         pt, ou = self.pt, self.ou
         return (self.applied + self.disc + self.pdt + (pt if pt > 0 else ZERO) + (ou if ou > 0 else ZERO)
-                + self.fsd)
+                + self.fsd + self.rnd)
 
     @property
     def applying_reduction(self) -> Decimal:
@@ -535,6 +536,12 @@ class _Run:
             if 0 < leftover <= s.max_over_underpayment:
                 opp[-1].ou -= leftover
                 leftover = ZERO
+        if s.appln_rounding_precision > 0:
+            # BC: a residual within Appln. Rounding Precision closes a cross-currency application (A4)
+            for leg in opp:
+                if leg.conv != 1 and leg.ta == leg.r and leg.reduction and 0 < leg.r - leg.reduction \
+                        <= s.appln_rounding_precision:
+                    leg.rnd = leg.r - leg.reduction
         if full_settlement:
             for leg in opp:
                 if leg.ta == leg.r:
@@ -639,6 +646,7 @@ class _Run:
                 (leg.pt, pt_acc, "Payment tolerance"),
                 (leg.ou, self.acc.over_underpayment, "Over/underpayment"),
                 (leg.fsd, disc_acc, "Full settlement discount"),
+                (leg.rnd, self.acc.appln_rounding, "Application rounding"),
             ):
                 if amount:
                     v = sign_lcy * lcy(amount)
