@@ -233,6 +233,11 @@ class _Run:
         self.book = book
         self.s = book.settings
         self.acc = book.settings.accounts
+        self.disc_acc = self.acc.discount
+        self.pt_acc = (self.acc.payment_tolerance
+                       if self.s.payment_tolerance_posting is TolerancePosting.TOLERANCE_ACCOUNTS else self.acc.discount)
+        self.pdt_acc = (self.acc.discount if self.s.pmt_disc_tolerance_posting is TolerancePosting.DISCOUNT_ACCOUNTS
+                        else self.acc.payment_tolerance)
         self.idx: BookIndex = index_of(book)
         self.lcy = self.idx.lcy
         self.lq = self.idx.q(self.lcy)
@@ -552,7 +557,6 @@ class _Run:
     def book_legs(self, n: _W, legs: list[_Leg], day: date) -> None:
         """Turn decided legs into entry changes, Application rows and G/L lines."""
         ne = n.e
-        nq = self.idx.q(ne.currency)
         n_rate = ne.exchange_rate or Decimal(1)
         for leg in legs:
             if leg.reduction == 0 and leg.applying_reduction == 0:
@@ -627,29 +631,21 @@ class _Run:
             # G/L (LCY at the applying entry's rate); debit-positive effect on receivables
             doc = ne.document_no
             cust = ne.customer_no
-            desc = f"{ne.document_type.value or 'Entry'} {ne.document_no} -> {o.document_type.value} {o.document_no}"
+            desc = ""
             ar = self.acc.receivables
             ar_lines = ZERO
-
-            def lcy(x: Decimal) -> Decimal:
-                return round_to(x * n_rate, self.lq)
-
-            sign_lcy = s_o  # components carry the applied entry's sign
-            disc_acc = self.acc.discount
-            pt_acc = (self.acc.payment_tolerance
-                      if self.s.payment_tolerance_posting is TolerancePosting.TOLERANCE_ACCOUNTS else disc_acc)
-            pdt_acc = (disc_acc if self.s.pmt_disc_tolerance_posting is TolerancePosting.DISCOUNT_ACCOUNTS
-                       else self.acc.payment_tolerance)
             for amount, account, what in (
-                (leg.disc, disc_acc, "Payment discount"),
-                (leg.pdt, pdt_acc, "Payment discount tolerance"),
-                (leg.pt, pt_acc, "Payment tolerance"),
+                (leg.disc, self.disc_acc, "Payment discount"),
+                (leg.pdt, self.pdt_acc, "Payment discount tolerance"),
+                (leg.pt, self.pt_acc, "Payment tolerance"),
                 (leg.ou, self.acc.over_underpayment, "Over/underpayment"),
-                (leg.fsd, disc_acc, "Full settlement discount"),
+                (leg.fsd, self.disc_acc, "Full settlement discount"),
                 (leg.rnd, self.acc.appln_rounding, "Application rounding"),
-            ):
+            ) if (leg.disc or leg.pdt or leg.pt or leg.ou or leg.fsd or leg.rnd) else ():
                 if amount:
-                    v = sign_lcy * lcy(amount)
+                    desc = desc or _describe(ne, o)
+                    # components carry the applied entry's sign; valued at the applying entry's rate
+                    v = s_o * round_to(amount * n_rate, self.lq)
                     self.gl_pair(day, doc, account, ar, v, f"{what}: {desc}", cust, app_no)
                     ar_lines -= v
             for u, who in ((u_o, o), (u_n, ne)):
@@ -659,10 +655,11 @@ class _Run:
                     ar_lines -= u
             realized = (applied_lcy + applying_lcy) - ar_lines
             if realized > 0:
-                self.gl_pair(day, doc, ar, self.acc.realized_gains, realized, f"Realized gain: {desc}", cust, app_no)
+                self.gl_pair(day, doc, ar, self.acc.realized_gains, realized,
+                             f"Realized gain: {desc or _describe(ne, o)}", cust, app_no)
             elif realized < 0:
-                self.gl_pair(day, doc, self.acc.realized_losses, ar, -realized, f"Realized loss: {desc}", cust,
-                             app_no)
+                self.gl_pair(day, doc, self.acc.realized_losses, ar, -realized,
+                             f"Realized loss: {desc or _describe(ne, o)}", cust, app_no)
             self.apps.append(_new_application(
                 application_no=app_no, posting_date=day, customer_no=cust,
                 applying_entry_no=ne.entry_no, applying_document_no=ne.document_no,
@@ -682,7 +679,6 @@ class _Run:
             # BC clears the marks of applied entries once posted
             w.applies_to_id = ""
             w.amount_to_apply = None
-        _ = nq
 
     def _after_change(self, w: _W, old_remaining: Decimal, *, scale: bool) -> None:
         """Open flag, discount possible and max tolerance after an entry's remaining amount changed."""
@@ -711,6 +707,11 @@ class _Run:
             return
         self.settle(n, legs, full_settlement=full_settlement)
         self.book_legs(n, legs, day)
+
+
+def _describe(applying: LedgerEntry, applied: LedgerEntry) -> str:
+    return (f"{applying.document_type.value or 'Entry'} {applying.document_no} -> "
+            f"{applied.document_type.value} {applied.document_no}")
 
 
 def _spread(legs: list[_Leg], amount: Decimal, q: Decimal) -> list[tuple[_Leg, Decimal]]:
