@@ -187,23 +187,11 @@ def new_entry(
     doc_date = document_date or posting_date
     code = payment_terms or (idx.customers[customer_no].payment_terms if customer_no in idx.customers else "")
     terms = idx.terms.get(code.upper()) if code else None
-    if document_type in _DISCOUNTABLE or document_type in (
-        DocumentType.FINANCE_CHARGE_MEMO,
-        DocumentType.REMINDER,
-    ):
-        sched = discount_schedule(
-            terms=terms if document_type in _DISCOUNTABLE else None,
-            settings=settings,
-            document_type=document_type,
-            document_date=doc_date,
-            amount=amount,
-            amount_excl_vat=amount_excl_vat,
-            q=q,
-        )
-        if terms is None or document_type not in _DISCOUNTABLE:
-            sched = DiscountSchedule(doc_date, None, ZERO, None, ZERO, None)
-    else:
-        sched = DiscountSchedule(doc_date, None, ZERO, None, ZERO, None)
+    # terms give invoices and credit memos their due and discount dates; other documents are due at once
+    sched = discount_schedule(
+        terms=terms if document_type in _DISCOUNTABLE else None, settings=settings, document_type=document_type,
+        document_date=doc_date, amount=amount, amount_excl_vat=amount_excl_vat, q=q,
+    )
     max_amount = settings.max_payment_tolerance_amount
     if cur != idx.lcy and max_amount and rate:
         max_amount = round_to(max_amount / rate, q)  # the LCY cap in the document's currency
