@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from xlar.core.model import (  # noqa: E402
+from xlar.core.model import (
     ApplicationMethod,
     Book,
     Customer,
@@ -45,7 +45,7 @@ from xlar.core.model import (  # noqa: E402
     PaymentTerms,
     Settings,
 )
-from xlar.core.terms import new_entry  # noqa: E402
+from xlar.core.terms import new_entry
 
 AS_OF = date(2026, 10, 30)
 CENT = Decimal("0.01")

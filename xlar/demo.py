@@ -34,7 +34,7 @@ HISTORY_DAYS = 240
 
 CENT = Decimal("0.01")
 TOLERANCE_PCT = Decimal("0.5")
-MAX_TOLERANCE = Decimal("5")
+MAX_TOLERANCE = Decimal(5)
 GRACE_DAYS = 5
 
 #: Every kind of journal line the demo contains (the keys of ``DemoData.cases``).

@@ -132,7 +132,7 @@ def test_posting_the_demo_again_posts_nothing_twice(posted, tmp_path):
 def test_the_suggested_unapply_reverses_a_discounted_payment(posted, tmp_path):
     from xlar.book.commands import run_file
 
-    code, text, path, sheets, data = posted
+    _code, text, path, sheets, data = posted
     line = data.cases["discount"][0]
     s = summarize(path, Decimal(0))
     (app_no,) = s.applications_of_line[line]

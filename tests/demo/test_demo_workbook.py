@@ -65,7 +65,7 @@ def dec(v: object) -> Decimal:
 
 
 def test_sheets_and_required_columns_follow_the_contract(small_book):
-    path, sheets = small_book
+    _path, sheets = small_book
     assert list(sheets) == ["Settings", "PaymentTerms", "Customers", "ExchangeRates", "Ledger", "Journal"]
     for sheet, columns in REQUIRED.items():
         headers = set(sheets[sheet][0])
@@ -153,7 +153,7 @@ def test_counts_open_invoices_and_history(small_book):
 
 @pytest.fixture(scope="module")
 def cases(small_book):
-    path, sheets = small_book
+    _path, sheets = small_book
     data = generate_demo(seed=7, **SMALL)
     journal = {r["lineno"]: r for r in sheets["Journal"]}
     return data.cases, journal, sheets
