@@ -471,6 +471,7 @@ class _Generator:
             sep = rng.choice((", ", "; ", ","))
             self._line("multi_doc", c, sum((i.remaining for i in invs), Decimal(0)), day=day,
                        applies_to_doc_no=sep.join(i.document_no for i in invs))
+        reserved: set[str] = set()  # customers whose open credit memos a line relies on
         for k in range(counts["applies_to_id"]):
             c = self._pick(eur_plain)
             day = rng.choice(self.journal_days)
@@ -483,6 +484,7 @@ class _Generator:
                 cm_amount = _money(min(total / 4, self._amount(20, 2000)))
                 cm = self._credit_memo(c, self._past(day, 2, 30), cm_amount)
                 cm.applies_to_id = doc_no
+                reserved.add(c.no)
                 total -= cm_amount
             elif k % 4 == 3:  # the customer pays only part of the last marked invoice (Amount to Apply)
                 last = invs[-1]
@@ -544,18 +546,22 @@ class _Generator:
             self._line("credit_memo", c, cm_amount, doc_type="Credit Memo", document_no=self._next_cm_no(),
                        applies_to_doc_no=inv.document_no, day=day,
                        description=f"Credit memo {inv.document_no}: returned goods")
-        for _ in range(counts["new_invoice"]):
-            c = self._pick(eur_plain + eur_disc + usd)
-            day = rng.choice(self.journal_days)
-            terms = c.terms if rng.random() < 0.2 else ""
-            self._line("new_invoice", c, self._amount(), doc_type="Invoice", document_no=self._next_invoice_no(),
-                       day=day, payment_terms=terms, description=f"Invoice {rng.choice(_ITEMS)}")
         # refund of an open credit memo
         c = self._pick(eur_plain)
         day = rng.choice(self.journal_days)
         cm = self._credit_memo(c, self._past(day, 5, 40), self._amount(50, 3000))
         self._line("refund", c, -cm.remaining, doc_type="Refund", applies_to_doc_no=cm.document_no, day=day,
                    description=f"Refund of credit memo {cm.document_no}")
+        reserved.add(c.no)
+        # new invoices; for Apply-to-Oldest customers with open credit memos, posting applies them
+        # (BC), so customers whose credit memos other lines need are left out
+        invoiceable = [c for c in eur_plain + eur_disc + usd if c.no not in reserved]
+        for _ in range(counts["new_invoice"]):
+            c = self._pick(invoiceable)
+            day = rng.choice(self.journal_days)
+            terms = c.terms if rng.random() < 0.2 else ""
+            self._line("new_invoice", c, self._amount(), doc_type="Invoice", document_no=self._next_invoice_no(),
+                       day=day, payment_terms=terms, description=f"Invoice {rng.choice(_ITEMS)}")
         # a Manual customer pays without saying what for: the payment stays open on account
         manual = next(c for c in self.customers if c.role == "manual_special")
         self._invoice(manual, self._past(AS_OF, 10, 40))

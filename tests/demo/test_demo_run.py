@@ -15,25 +15,39 @@ from xlar.demo import BAD_DOCUMENT_NO, DEMO_FILE, generate_demo, open_balance, r
 from .test_demo_workbook import SMALL, dec, read
 
 
-@pytest.fixture(scope="module")
-def posted(tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("run")
+DEFAULT = {"customers": 300, "open_invoices": 4000, "journal_lines": 1000}  # what `xlar demo` builds
+
+
+def _post(folder, sizes):
     out = io.StringIO()
-    code = run_demo(folder, Console(file=out, width=120, color_system=None), seed=7, **SMALL)
+    code = run_demo(folder, Console(file=out, width=120, color_system=None), seed=7, **sizes)
     path = folder / DEMO_FILE
-    return code, out.getvalue(), path, read(path), generate_demo(seed=7, **SMALL)
+    return code, out.getvalue(), path, read(path), generate_demo(seed=7, **sizes), sizes
+
+
+@pytest.fixture(scope="module")
+def posted_small(tmp_path_factory: pytest.TempPathFactory):
+    return _post(tmp_path_factory.mktemp("run"), SMALL)
+
+
+@pytest.fixture(scope="module", params=["small", "default"])
+def posted(request, posted_small, tmp_path_factory: pytest.TempPathFactory):
+    """The demo posted at a small size and at the size ``xlar demo`` uses (about 20 s)."""
+    if request.param == "small":
+        return posted_small
+    return _post(tmp_path_factory.mktemp("run-default"), DEFAULT)
 
 
 def test_exit_code_and_summary(posted):
-    code, text, path, _, _ = posted
+    code, text, path, _, _, sizes = posted
     assert code == 0
-    assert f"Journal lines posted {SMALL['journal_lines'] - 1}" in re.sub(r"\s+", " ", text)
+    assert f"Journal lines posted {sizes['journal_lines'] - 1:,}" in re.sub(r"\s+", " ", text)
     assert BAD_DOCUMENT_NO in text and "every document balances" in text
     assert str(path) in text
 
 
 def test_everything_but_the_bad_line_is_posted(posted):
-    _, _, _, sheets, data = posted
+    _, _, _, sheets, data, sizes = posted
     status = {r["lineno"]: r["status"] for r in sheets["Journal"]}
     assert [n for n, s in status.items() if s != "Posted"] == [data.bad_line_no]
     assert status[data.bad_line_no] == "Error"
@@ -43,11 +57,11 @@ def test_everything_but_the_bad_line_is_posted(posted):
     bad_row = 2 + [r["lineno"] for r in sheets["Journal"]].index(data.bad_line_no)
     assert int(issue["row"]) == bad_row
     (run,) = sheets["RunLog"]
-    assert run["linesposted"] == SMALL["journal_lines"] - 1 and run["errors"] == 1
+    assert run["linesposted"] == sizes["journal_lines"] - 1 and run["errors"] == 1
 
 
 def test_gl_balances_per_document_and_ties_to_the_ledger(posted):
-    _, _, path, sheets, data = posted
+    _, _, path, sheets, data, sizes = posted
     per_doc: dict[str, Decimal] = defaultdict(Decimal)
     for g in sheets["GLEntries"]:
         per_doc[g["documentno"]] += dec(g["debit"] or 0) - dec(g["credit"] or 0)
@@ -59,13 +73,13 @@ def test_gl_balances_per_document_and_ties_to_the_ledger(posted):
                        if str(g["accountno"]) == "1100"), Decimal(0))
     assert s.unbalanced_documents == []
     assert receivables != 0 and s.open_after - s.open_before == receivables
-    assert s.lines_posted == SMALL["journal_lines"] - 1 and s.lines_failed == 1
+    assert s.lines_posted == sizes["journal_lines"] - 1 and s.lines_failed == 1
     assert s.discounts > 0 and s.late_discounts > 0 and s.tolerance_underpaid > 0 and s.tolerance_overpaid > 0
     assert s.realized_fx != 0
 
 
 def test_each_case_did_what_it_says(posted):
-    _, _, _, sheets, data = posted
+    _, _, _, sheets, data, _ = posted
     journal = {r["lineno"]: r for r in sheets["Journal"]}
     ledger = {r["entryno"]: r for r in sheets["Ledger"]}
     apps = defaultdict(list)
@@ -109,17 +123,22 @@ def test_each_case_did_what_it_says(posted):
         assert applied(ln)
     for ln in lines("credit_memo") + lines("refund"):
         assert len(applied(ln)) == 1 and remaining(ln) == 0
+    customers = {r["customerno"]: r for r in sheets["Customers"]}
     for ln in lines("new_invoice"):
         e = ledger[ln["postedentryno"]]
-        assert e["documenttype"] == "Invoice" and e["open"] and e["duedate"] >= e["postingdate"]
+        assert e["documenttype"] == "Invoice" and e["duedate"] >= e["postingdate"]
+        if not e["open"]:  # Apply to Oldest: a new invoice takes up the customer's open credit memos (BC)
+            assert customers[ln["customerno"]]["applicationmethod"] is None
+            assert applied(ln) and all(ledger[a["appliedentryno"]]["documenttype"] == "Credit Memo"
+                                       for a in applied(ln))
     for ln in lines("manual_on_account"):
         assert not applied(ln) and remaining(ln) == -dec(ln["amount"])
 
 
-def test_posting_the_demo_again_posts_nothing_twice(posted, tmp_path):
+def test_posting_the_demo_again_posts_nothing_twice(posted_small, tmp_path):
     from xlar.book.commands import run_file
 
-    _, _, path, sheets, _ = posted
+    _, _, path, sheets, _, _ = posted_small
     copy = tmp_path / "again.xlsx"
     copy.write_bytes(path.read_bytes())
     outcome = run_file(copy, "post", skip_errors=True)
@@ -129,10 +148,10 @@ def test_posting_the_demo_again_posts_nothing_twice(posted, tmp_path):
     assert len(again["GLEntries"]) == len(sheets["GLEntries"])
 
 
-def test_the_suggested_unapply_reverses_a_discounted_payment(posted, tmp_path):
+def test_the_suggested_unapply_reverses_a_discounted_payment(posted_small, tmp_path):
     from xlar.book.commands import run_file
 
-    _code, text, path, sheets, data = posted
+    _, text, path, sheets, data, _ = posted_small
     line = data.cases["discount"][0]
     s = summarize(path, Decimal(0))
     (app_no,) = s.applications_of_line[line]
@@ -148,3 +167,14 @@ def test_the_suggested_unapply_reverses_a_discounted_payment(posted, tmp_path):
     assert invoice["open"] and dec(invoice["remainingamount"]) == dec(invoice["amount"])
     assert payment["open"] and dec(payment["remainingamount"]) == dec(payment["amount"])
     assert any(a["unapplied"] for a in after["Applications"] if a["applicationno"] == app_no)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_other_seeds_also_post_all_but_the_bad_line(seed, tmp_path):
+    sizes = {"customers": 20, "open_invoices": 150, "journal_lines": 40}
+    code = run_demo(tmp_path, Console(file=io.StringIO()), seed=seed, **sizes)
+    s = summarize(tmp_path / DEMO_FILE, Decimal(0))
+    assert code == 0
+    assert (s.lines_posted, s.lines_failed, len(s.issues)) == (39, 1, 1)
+    assert s.issues[0][3] == BAD_DOCUMENT_NO and s.unbalanced_documents == []
+    assert s.discounts > 0 and s.late_discounts > 0 and s.tolerance_underpaid > 0 and s.tolerance_overpaid > 0
