@@ -14,7 +14,6 @@ from xlar.demo import BAD_DOCUMENT_NO, DEMO_FILE, generate_demo, open_balance, r
 
 from .test_demo_workbook import SMALL, dec, read
 
-
 DEFAULT = {"customers": 300, "open_invoices": 4000, "journal_lines": 1000}  # what `xlar demo` builds
 
 
