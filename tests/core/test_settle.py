@@ -420,3 +420,25 @@ def test_appln_rounding_precision_closes_a_cross_currency_residual() -> None:
             assert ar == -inv.amount_lcy
         else:
             assert inv.remaining_amount == D("0.03")
+
+
+def test_apply_entries_limits_the_applying_entry_to_its_amount_to_apply() -> None:
+    b = with_entries(book(), ("C2", DT.INVOICE, "I1", JAN, "300.00", {"applies_to_id": "A"}),
+                     ("C2", DT.PAYMENT, "P", JAN, "-500.00", {"applies_to_id": "A", "amount_to_apply": D("-120.00")}))
+    s = apply_entries(b)
+    assert entry(s.ledger, "I1").remaining_amount == D("180.00")
+    assert entry(s.ledger, "P").remaining_amount == D("-380.00")
+    assert entry(s.ledger, "P").amount_to_apply is None and entry(s.ledger, "P").applies_to_id == ""
+
+
+def test_tolerance_can_post_to_the_discount_account() -> None:
+    from xlar.core.model import TolerancePosting
+
+    s = Settings(application_method=ApplicationMethod.MANUAL,
+                 payment_tolerance_posting=TolerancePosting.DISCOUNT_ACCOUNTS,
+                 pmt_disc_tolerance_posting=TolerancePosting.TOLERANCE_ACCOUNTS)
+    b = with_entries(book(settings=s), ("C2", DT.INVOICE, "I", JAN, "1000.00", {"max_payment_tolerance": D(5)}))
+    b = replace(b, journal=(line(1, DT.PAYMENT, "P", JAN, "997.00", customer="C2", applies_to_doc_nos=("I",)),))
+    st = post_journal(b)
+    assert {(g.account_no, g.debit, g.credit) for g in st.new_gl if g.application_no} == {
+        ("8400", D("3.00"), D(0)), ("1100", D(0), D("3.00"))}

@@ -460,9 +460,12 @@ class _Run:
             legs.append(leg)
         return legs
 
-    def settle(self, n: _W, legs: list[_Leg], *, full_settlement: bool) -> None:
-        """Decide every leg's applied amount, discount, tolerance and write-offs (magnitudes)."""
-        pool = abs(n.remaining)
+    def settle(self, n: _W, legs: list[_Leg], *, full_settlement: bool, limit: Decimal | None = None) -> None:
+        """Decide every leg's applied amount, discount, tolerance and write-offs (magnitudes).
+
+        ``limit``: the applying entry's own Amount to Apply (Post Application), if any.
+        """
+        pool = abs(n.remaining) if limit is None else min(abs(n.remaining), abs(limit))
         for leg in legs:
             if leg.netting:
                 leg.applied = leg.ta
@@ -701,11 +704,11 @@ class _Run:
             w.max_tol = w.remaining
 
     def apply(self, n: _W, targets: list[tuple[_W, Decimal | None]], day: date, *, allow_tol: bool,
-              full_settlement: bool = False) -> None:
+              full_settlement: bool = False, limit: Decimal | None = None) -> None:
         legs = self.legs_for(n, targets, day, allow_tol)
         if not legs:
             return
-        self.settle(n, legs, full_settlement=full_settlement)
+        self.settle(n, legs, full_settlement=full_settlement, limit=limit)
         self.book_legs(n, legs, day)
 
 
@@ -1055,8 +1058,8 @@ def apply_entries(book: Book, *, applies_to_id: str | None = None) -> Settlement
             targets = [(w, w.amount_to_apply or None) for w in applied if w.open]
             if not targets:
                 break
-            # the applying entry itself may be limited by its own Amount to Apply
-            run.apply(n, targets, day, allow_tol=True)
+            # the applying entry itself is limited by its own Amount to Apply, when given
+            run.apply(n, targets, day, allow_tol=True, limit=n.amount_to_apply or None)
             n.applies_to_id = "" if not n.open or n.remaining == 0 else n.applies_to_id
         for w in ws:
             if w.open and w.applies_to_id.upper() == key and not any(
