@@ -442,3 +442,22 @@ def test_tolerance_can_post_to_the_discount_account() -> None:
     st = post_journal(b)
     assert {(g.account_no, g.debit, g.credit) for g in st.new_gl if g.application_no} == {
         ("8400", D("3.00"), D(0)), ("1100", D(0), D("3.00"))}
+
+
+def test_apply_to_oldest_customers_never_get_tolerance_even_when_applying_by_document() -> None:
+    """Spec §3.1: BC assumes a running account for Apply to Oldest customers."""
+    for method, rest in ((ApplicationMethod.APPLY_TO_OLDEST, D("3.00")), (ApplicationMethod.MANUAL, D(0))):
+        s = Settings(application_method=method)
+        b = with_entries(book(settings=s), ("C2", DT.INVOICE, "I", JAN, "1000.00", {"max_payment_tolerance": D(5)}))
+        b = replace(b, journal=(line(1, DT.PAYMENT, "P", JAN, "997.00", customer="C2", applies_to_doc_nos=("I",)),))
+        assert entry(post_journal(b).ledger, "I").remaining_amount == rest, method
+
+
+def test_application_amounts_have_no_negative_zero() -> None:
+    b = with_entries(book(), ("C2", DT.PAYMENT, "P", JAN, "-50.00"))
+    b = replace(b, journal=(line(1, DT.REFUND, "R", JAN, "50.00", customer="C2", applies_to_doc_nos=("P",)),))
+    (a,) = post_journal(b).new_applications
+    for name in ("discount", "payment_tolerance", "payment_discount_tolerance", "over_underpayment",
+                 "full_settlement_discount", "appln_rounding"):
+        assert str(getattr(a, name)) == "0", name
+    assert a.amount_applied == D("-50.00")

@@ -72,6 +72,8 @@ def out(value: object, kind: Kind, currency: str = "", exps: dict[str, int] | No
     if isinstance(value, bool):
         return Out(value)
     if isinstance(value, Decimal):
+        if value == 0:
+            value = Decimal(0)  # never write a negative zero ("-0.00") into a cell
         if kind is Kind.MONEY:
             return Out(float(str(value)), money_format(currency, exps))
         return Out(float(str(value)) if value != value.to_integral_value() else int(value))

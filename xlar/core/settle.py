@@ -20,15 +20,15 @@ mutable working copies (``_W``) of the entries it touches, and freezes them at t
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields, replace
 import gc
 from bisect import insort
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import date
+from decimal import Decimal
 from functools import wraps
 from typing import ParamSpec, TypeVar
-from decimal import Decimal
 
 from xlar.core.model import (
     Application,
@@ -130,8 +130,19 @@ class _W:
     """Mutable working copy of a ledger entry during one run."""
 
     __slots__ = (
-        "e", "remaining", "remaining_lcy", "unrealized", "rpdp", "rpdp2", "max_tol", "open",
-        "closed_by_entry_no", "closed_at_date", "closed_by_amount", "applies_to_id", "amount_to_apply",
+        "amount_to_apply",
+        "applies_to_id",
+        "closed_at_date",
+        "closed_by_amount",
+        "closed_by_entry_no",
+        "e",
+        "max_tol",
+        "open",
+        "remaining",
+        "remaining_lcy",
+        "rpdp",
+        "rpdp2",
+        "unrealized",
     )
 
     def __init__(self, e: LedgerEntry) -> None:
@@ -586,7 +597,8 @@ class _Run:
                 if closes_o:
                     rounding = abs(w.remaining) - red_o
                     red_o = abs(w.remaining)
-            applied_o, disc_o, pdt_o, pt_o, ou_o, fsd_o = comps
+            applied_o, disc_o, pdt_o, pt_o, ou_o, fsd_o = (s_o * x if x else ZERO for x in comps)
+            rounding = s_o * rounding if rounding else ZERO
             # before values for unapply
             o_before = (w.rpdp, w.rpdp2, w.max_tol)
             n_before = (n.rpdp, n.rpdp2, n.max_tol)
@@ -667,11 +679,11 @@ class _Run:
                 application_no=app_no, posting_date=day, customer_no=cust,
                 applying_entry_no=ne.entry_no, applying_document_no=ne.document_no,
                 applied_entry_no=o.entry_no, applied_document_no=o.document_no,
-                amount_applied=s_o * applied_o, discount=s_o * disc_o,
-                payment_tolerance=s_o * pt_o, payment_discount_tolerance=s_o * pdt_o,
-                over_underpayment=s_o * ou_o, full_settlement_discount=s_o * fsd_o,
+                amount_applied=applied_o, discount=disc_o,
+                payment_tolerance=pt_o, payment_discount_tolerance=pdt_o,
+                over_underpayment=ou_o, full_settlement_discount=fsd_o,
                 realized_gain_loss_lcy=realized,
-                applied_delta=applied_delta, applying_delta=applying_delta_n, appln_rounding=s_o * rounding,
+                applied_delta=applied_delta, applying_delta=applying_delta_n, appln_rounding=rounding,
                 applied_lcy=applied_lcy, applying_lcy=applying_lcy,
                 applied_unrealized=-u_o, applying_unrealized=-u_n,
                 applied_pmt_disc_before=o_before[0], applied_pmt_disc_2_before=o_before[1],
@@ -911,7 +923,9 @@ def _post_line(run: _Run, plan: _Plan) -> int:
     if plan.method in ("doc", "id"):
         targets = [(run.w(no), ata) for no, ata in plan.targets]
         targets.sort(key=lambda t: run.sort_key(t[0]))
-        run.apply(n, targets, day, allow_tol=True, full_settlement=line.full_settlement)
+        # BC: customers with Apply to Oldest never get payment tolerance postings (a running account, §3.1)
+        allow_tol = run.idx.application_method(plan.customer_no) is not ApplicationMethod.APPLY_TO_OLDEST
+        run.apply(n, targets, day, allow_tol=allow_tol, full_settlement=line.full_settlement)
     elif plan.method == "oldest":
         run.apply(n, _oldest_targets(run, n), day, allow_tol=False)
     return entry_no
@@ -1059,7 +1073,8 @@ def apply_entries(book: Book, *, applies_to_id: str | None = None) -> Settlement
             if not targets:
                 break
             # the applying entry itself is limited by its own Amount to Apply, when given
-            run.apply(n, targets, day, allow_tol=True, limit=n.amount_to_apply or None)
+            allow_tol = run.idx.application_method(cust) is not ApplicationMethod.APPLY_TO_OLDEST
+            run.apply(n, targets, day, allow_tol=allow_tol, limit=n.amount_to_apply or None)
             n.applies_to_id = "" if not n.open or n.remaining == 0 else n.applies_to_id
         for w in ws:
             if w.open and w.applies_to_id.upper() == key and not any(
