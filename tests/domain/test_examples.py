@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
 from tests.domain.harness import (
+    DT,
     EXAMPLES,
     D,
-    DT,
     ExchangeRate,
-    LedgerEntry,
     PaymentTerms,
     Scenario,
     assert_entries,
@@ -33,7 +31,7 @@ from tests.domain.harness import (
     total,
 )
 from xlar.core.model import Book, Customer, Settings
-from xlar.core.settle import post_journal, unapply
+from xlar.core.settle import unapply
 from xlar.core.terms import max_payment_tolerance, new_entry
 
 CASES: dict[str, Callable[[dict], None]] = {}
@@ -42,8 +40,6 @@ LATER = {
     "BC-FC-02": "finance charges (month-end issue)",
     "BC-REM-01": "reminders (month-end issue)",
     "BC-AGE-01": "aging (month-end issue)",
-    "BC-MATCH-01": "bank matching (bank statements issue)",
-    "BC-REC-01": "bank reconciliation (bank statements issue)",
     "BC-SEPA-01": "SEPA direct debit (SEPA issue)",
 }
 
@@ -541,3 +537,10 @@ def _set01(ex: dict) -> None:
         settled = {a.applied_document_no: a.amount_applied for a in sc.applications}
         for doc, amt in exp["settled"].items():
             assert settled.get(doc, D(0)) == D(amt), (key, doc)
+
+
+# ------------------------------------------------------------------ bank (tests/bank/cases.py)
+from tests.bank.cases import bc_match_01, bc_rec_01
+
+example("BC-MATCH-01")(bc_match_01)
+example("BC-REC-01")(bc_rec_01)

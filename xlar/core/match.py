@@ -1,0 +1,576 @@
+"""Automatic payment application: statement lines to customers and open entries (spec §7).
+
+Business Central's method, as plain functions over an index:
+
+1. **Candidates.** For a statement line, candidate customers come from the payer's IBAN,
+   customer text mappings (learned from manual matches), document / external document
+   numbers and RF creditor references found in the text, the payer's name (rapidfuzz
+   over a token index) and, when nothing else names anyone, the amount alone. For each
+   customer the candidate *document sets* are: the entries named in the text (together
+   and one by one), single entries within the amount tolerance, and bounded subset-sums
+   of the customer's open entries (one payment for several invoices).
+2. **Criteria** per candidate (§7.2): *Related Party Matched* (Fully / Partially / No),
+   *Doc. No./Ext. Doc. No. Matched* (Yes - Multiple / Yes / No) and *Amount Incl.
+   Tolerance Matched* (One Match / Multiple Matches / No Matches). An entry's expected
+   amount is its remaining amount less the remaining discount while the transaction date
+   is inside the discount window (grace period included), else the remaining amount.
+3. **Rules** (§7.3): the best-scoring rule whose considered criteria equal the tuple wins;
+   ``score = (confidence + 1) * 1000 - priority``. The best candidate of the line is the
+   proposal; the next ones are kept as alternatives, each with its rule, score and an
+   explanation per criterion.
+4. **Text-to-account mapping** (§7.4): when no candidate reaches High, a G/L mapping whose
+   text occurs in the line gives ``High`` with rule ``Text-to-Account Mapping`` (score
+   3000 + length of the mapping text).
+
+Worked example (EX:BC-MATCH-01): tolerance Amount 2.00; line +1 000.00 from IBAN
+``DE89 3704 0044 0532 0130 00``, text ``Payment INV-10045 thanks``; customer C1 has that
+IBAN and INV-10045 remaining 1 001.50. Related party Fully (IBAN), Doc. No. Yes, range
+998.00-1 002.00 holds one entry: High/3, score 3997, applied 1 000.00, difference 0.00.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from itertools import combinations
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+
+from xlar.core.bank import Confidence, MappingTarget, StatementLine, TextMapping
+from xlar.core.model import DocumentType, JournalLine, LedgerEntry
+from xlar.core.money import ZERO
+
+
+class RelatedParty(StrEnum):
+    FULLY = "Fully"
+    PARTIALLY = "Partially"
+    NO = "No"
+
+
+class DocMatch(StrEnum):
+    YES_MULTIPLE = "Yes - Multiple"
+    YES = "Yes"
+    NO = "No"
+
+
+class AmountMatch(StrEnum):
+    ONE = "One Match"
+    MULTIPLE = "Multiple Matches"
+    NONE = "No Matches"
+    NOT_CONSIDERED = "Not Considered"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One Payment Application Rule row; ``None`` criteria are *Not Considered*."""
+
+    confidence: Confidence
+    priority: int
+    related_party: RelatedParty | None
+    doc_no: DocMatch | None
+    amount: AmountMatch | None
+
+    @property
+    def score(self) -> int:
+        return (self.confidence.rank + 1) * 1000 - self.priority
+
+    @property
+    def name(self) -> str:
+        return f"{self.confidence.value}/{self.priority}"
+
+    def fits(self, rp: RelatedParty, doc: DocMatch, amount: AmountMatch) -> bool:
+        return ((self.related_party is None or self.related_party is rp)
+                and (self.doc_no is None or self.doc_no is doc)
+                and (self.amount is None or self.amount is amount))
+
+
+def _rules() -> tuple[Rule, ...]:
+    F, P, N = RelatedParty.FULLY, RelatedParty.PARTIALLY, RelatedParty.NO
+    YM, Y, NO = DocMatch.YES_MULTIPLE, DocMatch.YES, DocMatch.NO
+    ONE, MUL, NOM, NC = AmountMatch.ONE, AmountMatch.MULTIPLE, AmountMatch.NONE, None
+    H, M, L = Confidence.HIGH, Confidence.MEDIUM, Confidence.LOW
+    table = [
+        (H, F, YM, ONE), (H, F, YM, MUL), (H, F, Y, ONE), (H, F, Y, MUL), (H, P, YM, ONE), (H, P, YM, MUL),
+        (H, P, Y, ONE), (H, F, NO, ONE), (H, N, YM, ONE), (H, N, YM, MUL),
+        (M, F, YM, NC), (M, F, Y, NC), (M, F, NO, MUL), (M, P, YM, NC), (M, P, Y, NC), (M, N, Y, ONE),
+        (M, N, YM, NC), (M, P, NO, ONE), (M, N, Y, NC),
+        (L, F, NO, NOM), (L, P, NO, MUL), (L, P, NO, NOM), (L, N, NO, ONE), (L, N, NO, MUL),
+    ]
+    out, prio = [], defaultdict(int)
+    for conf, rp, doc, amt in table:
+        prio[conf] += 1
+        out.append(Rule(conf, prio[conf], rp, doc, amt))
+    return tuple(out)
+
+
+#: BC's default Payment Application Rules (documentation table, spec §7.3).
+DEFAULT_RULES: tuple[Rule, ...] = _rules()
+MAPPING_RULE = "Text-to-Account Mapping"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Party:
+    """A customer as the matcher sees it: name, bank accounts, address."""
+
+    customer_no: str
+    name: str
+    ibans: tuple[str, ...] = ()
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatchSettings:
+    """The bank account's Match Tolerance plus xlar's bounds (documented in docs/decisions.md)."""
+
+    tolerance_type: str = "Amount"  # or "Percentage"
+    tolerance_value: Decimal = ZERO
+    grace_days: int = 0  # Payment Discount Grace Period in days (the discount window's end moves)
+    name_full: int = 95  # nearness for Partially (Fully when the name is unique)
+    name_partial: int = 80  # xlar: typo'd / abbreviated names still count as Partially
+    max_subset_items: int = 14
+    max_subset_size: int = 4
+    alternatives: int = 3
+    rules: tuple[Rule, ...] = DEFAULT_RULES
+
+    def amount_range(self, amount: Decimal) -> tuple[Decimal, Decimal]:
+        v = self.tolerance_value
+        if self.tolerance_type.lower().startswith("perc"):
+            lo, hi = amount * (1 - v / 100), amount * (1 + v / 100)
+            return (min(lo, hi), max(lo, hi))
+        lo, hi = amount - v, amount + v
+        return (max(lo, ZERO) if amount > 0 else lo, hi)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Proposal:
+    """A proposed match of one statement line (``rank`` 1 = the one shown on the line)."""
+
+    statement_no: str
+    line_no: int
+    rank: int
+    confidence: Confidence
+    rule: str
+    score: int
+    customer_no: str = ""
+    account_no: str = ""  # G/L account of a text-to-account mapping
+    documents: tuple[str, ...] = ()
+    entry_nos: tuple[int, ...] = ()
+    applied_amount: Decimal = ZERO
+    difference: Decimal = ZERO
+    related_party: RelatedParty = RelatedParty.NO
+    doc_no: DocMatch = DocMatch.NO
+    amount_match: AmountMatch = AmountMatch.NOT_CONSIDERED
+    name_score: int = 0
+    explanation: str = ""
+
+
+# --------------------------------------------------------------------------- text helpers
+
+_ALNUM = re.compile(r"[^A-Z0-9]+")
+_WORD = re.compile(r"\S+")
+_SEP = re.compile(r"[^A-Za-z0-9]+")
+_RF = re.compile(r"\bRF(\d{2})([A-Z0-9]{1,21})\b")
+_LEGAL = {"gmbh", "inc", "incorporated", "ltd", "limited", "ag", "co", "kg", "llc", "sa", "sarl", "bv", "nv",
+          "plc", "corp", "corporation", "company", "the", "und", "and", "se", "oy", "ab", "as", "srl", "spa"}
+_MIN_DOC = 4  # A14: text matching needs at least 4 characters
+
+
+def compact(text: str) -> str:
+    """Upper-case, every character other than A-Z and 0-9 removed (BC's bank account comparison)."""
+    return _ALNUM.sub("", text.upper())
+
+
+def name_key(name: str) -> str:
+    """A name for fuzzy comparison: lower-case words without legal forms (``Fabrikam Inc.`` -> ``fabrikam``)."""
+    words = [w for w in default_process(name).split() if w not in _LEGAL]
+    return " ".join(words)
+
+
+def text_spans(text: str) -> set[str]:
+    """Every run of a word between non-alphanumeric delimiters, upper-case (``'INV-1, X'`` -> INV, 1, INV-1, X)."""
+    out: set[str] = set()
+    for m in _WORD.finditer(text.upper()):
+        word = m.group(0)
+        pieces = [p for p in _SEP.split(word) if p]
+        seps = [s for s in _SEP.findall(word)]
+        # keep the separators between pieces to rebuild spans exactly
+        inner = seps[1:] if word and not word[0].isalnum() else seps
+        n = min(len(pieces), 8)
+        for i in range(n):
+            span = pieces[i]
+            out.add(span)
+            for j in range(i + 1, n):
+                span = span + (inner[j - 1] if j - 1 < len(inner) else "") + pieces[j]
+                out.add(span)
+    return out
+
+
+def rf_reference(text: str) -> str | None:
+    """The reference part of a valid ISO 11649 RF creditor reference in ``text`` (mod 97 == 1)."""
+    for m in _RF.finditer(compact_keep_words(text)):
+        check, ref = m.group(1), m.group(2)
+        digits = "".join(str(int(c, 36)) for c in ref + "RF" + check)
+        if int(digits) % 97 == 1:
+            return ref
+    return None
+
+
+def compact_keep_words(text: str) -> str:
+    """Upper-case with blanks inside an RF reference removed (``RF18 5390 0754 7034`` -> one word)."""
+    return re.sub(r"(RF\d{2})([ A-Z0-9]+)", lambda m: m.group(1) + m.group(2).replace(" ", "") + " ", text.upper())
+
+
+def rf_of(reference: str) -> str:
+    """An RF creditor reference for ``reference`` (ISO 11649), e.g. for tests and invoices."""
+    ref = compact(reference)
+    digits = "".join(str(int(c, 36)) for c in ref + "RF00")
+    return f"RF{98 - int(digits) % 97:02d}{ref}"
+
+
+# --------------------------------------------------------------------------- the index
+
+@dataclass(slots=True)
+class _Item:
+    entry: LedgerEntry
+    due: date
+
+
+class OpenItemIndex:
+    """Open entries and customers, indexed for the candidate look-ups (built once per run)."""
+
+    def __init__(self, ledger: Iterable[LedgerEntry], parties: Iterable[Party],
+                 mappings: Sequence[TextMapping] = ()) -> None:
+        self.parties: dict[str, Party] = {p.customer_no: p for p in parties}
+        self.by_doc: dict[str, list[LedgerEntry]] = defaultdict(list)
+        self.by_compact_doc: dict[str, list[LedgerEntry]] = defaultdict(list)
+        self.by_customer: dict[str, list[LedgerEntry]] = defaultdict(list)
+        self.by_iban: dict[str, set[str]] = defaultdict(set)
+        self.by_token: dict[str, set[str]] = defaultdict(set)
+        self.name_keys: dict[str, str] = {}
+        key_count: dict[str, int] = defaultdict(int)
+        for e in ledger:
+            if not e.open or e.remaining_amount <= 0:
+                continue  # money in pays debits; credit memos are applied to invoices first (§7.1)
+            self.by_customer[e.customer_no].append(e)
+            for d in (e.document_no, e.external_document_no):
+                if d and len(d) >= _MIN_DOC:
+                    self.by_doc[d.upper()].append(e)
+                    c = compact(d)
+                    if c != d.upper():
+                        self.by_compact_doc[c].append(e)
+        for entries in self.by_customer.values():
+            entries.sort(key=lambda x: (x.due_date or x.posting_date, x.posting_date, x.entry_no))
+        amounts = sorted((e.remaining_amount, e.entry_no, e) for es in self.by_customer.values() for e in es)
+        self.amount_keys = [a for a, _, _ in amounts]
+        self.amount_entries = [e for _, _, e in amounts]
+        for p in self.parties.values():
+            for iban in p.ibans:
+                if iban:
+                    self.by_iban[compact(iban)].add(p.customer_no)
+            k = name_key(p.name)
+            self.name_keys[p.customer_no] = k
+            key_count[k] += 1
+            for tok in k.split():
+                if len(tok) >= 3:
+                    self.by_token[tok].add(p.customer_no)
+                    self.by_token["~" + tok[:3]].add(p.customer_no)
+        self.unique_name = {c for c, k in self.name_keys.items() if key_count[k] == 1}
+        self.customer_maps = [(m.mapping_text.upper(), m.account_no) for m in mappings
+                              if m.target is MappingTarget.CUSTOMER and m.mapping_text and m.account_no]
+        self.gl_maps = [m for m in mappings if m.target is MappingTarget.GL_ACCOUNT and m.mapping_text]
+
+    def in_range(self, lo: Decimal, hi: Decimal, limit: int = 50) -> list[LedgerEntry]:
+        i, j = bisect_left(self.amount_keys, lo), bisect_right(self.amount_keys, hi)
+        return self.amount_entries[i:min(j, i + limit)]
+
+    def name_candidates(self, name: str) -> list[str]:
+        toks = [t for t in name_key(name).split() if len(t) >= 3]
+        found: set[str] = set()
+        for t in toks:
+            found |= self.by_token.get(t, set())
+        if not found:
+            for t in toks:
+                found |= self.by_token.get("~" + t[:3], set())
+        return list(found)[:300]
+
+
+# --------------------------------------------------------------------------- matching
+
+def expected_amount(e: LedgerEntry, on: date, grace_days: int = 0) -> Decimal:
+    """What a payment on ``on`` should be: less the remaining discount while it may be taken."""
+    last = e.pmt_disc_tolerance_date or (e.pmt_discount_date + timedelta(days=grace_days)
+                                         if e.pmt_discount_date else None)
+    if e.remaining_pmt_disc_possible and last is not None and on <= last:
+        return e.remaining_amount - e.remaining_pmt_disc_possible
+    if e.remaining_pmt_disc_2_possible and e.pmt_discount_date_2 is not None and on <= e.pmt_discount_date_2:
+        return e.remaining_amount - e.remaining_pmt_disc_2_possible
+    return e.remaining_amount
+
+
+@dataclass(slots=True)
+class _Cand:
+    customer_no: str
+    entries: tuple[LedgerEntry, ...]
+    rp: RelatedParty
+    doc: DocMatch
+    amount: AmountMatch
+    name_score: int
+    rp_why: str
+    rule: Rule | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return self.rule.score if self.rule else 0
+
+
+def _related_party(line: StatementLine, idx: OpenItemIndex, cust: str, via_iban: set[str],
+                   via_map: set[str], s: MatchSettings) -> tuple[RelatedParty, int, str]:
+    if cust in via_iban:
+        return RelatedParty.FULLY, 100, f"IBAN {line.payer_iban} is the customer's"
+    if cust in via_map:
+        return RelatedParty.FULLY, 100, "a customer text mapping names the payer"
+    key = idx.name_keys.get(cust, "")
+    if not key:
+        return RelatedParty.NO, 0, "no customer name"
+    if line.payer_name:
+        payer = name_key(line.payer_name)
+        sc = int(max(fuzz.token_set_ratio(payer, key), fuzz.ratio(payer, key)))
+        src = "payer name"
+    else:
+        sc = int(fuzz.partial_ratio(key, name_key(line.text))) if len(key) >= 4 else 0
+        src = "transaction text"
+    if sc >= s.name_full:
+        p = idx.parties[cust]
+        address_ok = bool(line.payer_address and p.address and compact(line.payer_address) == compact(p.address))
+        if cust in idx.unique_name or address_ok:
+            return RelatedParty.FULLY, sc, f"{src} matches the name {idx.parties[cust].name!r} ({sc})" + \
+                (", same address" if address_ok else ", name unique")
+        return RelatedParty.PARTIALLY, sc, f"{src} matches {idx.parties[cust].name!r} ({sc}), name not unique"
+    if sc >= s.name_partial:
+        return RelatedParty.PARTIALLY, sc, f"{src} near {idx.parties[cust].name!r} ({sc})"
+    return RelatedParty.NO, sc, f"{src} not near {idx.parties[cust].name!r} ({sc})"
+
+
+def _named_entries(line: StatementLine, idx: OpenItemIndex) -> list[LedgerEntry]:
+    spans = text_spans(line.text + " " + line.reference)
+    found: dict[int, LedgerEntry] = {}
+    for sp in spans:
+        if len(sp) < _MIN_DOC:
+            continue
+        for e in idx.by_doc.get(sp, ()):
+            found[e.entry_no] = e
+        if sp.isalnum():
+            for e in idx.by_compact_doc.get(sp, ()):
+                found[e.entry_no] = e
+    ref = rf_reference(line.reference + " " + line.text)
+    if ref:
+        for e in idx.by_doc.get(ref, ()) or idx.by_compact_doc.get(ref, ()):
+            found[e.entry_no] = e
+    return list(found.values())
+
+
+def _subsets(items: list[tuple[LedgerEntry, Decimal]], lo: Decimal, hi: Decimal, s: MatchSettings,
+             must: set[int]) -> list[tuple[LedgerEntry, ...]]:
+    """Sets of 2..max_subset_size entries whose expected amounts add up to [lo, hi] (bounded search)."""
+    pool = [(e, a) for e, a in items if a <= hi][: s.max_subset_items]
+    found: list[tuple[LedgerEntry, ...]] = []
+    for k in range(2, min(s.max_subset_size, len(pool)) + 1):
+        for combo in combinations(pool, k):
+            tot = sum((a for _, a in combo), ZERO)
+            if lo <= tot <= hi:
+                found.append(tuple(e for e, _ in combo))
+                if len(found) >= 3:
+                    return found
+    if must:
+        found.sort(key=lambda c: -len(must & {e.entry_no for e in c}))
+    return found
+
+
+def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, named: list[LedgerEntry],
+                         rp: tuple[RelatedParty, int, str], s: MatchSettings, lo: Decimal,
+                         hi: Decimal) -> list[_Cand]:
+    on = line.transaction_date
+    items = [(e, expected_amount(e, on, s.grace_days)) for e in idx.by_customer.get(cust, ())]
+    exp = {e.entry_no: a for e, a in items}
+    mine = [e for e in named if e.customer_no == cust]
+    sets: list[tuple[LedgerEntry, ...]] = []
+    if len(mine) > 1:
+        sets.append(tuple(sorted(mine, key=lambda e: (e.due_date or e.posting_date, e.entry_no))))
+    sets += [(e,) for e in mine]
+    singles = [(e,) for e, a in items if lo <= a <= hi]
+    in_range = list(singles)
+    if len(mine) > 1:
+        tot = sum((exp[e.entry_no] for e in mine), ZERO)
+        if lo <= tot <= hi:
+            in_range.append(sets[0])
+    if not in_range and len(items) > 1:
+        in_range += _subsets(items, lo, hi, s, {e.entry_no for e in mine})
+    for c in in_range:
+        if c not in sets:
+            sets.append(c)
+    if not sets:
+        sets.append(())
+    n_in = len({tuple(e.entry_no for e in c) for c in in_range})
+    named_nos = {e.entry_no for e in mine}
+    out = []
+    for c in sets:
+        nos = {e.entry_no for e in c}
+        tot = sum((exp[n] for n in nos), ZERO)
+        if c and nos <= named_nos:
+            doc = DocMatch.YES_MULTIPLE if len(c) > 1 else DocMatch.YES
+        else:
+            doc = DocMatch.NO
+        if not c:
+            amount = AmountMatch.NONE
+        elif lo <= tot <= hi:
+            amount = AmountMatch.ONE if n_in == 1 else AmountMatch.MULTIPLE
+        else:
+            amount = AmountMatch.NONE
+        out.append(_Cand(cust, c, rp[0], doc, amount, rp[1], rp[2]))
+    return out
+
+
+def _explain(line: StatementLine, c: _Cand, lo: Decimal, hi: Decimal, on: date, s: MatchSettings) -> str:
+    docs = ", ".join(e.document_no for e in c.entries) or "no document"
+    exp = sum((expected_amount(e, on, s.grace_days) for e in c.entries), ZERO)
+    parts = [f"Related party {c.rp.value}: {c.rp_why}",
+             f"Doc. No. {c.doc.value}" + (f" ({docs} in the text)" if c.doc is not DocMatch.NO else ""),
+             f"Amount {c.amount.value}: {docs} expects {exp} in range {lo:.2f}..{hi:.2f}"]
+    return "; ".join(parts + c.notes)
+
+
+def _proposal(line: StatementLine, c: _Cand, rank: int, lo: Decimal, hi: Decimal, s: MatchSettings) -> Proposal:
+    rule = c.rule
+    remaining = sum((e.remaining_amount for e in c.entries), ZERO)
+    applied = min(line.amount, remaining) if c.entries else line.amount
+    return Proposal(
+        statement_no=line.statement_no, line_no=line.line_no, rank=rank,
+        confidence=rule.confidence if rule else Confidence.NONE, rule=rule.name if rule else "",
+        score=c.score, customer_no=c.customer_no, documents=tuple(e.document_no for e in c.entries),
+        entry_nos=tuple(e.entry_no for e in c.entries), applied_amount=applied,
+        difference=line.amount - applied, related_party=c.rp, doc_no=c.doc, amount_match=c.amount,
+        name_score=c.name_score, explanation=_explain(line, c, lo, hi, line.transaction_date, s))
+
+
+def _mapping(line: StatementLine, idx: OpenItemIndex) -> tuple[TextMapping, int] | None:
+    text = f"{line.payer_name} {line.text} {line.reference}".upper()
+    best: tuple[TextMapping, int] | None = None
+    for m in idx.gl_maps:
+        t = m.mapping_text.upper()
+        if t in text:
+            sc = 3000 + min(len(t), 498) + (1 if t == line.text.upper().strip() else 0)
+            if best is None or sc > best[1]:
+                best = (m, sc)
+    return best
+
+
+def match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings = MatchSettings()) -> list[Proposal]:
+    """Proposals for one statement line, best first (at most ``s.alternatives``)."""
+    lo, hi = s.amount_range(line.amount)
+    if line.amount <= 0:
+        m = _mapping(line, idx)
+        if m is None:
+            return [Proposal(statement_no=line.statement_no, line_no=line.line_no, rank=1,
+                             confidence=Confidence.NONE, rule="", score=0, difference=line.amount,
+                             explanation="Money out: no customer match; add a text-to-account mapping")]
+        return [_mapping_proposal(line, *m)]
+    via_iban = idx.by_iban.get(compact(line.payer_iban), set()) if line.payer_iban else set()
+    hay = f"{line.payer_name} {line.text} {compact(line.payer_iban)}".upper()
+    via_map = {c for t, c in idx.customer_maps if t in hay}
+    named = _named_entries(line, idx)
+    custs: dict[str, None] = dict.fromkeys(sorted(via_iban | via_map))
+    for e in named:
+        custs.setdefault(e.customer_no)
+    by_name: set[str] = set()
+    if not custs or line.payer_name:
+        pool = idx.name_candidates(line.payer_name or line.text)
+        if pool:
+            payer = name_key(line.payer_name or line.text)
+            scorer = fuzz.token_set_ratio if line.payer_name else fuzz.partial_ratio
+            choices = {c: idx.name_keys[c] for c in pool}
+            for _, sc, c in process.extract(payer, choices, scorer=scorer, limit=5,
+                                             score_cutoff=s.name_partial):
+                by_name.add(c)
+                custs.setdefault(c)
+    if not custs:
+        for e in idx.in_range(lo, hi, limit=20):
+            if expected_amount(e, line.transaction_date, s.grace_days) >= lo:
+                custs.setdefault(e.customer_no)
+    cands: list[_Cand] = []
+    for cust in custs:
+        if cust not in idx.parties and cust not in idx.by_customer:
+            continue
+        rp = _related_party(line, idx, cust, via_iban, via_map, s) if cust in idx.parties else \
+            (RelatedParty.NO, 0, "customer not on the Customers sheet")
+        cands += _customer_candidates(line, idx, cust, named, rp, s, lo, hi)
+    for c in cands:
+        c.rule = next((r for r in sorted(s.rules, key=lambda r: -r.score) if r.fits(c.rp, c.doc, c.amount)), None)
+    cands.sort(key=lambda c: (-c.score, -c.name_score, -len(c.entries),
+                              c.entries[0].due_date or c.entries[0].posting_date if c.entries else date.max))
+    props = [_proposal(line, c, i + 1, lo, hi, s) for i, c in enumerate(cands[: s.alternatives])]
+    best = props[0].confidence if props else Confidence.NONE
+    if best is not Confidence.HIGH:
+        m = _mapping(line, idx)
+        if m is not None:
+            props = [_mapping_proposal(line, *m)] + [
+                Proposal(**{**_asdict(p), "rank": p.rank + 1}) for p in props[: s.alternatives - 1]]
+    if not props:
+        props = [Proposal(statement_no=line.statement_no, line_no=line.line_no, rank=1,
+                          confidence=Confidence.NONE, rule="", score=0, difference=line.amount,
+                          explanation="No customer, document or amount matches")]
+    return props
+
+
+def _asdict(p: Proposal) -> dict[str, object]:
+    return {f: getattr(p, f) for f in p.__slots__}  # type: ignore[attr-defined]
+
+
+def _mapping_proposal(line: StatementLine, m: TextMapping, score: int) -> Proposal:
+    return Proposal(statement_no=line.statement_no, line_no=line.line_no, rank=1, confidence=Confidence.HIGH,
+                    rule=MAPPING_RULE, score=score, account_no=m.account_no, applied_amount=line.amount,
+                    explanation=f"Text {m.mapping_text!r} maps to G/L account {m.account_no}"
+                    + (f" ({m.description})" if m.description else ""))
+
+
+def match_statement(lines: Iterable[StatementLine], idx: OpenItemIndex,
+                    s: MatchSettings = MatchSettings()) -> list[Proposal]:
+    """Proposals for every open line (``status`` blank), best first per line."""
+    out: list[Proposal] = []
+    for line in lines:
+        if line.status:
+            continue
+        out.extend(match_line(line, idx, s))
+    return out
+
+
+def learned_mapping(line: StatementLine, customer_no: str) -> TextMapping | None:
+    """The mapping row remembered when a user matches ``line`` to ``customer_no`` by hand.
+
+    The payer's IBAN when the bank gave one (exact), else the payer's name.
+    """
+    text = line.payer_iban.replace(" ", "").upper() or line.payer_name.strip()
+    if len(text) < _MIN_DOC:
+        return None
+    return TextMapping(mapping_text=text[:50], target=MappingTarget.CUSTOMER, account_no=customer_no,
+                       description=f"learned from statement {line.statement_no} line {line.line_no}", learned=True)
+
+
+def journal_line(line: StatementLine, p: Proposal, line_no: int) -> JournalLine:
+    """The cash receipt journal line an accepted customer proposal becomes (posted by ``post_journal``).
+
+    Dated the transaction date, for the whole statement amount, applied to the proposal's
+    documents; payment tolerance and discounts are then BC's posting rules (§7.5).
+    """
+    return JournalLine(line_no=line_no, posting_date=line.transaction_date, document_type=DocumentType.PAYMENT,
+                       document_no=f"{line.statement_no}-{line.line_no}", amount=line.amount,
+                       customer_no=p.customer_no, currency=line.currency,
+                       description=(line.text or line.payer_name)[:100], applies_to_doc_nos=p.documents,
+                       external_document_no=line.reference[:35])
