@@ -461,3 +461,13 @@ def test_application_amounts_have_no_negative_zero() -> None:
                  "full_settlement_discount", "appln_rounding"):
         assert str(getattr(a, name)) == "0", name
     assert a.amount_applied == D("-50.00")
+
+
+def test_entries_posted_earlier_in_the_run_are_candidates_later() -> None:
+    """An overpayment posted on line 1 is applied to the invoice of line 2 (Apply to Oldest)."""
+    s = Settings(application_method=ApplicationMethod.APPLY_TO_OLDEST)
+    b = with_entries(book(settings=s), ("C2", DT.INVOICE, "I", JAN, "100.00"))
+    b = replace(b, journal=(line(1, DT.PAYMENT, "P", JAN, "150.00", customer="C2", applies_to_doc_nos=("I",)),
+                            line(2, DT.INVOICE, "I2", date(2024, 1, 11), "80.00", customer="C2")))
+    st = post_journal(b)
+    assert [entry(st.ledger, x).remaining_amount for x in ("I", "P", "I2")] == [0, 0, D("30.00")]

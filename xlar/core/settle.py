@@ -285,11 +285,16 @@ class _Run:
         w = self.work.get(entry_no)
         return w.open if w is not None else self.entry(entry_no).open
 
+    def all_entries(self) -> Iterator[LedgerEntry]:
+        """The ledger as it stands in this run: the input entries, then those posted so far."""
+        yield from self.entries
+        yield from self.new_entries
+
     def by_customer(self) -> dict[str, list[int]]:
         if self._by_customer is None:
             d: dict[str, list[int]] = {}
-            for e in self.entries:
-                if e.open:
+            for e in self.all_entries():
+                if self.cur_open(e.entry_no):
                     d.setdefault(e.customer_no, []).append(e.entry_no)
             self._by_customer = d
         return self._by_customer
@@ -298,7 +303,7 @@ class _Run:
         """Entry numbers with document number ``doc_no`` (exact first, else case-insensitive)."""
         if self._by_doc is None:
             d: dict[str, list[int]] = {}
-            for e in self.entries:
+            for e in self.all_entries():
                 k = e.document_no
                 got = d.get(k)
                 if got is None:
@@ -319,8 +324,8 @@ class _Run:
     def by_id(self) -> dict[str, list[int]]:
         if self._by_id is None:
             d: dict[str, list[int]] = {}
-            for e in self.entries:
-                if e.applies_to_id and e.open:
+            for e in self.all_entries():
+                if e.applies_to_id and self.cur_open(e.entry_no):
                     d.setdefault(e.applies_to_id.upper(), []).append(e.entry_no)
             self._by_id = d
         return self._by_id
