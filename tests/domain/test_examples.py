@@ -36,10 +36,6 @@ from xlar.core.terms import max_payment_tolerance, new_entry
 
 CASES: dict[str, Callable[[dict], None]] = {}
 LATER = {
-    "BC-FC-01": "finance charges (month-end issue)",
-    "BC-FC-02": "finance charges (month-end issue)",
-    "BC-REM-01": "reminders (month-end issue)",
-    "BC-AGE-01": "aging (month-end issue)",
     "BC-SEPA-01": "SEPA direct debit (SEPA issue)",
 }
 
@@ -544,3 +540,128 @@ from tests.bank.cases import bc_match_01, bc_rec_01
 
 example("BC-MATCH-01")(bc_match_01)
 example("BC-REC-01")(bc_rec_01)
+
+
+# ------------------------------------------------------------------ collections (month end)
+
+_COLL_ACCOUNTS = {"Receivables": "1100", "Interest Account": "8600", "Additional Fee Account": "8610"}
+
+
+def _coll_gl(lines: list[dict]) -> dict[tuple[str, str], D]:
+    out: dict[tuple[str, str], D] = {}
+    for x in lines:
+        for side in ("debit", "credit"):
+            if D(x[side]):
+                k = (_COLL_ACCOUNTS[x["account"]], "Dr" if side == "debit" else "Cr")
+                out[k] = out.get(k, D(0)) + D(x[side])
+    return out
+
+
+def _fc_terms(raw: dict, **over: object):
+    from xlar.core.dunning import FinanceChargeTerms, InterestMethod
+    t = FinanceChargeTerms(code="FC", interest_rate=D(raw.get("interest_rate") or "0"),
+                           interest_period_days=int(raw.get("interest_period_days") or 30),
+                           method=InterestMethod(raw["interest_calculation_method"]),
+                           grace_period=raw.get("grace_period") or "0D",
+                           minimum_amount=D(raw.get("minimum_amount_lcy") or "0"),
+                           additional_fee=D(raw.get("additional_fee_lcy") or "0"),
+                           post_interest=raw.get("post_interest", True),
+                           post_additional_fee=raw.get("post_additional_fee", True))
+    return replace(t, **over)
+
+
+@example("BC-AGE-01")
+def _age01(ex: dict) -> None:
+    from xlar.core.aging import AgingBy, age
+    book = Book(settings=Settings(), customers=(Customer(customer_no="C", name="C"),))
+    ledger = tuple(new_entry(book=book, entry_no=i + 1, customer_no="C", document_type=DT.INVOICE,
+                             document_no=r["doc_no"], posting_date=date(2023, 11, 1), amount=D(r["remaining_amount"]),
+                             due_date=d(r["due_date"])) for i, r in enumerate(ex["entries"]))
+    book = replace(book, ledger=ledger)
+    ag = age(book, d(ex["setup"]["aged_as_of"]), by=AgingBy(ex["setup"]["aging_by"]),
+             period_length=ex["setup"]["period_length"])
+    exp = ex["expected"]["buckets"]
+    assert [b.name for b in ag.buckets] == [b["name"] for b in exp]
+    assert [(b.start, b.end) for b in ag.buckets] == [(d(b["from"]), d(b["to"])) for b in exp]
+    assert list(ag.totals_lcy()) == [D(b["amount"]) for b in exp]
+    assert ag.total_lcy == D(ex["expected"]["total"])
+
+
+@example("BC-FC-01")
+def _fc01(ex: dict) -> None:
+    from xlar.core.dunning import Collections, InterestMethod, issue, suggest
+    raw = dict(ex["entries"][0])
+    raw.pop("remaining_amount")
+    sc = scenario({**ex, "entries": [raw]})
+    # the partial payment of the example's detailed entries, posted for real (an Applications row)
+    sc.post(payment("PAY-F1", date(2024, 2, 15), "400.00", customer="C", docs=("INV-F1",)))
+    assert sc.entry("INV-F1").remaining_amount == D(ex["entries"][0]["remaining_amount"])
+    day = d(ex["actions"][0]["document_date"])
+    terms = _fc_terms(ex["setup"]["fin_charge_terms"])
+    col = Collections(finance_charge_terms=(terms,), customer_fin_charge_terms={"C": "FC"})
+    run = suggest(sc.book, col, day)
+    (memo,) = run.documents
+    assert memo.interest == D(ex["expected"]["interest"])
+    done = issue(sc.book, col, run)
+    assert gl_of(done.new_gl) == _coll_gl(ex["expected"]["gl"])
+    (e,) = done.new_entries
+    assert (e.document_type, e.amount, e.posting_date) == (DT.FINANCE_CHARGE_MEMO, D("12.00"), day)
+    bd = suggest(sc.book, replace(col, finance_charge_terms=(replace(terms, method=InterestMethod.BALANCE_DUE),)), day)
+    assert bd.documents[0].interest == D(ex["expected"]["balance_due_method_would_give"])
+
+
+@example("BC-FC-02")
+def _fc02(ex: dict) -> None:
+    from xlar.core.dunning import Collections, issue, suggest
+    sc = scenario(ex)
+    for a in ex["actions"]:
+        terms = _fc_terms(ex["setup"]["fin_charge_terms"], interest_rate=D(a["interest_rate"]))
+        col = Collections(finance_charge_terms=(terms,), customer_fin_charge_terms={"C": "FC"})
+        run = suggest(sc.book, col, d(a["document_date"]))
+        exp = ex["expected"][a["case"]]
+        assert bool(run.documents) is exp["memo_created"], a["case"]
+        if not exp["memo_created"] and "interest" in exp:
+            assert run.skipped and exp["interest"] in run.skipped[0].reason
+        if exp["memo_created"]:
+            (memo,) = run.documents
+            assert (memo.interest, memo.fee, memo.posted_amount) == (
+                D(exp["interest"]), D(exp["additional_fee"]), D(exp["total"]))
+            assert gl_of(issue(sc.book, col, run).new_gl) == _coll_gl(exp["gl"])
+
+
+@example("BC-REM-01")
+def _rem01(ex: dict) -> None:
+    from xlar.core.dunning import Collections, ReminderLevel, ReminderTerms, issue, suggest
+    setup = ex["setup"]
+    rt = ReminderTerms(code="R", max_reminders=setup["reminder_terms"]["max_no_of_reminders"],
+                       minimum_amount=D(setup["reminder_terms"]["minimum_amount_lcy"]),
+                       post_additional_fee=setup["reminder_terms"]["post_additional_fee"],
+                       post_interest=setup["reminder_terms"]["post_interest"],
+                       levels=tuple(ReminderLevel(level=lv["no"], grace_period=lv["grace_period"],
+                                                  due_date_formula=lv["due_date_calculation"],
+                                                  additional_fee=D(lv["additional_fee_lcy"]),
+                                                  calculate_interest=lv["calculate_interest"])
+                                    for lv in ex["setup"]["levels"]))
+    sc = scenario(ex)
+    col = Collections(reminder_terms=(rt,), customer_reminder_terms={"C": "R"})
+    for a in ex["actions"]:
+        exp = ex["expected"][f"seq{a['seq']}"]
+        run = suggest(sc.book, col, d(a["date"]))
+        if "reminder_created_for_INV-R1" in exp:
+            assert not any(ln.entry.document_no == "INV-R1" for doc in run.documents for ln in doc.lines)
+            continue
+        assert bool(run.documents) is exp["reminder_created"], a["seq"]
+        if not exp["reminder_created"]:
+            continue
+        (rem,) = run.documents
+        assert (rem.level, rem.due_date, rem.fee) == (exp["level"], d(exp["reminder_due_date"]),
+                                                      D(exp["additional_fee"]))
+        if "lines" in exp:  # INV-R1 at level 2, the first reminder's fee entry at level 1
+            assert sorted((ln.entry.document_type.value, ln.level, ln.remaining) for ln in rem.lines) == [
+                ("Invoice", 2, D("1000.00")), ("Reminder", 1, D("10.00"))]
+        if a["kind"] == "create_and_issue_reminders":
+            done = issue(sc.book, col, run)
+            assert gl_of(done.new_gl) == _coll_gl(exp["gl"])
+            sc.book = replace(sc.book, ledger=sc.book.ledger + done.new_entries, gl=sc.book.gl + done.new_gl)
+            col = replace(col, log=col.log + done.new_log)
+

@@ -1,0 +1,117 @@
+"""Customer statements for a period (spec §9.1, BC report 1316), rebuilt from history.
+
+One statement per customer and currency: the balance at the end of the day before
+``start``, every movement of the period in date order (documents posted, and the part
+of each application that changes the balance: discounts, tolerance, write-offs, and
+applications across currencies), the closing balance as of ``end`` and an aging footer
+in the statement's currency. Closing = opening + movements, always, because both
+balances come from :func:`~xlar.core.aging.balances_as_of`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from xlar.core.aging import Aging, Balances, balances_as_of, deltas
+from xlar.core.model import Book
+from xlar.core.money import ZERO
+from xlar.core.tables import Emphasis, Table, day, money
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    day: date
+    document_type: str
+    document_no: str
+    description: str
+    due_date: date | None
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    customer_no: str
+    name: str
+    currency: str
+    opening: Decimal
+    movements: tuple[Movement, ...]
+    closing: Decimal
+
+
+def statements(book: Book, start: date, end: date, *, closing: Balances | None = None) -> tuple[Statement, ...]:
+    before = balances_as_of(book, start - timedelta(days=1))
+    after = closing if closing is not None and closing.as_of == end else balances_as_of(book, end)
+    opening: dict[tuple[str, str], Decimal] = {}
+    for b in before.items.values():
+        k = (b.entry.customer_no, b.entry.currency)
+        opening[k] = opening.get(k, ZERO) + b.remaining
+    close: dict[tuple[str, str], Decimal] = {}
+    for b in after.items.values():
+        k = (b.entry.customer_no, b.entry.currency)
+        close[k] = close.get(k, ZERO) + b.remaining
+    moves: dict[tuple[str, str], list[Movement]] = {}
+    by_no = {}
+    for e in book.ledger:
+        by_no[e.entry_no] = e
+        if start <= e.posting_date <= end:
+            moves.setdefault((e.customer_no, e.currency), []).append(
+                Movement(e.posting_date, e.document_type.value, e.document_no, e.description, e.due_date, e.amount))
+    for a in book.applications:
+        if not (start <= a.posting_date <= end):
+            continue
+        o, n = by_no.get(a.applied_entry_no), by_no.get(a.applying_entry_no)
+        if o is None or n is None:
+            continue
+        d_o, d_n, _, _ = deltas(a)
+        parts = [((o.customer_no, o.currency), d_o), ((n.customer_no, n.currency), d_n)]
+        if parts[0][0] == parts[1][0]:
+            parts = [(parts[0][0], d_o + d_n)]
+        for k, amt in parts:
+            if amt:
+                what = "Unapplied" if a.reverses_application_no is not None else "Applied"
+                moves.setdefault(k, []).append(Movement(
+                    a.posting_date, "Application", str(a.application_no),
+                    f"{what}: {a.applying_document_no} to {a.applied_document_no}", None, amt))
+    names = {c.customer_no: c.name for c in book.customers}
+    out = []
+    for k in sorted(set(opening) | set(close) | set(moves)):
+        mv = sorted(moves.get(k, []), key=lambda m: (m.day, m.document_type == "Application", m.document_no))
+        op, cl = opening.get(k, ZERO), close.get(k, ZERO)
+        gap = cl - op - sum((m.amount for m in mv), ZERO)
+        if gap:
+            mv.append(Movement(end, "Adjustment", "", "remaining amounts not explained by the Applications sheet",
+                               None, gap))
+        if not op and not cl and not mv:
+            continue
+        out.append(Statement(k[0], names.get(k[0], ""), k[1], op, tuple(mv), cl))
+    return tuple(out)
+
+
+def statements_table(sts: tuple[Statement, ...], start: date, end: date, aging: Aging | None) -> Table:
+    t = Table("Statements")
+    t.add(f"Customer statements {start.isoformat()} to {end.isoformat()}", emphasis=Emphasis.TITLE)
+    t.add(f"{len(sts)} statement(s), each in the customer's currency, with an aging footer as of {end.isoformat()}",
+          emphasis=Emphasis.NOTE)
+    t.header_rows = 2
+    lines = {(ln.customer_no, ln.currency): ln for ln in aging.lines} if aging is not None else {}
+    for s in sts:
+        cur = s.currency
+        t.blank()
+        t.add(f"Statement {s.customer_no}", s.name, cur, f"{start.isoformat()} to {end.isoformat()}",
+              emphasis=Emphasis.TITLE)
+        t.add("Date", "Document Type", "Document No.", "Description", "Due Date", "Amount", "Balance",
+              emphasis=Emphasis.HEADER)
+        t.add(day(start), "", "", "Opening balance", "", "", money(s.opening, cur), emphasis=Emphasis.TOTAL)
+        running = s.opening
+        for m in s.movements:
+            running += m.amount
+            t.add(day(m.day), m.document_type, m.document_no, m.description, day(m.due_date) if m.due_date else "",
+                  money(m.amount, cur), money(running, cur))
+        t.add(day(end), "", "", "Closing balance", "", "", money(s.closing, cur), emphasis=Emphasis.TOTAL)
+        ln = lines.get((s.customer_no, cur))
+        if ln is not None and aging is not None:
+            t.add("Aging", *(b.name for b in aging.buckets), emphasis=Emphasis.HEADER)
+            t.add("", *(money(v, cur) for v in ln.amounts))
+    return t

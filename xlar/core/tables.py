@@ -1,0 +1,85 @@
+"""Reports as data: a :class:`Table` of rows of typed cells, rendered by the book layer.
+
+Core builds the figures and their layout (titles, headers, totals); it never formats a
+cell. Each :class:`Cell` says what it is (``kind``) and, for money, in which currency,
+so the renderer picks the number format; each :class:`Row` says how much it stands out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class CellKind(StrEnum):
+    TEXT = "text"
+    MONEY = "money"
+    DATE = "date"
+    INT = "int"
+    PCT = "pct"  # a fraction: 0.25 shows as 25 %
+    NUMBER = "number"  # a plain decimal (days, ratios)
+
+
+class Emphasis(StrEnum):
+    NONE = ""
+    TITLE = "title"  # a section title
+    HEADER = "header"  # column headings
+    TOTAL = "total"  # a total or subtotal
+    NOTE = "note"  # an explanation in words
+    WARNING = "warning"  # something the controller must look at (tie-out difference)
+    OK = "ok"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    value: object
+    kind: CellKind = CellKind.TEXT
+    currency: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    cells: tuple[Cell, ...]
+    emphasis: Emphasis = Emphasis.NONE
+
+
+@dataclass(slots=True)
+class Table:
+    """One report sheet: rows top to bottom; ``header_rows`` rows stay frozen; ``chart`` names a block to plot."""
+
+    name: str
+    rows: list[Row] = field(default_factory=list)
+    header_rows: int = 0
+    chart: tuple[int, int, int, str] | None = None  # (row of bucket headers, first data col, col count, title)
+
+    def add(self, *cells: Cell | object, emphasis: Emphasis = Emphasis.NONE) -> int:
+        """Append a row (plain values become text cells); returns its 1-based row number."""
+        self.rows.append(Row(tuple(c if isinstance(c, Cell) else Cell(c) for c in cells), emphasis))
+        return len(self.rows)
+
+    def blank(self) -> None:
+        self.rows.append(Row(()))
+
+    def texts(self) -> list[list[str]]:
+        """Every row as text (golden snapshots, debugging)."""
+        return [[_text(c) for c in r.cells] for r in self.rows]
+
+
+def _text(c: Cell) -> str:
+    if c.value is None:
+        return ""
+    if c.kind is CellKind.PCT:
+        return f"{float(c.value) * 100:.1f}%"  # type: ignore[arg-type]
+    return str(c.value)
+
+
+def money(value: object, currency: str) -> Cell:
+    return Cell(value, CellKind.MONEY, currency)
+
+
+def day(value: object) -> Cell:
+    return Cell(value, CellKind.DATE)
+
+
+def pct(value: object) -> Cell:
+    return Cell(value, CellKind.PCT)
