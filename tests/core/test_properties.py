@@ -54,6 +54,7 @@ def books(draw: st.DrawFn) -> Book:
         cash_discount_administration=draw(st.sampled_from(list(CashDiscountAdministration))),
         accept_late_discount=draw(st.sampled_from([True, True, False])),
         accept_payment_tolerance=draw(st.sampled_from([True, True, False])),
+        appln_rounding_precision=draw(st.sampled_from([D(0), D("0.05")])),
     )
     terms = (PaymentTerms(code="D", due_date_formula="30D", discount_pct=D(2), discount_date_formula="10D",
                           discount2_pct=D(1), discount2_date_formula="20D"),
@@ -104,6 +105,8 @@ def books(draw: st.DrawFn) -> Book:
             customer_no=draw(st.sampled_from([cust, cust, ""])) if how in ("doc", "docs") else cust,
             applies_to_doc_nos=applies, applies_to_id="X" if how == "id" else "",
             full_settlement=how in ("doc", "docs") and draw(st.integers(0, 5)) == 0,
+            # sometimes pay a USD customer's documents in EUR: a cross-currency application
+            currency="EUR" if cust == "F" and draw(st.integers(0, 2)) == 0 else "",
         ))
     return replace(b, journal=tuple(lines))
 
