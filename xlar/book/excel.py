@@ -1,0 +1,428 @@
+"""The xlwings adapter: a live workbook (``xw.Book``) read into grids and changed by a write plan.
+
+It works on any xlwings engine: classic desktop (COM / AppleScript) and the remote engine
+of xlwings Lite and Server. It follows the rules in ``shared/xlwings.md``:
+
+- **One read per sheet.** Each sheet's ``used_range`` is read once as a 2-D block
+  (``err_to_str``, so ``#N/A`` is a bad cell, not a blank one). Excel tables come from
+  ``sheet.tables`` (addresses only, no extra value reads).
+- **One write per region.** A plan is turned into cell values first; each run of
+  adjacent columns it touches is written as one block over the rows it touches (existing
+  rows and appended rows are separate blocks), plus one number-format call per column.
+  Untouched cells inside a block are written back as they were read; where the engine can
+  read formulas (desktop), a formula cell gets its formula back.
+- **Everything is checked before the first write** (a totals row, a full cell below a
+  table), so a failed run changes nothing.
+- **Text is text.** Every string is written with Excel's text prefix ``'``, so ``=...``,
+  ``00123`` or ``2026-10-31`` from a bank file stay as typed. Numbers are floats, never
+  ``Decimal``; dates are ``date``/``datetime``.
+
+The semantics (where data is, which columns are created, how tables grow) are those of
+the file adapter ``files.py``, so a macro and a CLI command give the same sheets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from xlar.book.grid import Grid
+from xlar.book.plan import Out, SheetWrite, WritePlan
+from xlar.book.schema import norm
+
+_ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
+           "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#BUSY!", "#CONNECT!", "#UNKNOWN!", "#PYTHON!"}
+#: a column whose cells need more number-format runs than this gets its most common format only
+MAX_FORMAT_RUNS = 50
+
+
+class LiveBookError(Exception):
+    """A live workbook xlar cannot change as asked (a totals row, a cell in the way); nothing was written."""
+
+
+@dataclass(slots=True)
+class Region:
+    header_row: int
+    first_col: int
+    last_col: int  # 0: no header yet
+    last_row: int  # last data row (== header_row when empty)
+    table: Any = None  # the xlwings Table
+    totals: bool = False
+
+
+@dataclass(slots=True)
+class LiveSheet:
+    """One sheet as read: the used range's values, where it starts, and the data region."""
+
+    sheet: Any  # xw.Sheet
+    title: str
+    row0: int  # Excel row of block[0]
+    col0: int  # Excel column of block[0][0]
+    block: list[list[object]]
+    region: Region
+
+    def cell(self, row: int, col: int) -> object:
+        i, j = row - self.row0, col - self.col0
+        if 0 <= i < len(self.block) and 0 <= j < len(self.block[i]):
+            return self.block[i][j]
+        return None
+
+
+@dataclass(slots=True)
+class LiveBook:
+    """A workbook read for a run: the grids ``execute`` needs and what the writer needs."""
+
+    book: Any  # xw.Book
+    sheets: dict[str, LiveSheet]
+    grids: dict[str, Grid]
+    fingerprint: str
+    reads: Counter[str] = field(default_factory=Counter)  # sheet -> range reads made by this adapter
+    writes: Counter[str] = field(default_factory=Counter)  # sheet -> range writes (values and formats)
+
+
+# --------------------------------------------------------------------------- reading
+
+def _clean(v: object) -> object:
+    if v == "":
+        return None
+    if isinstance(v, Decimal):  # Windows returns Currency-formatted cells as Decimal
+        return float(v)
+    return v
+
+
+def _tables(sheet: Any) -> list[tuple[str, int, int, int, int, bool, Any]]:
+    """(name, first row, first col, last row, last col, has totals, table) of each Excel table."""
+    try:
+        tables = list(sheet.tables)
+    except (NotImplementedError, AttributeError, KeyError, TypeError):
+        return []
+    out = []
+    for t in tables:
+        try:
+            rng = t.range
+            r, c = rng.row, rng.column
+            rows, cols = rng.shape
+            totals = bool(t.show_totals)
+            out.append((t.name, r, c, r + rows - 1, c + cols - 1, totals, t))
+        except Exception:  # noqa: BLE001, S112 - a table xlwings cannot describe is treated as absent
+            continue
+    return out
+
+
+def _region(ls: LiveSheet) -> Region:
+    """Where the data is: the table named like the sheet, else the topmost, else a header in row 1."""
+    tables = _tables(ls.sheet)
+    if tables:
+        chosen = next((t for t in tables if norm(t[0]) == norm(ls.title)), None) or min(tables, key=lambda t: t[1])
+        _, r1, c1, r2, c2, totals, t = chosen
+        return Region(r1, c1, c2, r2 - (1 if totals else 0), t, totals)
+    last_col = 0
+    if ls.row0 == 1 and ls.block:
+        for j, v in enumerate(ls.block[0]):
+            if v is not None:
+                last_col = ls.col0 + j
+    last_row = 1
+    if last_col:
+        width = last_col - ls.col0 + 1
+        for i in range(len(ls.block) - 1, 0, -1):
+            if any(v is not None for v in ls.block[i][:width]):
+                last_row = ls.row0 + i
+                break
+    return Region(1, 1, last_col, last_row)
+
+
+def _grid(ls: LiveSheet) -> Grid:
+    reg = ls.region
+    if reg.last_col == 0:
+        return Grid(ls.title, 1, 1, [], [])
+    cols = range(reg.first_col, reg.last_col + 1)
+    headers = [ls.cell(reg.header_row, c) for c in cols]
+    rows: list[tuple[int, list[object]]] = []
+    for r in range(reg.header_row + 1, reg.last_row + 1):
+        vals = [ls.cell(r, c) for c in cols]
+        if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in vals):
+            rows.append((r, vals))
+    return Grid(ls.title, reg.header_row, reg.first_col, headers, rows,
+                reg.table.name if reg.table is not None else None)
+
+
+def read_book(book: Any) -> LiveBook:
+    """Read every sheet of ``book`` once (its used range) into grids."""
+    sheets: dict[str, LiveSheet] = {}
+    reads: Counter[str] = Counter()
+    digest = hashlib.sha256()
+    for sheet in book.sheets:
+        rng = sheet.used_range
+        values = rng.options(ndim=2, err_to_str=True).value
+        reads[sheet.name] += 1
+        block = [[_clean(v) for v in row] for row in (values or [])]
+        if block == [[None]]:
+            block = []
+        ls = LiveSheet(sheet, sheet.name, rng.row, rng.column, block, Region(1, 1, 0, 1))
+        ls.region = _region(ls)
+        sheets[sheet.name] = ls
+        digest.update(sheet.name.encode())
+        digest.update(repr(block).encode())
+    grids = {name: _grid(ls) for name, ls in sheets.items()}
+    return LiveBook(book, sheets, grids, digest.hexdigest(), reads)
+
+
+# --------------------------------------------------------------------------- values for Excel
+
+def excel_value(v: object) -> object:
+    """A value Excel stores as given: strings with the text prefix, money as float, no Decimal."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        if not v:
+            return ""
+        return "'" + v
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, Decimal):
+        return float(str(v))
+    if isinstance(v, (int, float, date, datetime)):
+        return v
+    return "'" + str(v)
+
+
+def _kept(v: object, formula: object) -> object:
+    """An untouched cell written back: its formula if it had one, else its value as read."""
+    if isinstance(formula, str) and formula.startswith("="):
+        return formula
+    if isinstance(v, str) and v in _ERRORS:
+        return v if not isinstance(formula, str) else formula
+    return excel_value(v)
+
+
+# --------------------------------------------------------------------------- planning the writes
+
+@dataclass(slots=True)
+class _SheetJob:
+    """Everything to do on one sheet, computed before anything is written."""
+
+    spec_name: str
+    live: LiveSheet | None  # None: the sheet is created
+    cells: dict[tuple[int, int], Out]
+    header_row: int
+    first_col: int
+    table_end: tuple[int, int] | None  # (last row, last col) the table is resized to
+    existing_last_row: int  # rows above and including this one existed before the run
+
+
+def _plan_sheet(lb: LiveBook, sw: SheetWrite) -> _SheetJob:
+    live = next((ls for ls in lb.sheets.values() if norm(ls.title) == norm(sw.spec.name)), None)
+    cells: dict[tuple[int, int], Out] = {}
+    if live is None:
+        reg = Region(1, 1, len(sw.spec.columns), 1)
+        headers: list[object] = [c.header for c in sw.spec.columns]
+        for i, h in enumerate(headers, start=1):
+            cells[(1, i)] = Out(h)
+        title = sw.spec.name
+    else:
+        reg = Region(live.region.header_row, live.region.first_col, live.region.last_col, live.region.last_row,
+                     live.region.table, live.region.totals)
+        headers = [live.cell(reg.header_row, c) for c in range(reg.first_col, reg.last_col + 1)]
+        title = live.title
+    cell = live.cell if live is not None else (lambda r, c: None)
+    if reg.table is not None and reg.totals and sw.appends:
+        raise LiveBookError(f"Sheet {title}: table {reg.table.name} has a totals row; "
+                            "remove it so xlar can append rows")
+    keys: list[str] = []
+    for values in list(sw.updates.values()) + sw.appends:
+        for k in values:
+            if k not in keys:
+                keys.append(k)
+    if reg.table is None and reg.last_col == 0:  # an empty sheet: the whole header
+        keys = [c.key for c in sw.spec.columns if c.key in keys or not c.extension] + \
+               [k for k in keys if sw.spec.by_key[k].extension]
+    order = {c.key: i for i, c in enumerate(sw.spec.columns)}
+    keys.sort(key=lambda k: order.get(k, 1_000))
+    # columns: existing headers first, missing ones created after the last
+    cols: dict[str, int] = {}
+    for pos, h in enumerate(headers):
+        col = sw.spec.column(h)
+        if col is not None and col.key not in cols:
+            cols[col.key] = reg.first_col + pos
+    for key in keys:
+        if key in cols:
+            continue
+        spec_col = sw.spec.by_key[key]
+        new = reg.last_col + 1 if reg.last_col else reg.first_col
+        if reg.table is not None and any(cell(r, new) is not None for r in range(reg.header_row, reg.last_row + 1)):
+            raise LiveBookError(f"Sheet {title}: column {_col_name(new)} next to table {reg.table.name} is not "
+                                f"empty; xlar needs it for {spec_col.header!r}")
+        cells[(reg.header_row, new)] = Out(spec_col.header)
+        reg.last_col = new
+        cols[key] = new
+    for row, values in sw.updates.items():
+        for k, o in values.items():
+            cells[(row, cols[k])] = o
+    table_end = None
+    if sw.appends:
+        start = reg.last_row + 1
+        end = start + len(sw.appends) - 1
+        if reg.table is not None:
+            if reg.last_row == reg.header_row + 1 and all(
+                    cell(reg.last_row, c) is None for c in range(reg.first_col, reg.last_col + 1)):
+                start, end = reg.last_row, reg.last_row + len(sw.appends) - 1
+            for r in range(max(start, reg.last_row + 1), end + 1):
+                for c in range(reg.first_col, reg.last_col + 1):
+                    if cell(r, c) is not None:
+                        raise LiveBookError(f"Sheet {title}: cell {_col_name(c)}{r} below table {reg.table.name} "
+                                            "is not empty; xlar needs the row to append to it")
+        for i, values in enumerate(sw.appends):
+            for k, o in values.items():
+                cells[(start + i, cols[k])] = o
+        reg.last_row = end
+    if reg.table is not None and (reg.last_row != live.region.last_row or reg.last_col != live.region.last_col):
+        table_end = (max(reg.last_row, reg.header_row + 1), reg.last_col)
+    existing = live.region.last_row if live is not None else 0
+    if live is not None:
+        existing = max(existing, live.row0 + len(live.block) - 1)
+    return _SheetJob(sw.spec.name, live, cells, reg.header_row, reg.first_col, table_end, existing)
+
+
+def _col_name(col: int) -> str:
+    name = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        name = chr(65 + rem) + name
+    return name
+
+
+def _runs(sorted_ints: list[int]) -> list[tuple[int, int]]:
+    """Maximal runs of consecutive integers: [1,2,3,5] -> [(1,3),(5,5)]."""
+    runs: list[tuple[int, int]] = []
+    for x in sorted_ints:
+        if runs and x == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], x)
+        else:
+            runs.append((x, x))
+    return runs
+
+
+@dataclass(slots=True)
+class Block:
+    """One rectangular write: top-left cell and the values; ``formats``: (first row, last row, col, format)."""
+
+    row: int
+    col: int
+    values: list[list[object]]
+    formats: list[tuple[int, int, int, str]]
+
+
+def blocks(job: _SheetJob, formulas: dict[tuple[int, int], object] | None = None) -> list[Block]:
+    """The job's cells as rectangles: per run of adjacent columns, one block over the existing rows it
+    touches and one over the appended rows."""
+    out: list[Block] = []
+    by_col: dict[int, list[int]] = {}
+    for (r, c) in job.cells:
+        by_col.setdefault(c, []).append(r)
+    for c1, c2 in _runs(sorted(by_col)):
+        rows = sorted({r for c in range(c1, c2 + 1) for r in by_col[c]})
+        old = [r for r in rows if r <= job.existing_last_row]
+        new = [r for r in rows if r > job.existing_last_row]
+        for part in (old, new):
+            if not part:
+                continue
+            r1, r2 = part[0], part[-1]
+            values: list[list[object]] = []
+            for r in range(r1, r2 + 1):
+                line = []
+                for c in range(c1, c2 + 1):
+                    o = job.cells.get((r, c))
+                    if o is not None:
+                        line.append(excel_value(o.value))
+                    elif job.live is not None:
+                        line.append(_kept(job.live.cell(r, c), (formulas or {}).get((r, c))))
+                    else:
+                        line.append("")
+                values.append(line)
+            out.append(Block(r1, c1, values, _formats(job, r1, r2, c1, c2)))
+    return out
+
+
+def _formats(job: _SheetJob, r1: int, r2: int, c1: int, c2: int) -> list[tuple[int, int, int, str]]:
+    """Number formats of the plan's cells in the rectangle, as few (row span, column) runs as possible."""
+    out: list[tuple[int, int, int, str]] = []
+    for c in range(c1, c2 + 1):
+        runs: list[list[object]] = []  # [first row, last row, format]
+        for r in range(r1, r2 + 1):
+            o = job.cells.get((r, c))
+            if o is None or not o.number_format:
+                continue
+            if runs and runs[-1][2] == o.number_format:
+                runs[-1][1] = r  # gaps of untouched rows join the run: the column keeps one format
+            else:
+                runs.append([r, r, o.number_format])
+        if len(runs) > MAX_FORMAT_RUNS:
+            common = Counter(str(f) for _, _, f in runs).most_common(1)[0][0]
+            runs = [[runs[0][0], runs[-1][1], common]]
+        out.extend((int(a), int(b), c, str(f)) for a, b, f in runs)
+    return out
+
+
+def merged_formats(formats: list[tuple[int, int, int, str]]) -> list[tuple[int, int, int, int, str]]:
+    """Adjacent columns with the same rows and format as one range: (row1, row2, col1, col2, format)."""
+    out: list[tuple[int, int, int, int, str]] = []
+    for r1, r2, c, f in sorted(formats, key=lambda t: (t[0], t[1], t[3], t[2])):
+        if out and out[-1][0] == r1 and out[-1][1] == r2 and out[-1][4] == f and out[-1][3] == c - 1:
+            out[-1] = (r1, r2, out[-1][2], c, f)
+        else:
+            out.append((r1, r2, c, c, f))
+    return out
+
+
+def _read_formulas(lb: LiveBook, job: _SheetJob) -> dict[tuple[int, int], object] | None:
+    """Formulas of the existing cells a write would cover, where the engine can read them (desktop)."""
+    live = job.live
+    if live is None or not live.block:
+        return None
+    kept_rows = [r for (r, c) in job.cells if r <= job.existing_last_row]
+    if not kept_rows:
+        return None
+    try:
+        rng = live.sheet.range((live.row0, live.col0),
+                               (live.row0 + len(live.block) - 1, live.col0 + max(map(len, live.block)) - 1))
+        raw = rng.formula
+    except (NotImplementedError, AttributeError):
+        return None
+    lb.reads[live.title] += 1
+    if not isinstance(raw, (list, tuple)):
+        raw = ((raw,),)
+    elif raw and not isinstance(raw[0], (list, tuple)):
+        raw = (raw,)
+    out: dict[tuple[int, int], object] = {}
+    for i, row in enumerate(raw):
+        for j, f in enumerate(row):
+            if isinstance(f, str) and f.startswith("="):
+                out[(live.row0 + i, live.col0 + j)] = f
+    return out
+
+
+def apply_plan(lb: LiveBook, plan: WritePlan) -> None:
+    """Write ``plan`` to the live book: everything is checked first, then each sheet is written in blocks."""
+    jobs = [_plan_sheet(lb, sw) for sw in plan.sheets.values() if sw]
+    book = lb.book
+    for job in jobs:
+        if job.live is None:
+            sheet = book.sheets.add(job.spec_name, after=book.sheets[-1])
+            title = job.spec_name
+        else:
+            sheet = job.live.sheet
+            title = job.live.title
+        for b in blocks(job, _read_formulas(lb, job)):
+            sheet.range((b.row, b.col)).value = b.values
+            lb.writes[title] += 1
+            for r1, r2, c1, c2, fmt in merged_formats(b.formats):
+                sheet.range((r1, c1), (r2, c2)).number_format = fmt
+                lb.writes[title] += 1
+        if job.table_end is not None and job.live is not None:
+            table = job.live.region.table
+            table.resize(sheet.range((job.header_row, job.first_col), job.table_end))
+            lb.writes[title] += 1
