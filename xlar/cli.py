@@ -121,6 +121,84 @@ def check(book: BookArg, out: OutOpt = None, quiet: QuietOpt = False, as_json: J
     _run(book, "check", out=out, quiet=quiet, as_json=as_json, label="check")
 
 
+def _run_bank(book: Path, command: str, *, out: Path | None, quiet: bool, as_json: bool, label: str,
+              **options: object) -> None:
+    from xlar.book.bank import run_bank_file
+
+    try:
+        outcome = run_bank_file(book, command, out=out, label=label, **options)
+    except BookError as exc:
+        if as_json:
+            sys.stdout.write(json.dumps({"command": command, "workbook": str(book), "result": "Failed",
+                                         "exit_code": exc.exit_code, "error": str(exc)}) + "\n")
+        else:
+            _console(stderr=True).print(f"[red]xlar {command}: {escape(str(exc))}[/red]")
+        raise typer.Exit(exc.exit_code) from None
+    _finish(outcome, quiet=quiet, as_json=as_json)
+
+
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="A row of the BankProfiles sheet.")]
+
+
+@app.command(name="import-statement")
+def import_statement(book: BookArg,
+                     file: Annotated[Path, typer.Argument(help="CAMT.053 (.xml), MT940 (.sta/.txt), CSV or XLSX.",
+                                                          dir_okay=False, metavar="FILE")],
+                     profile: ProfileOpt = None,
+                     statement: Annotated[str | None, typer.Option(
+                         "--statement", help="Statement No. for CSV/XLSX lines (default: the file name).")] = None,
+                     out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """Read a bank statement file into BankStatement; lines already imported are skipped."""
+    _run_bank(book, "import-statement", out=out, quiet=quiet, as_json=as_json,
+              label=f"import-statement {file.name}", file=file, profile=profile, statement_no=statement)
+
+
+@app.command()
+def match(book: BookArg, profile: ProfileOpt = None, out: OutOpt = None, quiet: QuietOpt = False,
+          as_json: JsonOpt = False) -> None:
+    """Propose matches for open statement lines (MatchProposals, match columns on BankStatement)."""
+    _run_bank(book, "match", out=out, quiet=quiet, as_json=as_json, label="match", profile=profile)
+
+
+@app.command()
+def accept(book: BookArg,
+           min_confidence: Annotated[str, typer.Option(
+               "--min-confidence", help="High, Medium or Low; Manual lines are always accepted.")] = "High",
+           skip_errors: Annotated[bool, typer.Option("--skip-errors", help="Post the good lines.")] = False,
+           out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """Turn accepted proposals into Journal lines and post them (discounts and tolerances included)."""
+    if min_confidence.lower() not in ("high", "medium", "low"):
+        raise typer.BadParameter("use High, Medium or Low", param_hint="--min-confidence")
+    _run_bank(book, "accept", out=out, quiet=quiet, as_json=as_json,
+              label=f"accept --min-confidence {min_confidence}", min_confidence=min_confidence,
+              skip_errors=skip_errors)
+
+
+@app.command(name="reconcile")
+def reconcile_cmd(book: BookArg,
+                  statement: Annotated[str, typer.Option("--statement", help="Statement No. to reconcile.")],
+                  ending_balance: Annotated[str | None, typer.Option(
+                      "--ending-balance", help="Statement Ending Balance (default: the statement's).")] = None,
+                  last_balance: Annotated[str | None, typer.Option(
+                      "--balance-last-statement", help="Balance Last Statement (default: the statement's).")]
+                  = None,
+                  out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """Bank reconciliation: statement lines vs BankLedger; BankReconciliation sheet; exit 1 unless complete."""
+    from decimal import Decimal, InvalidOperation
+
+    def money(text: str | None, hint: str) -> Decimal | None:
+        if text is None:
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise typer.BadParameter(f"{text!r} is not an amount like 5900.00", param_hint=hint) from None
+
+    _run_bank(book, "reconcile", out=out, quiet=quiet, as_json=as_json, label=f"reconcile --statement {statement}",
+              statement_no=statement, ending_balance=money(ending_balance, "--ending-balance"),
+              balance_last_statement=money(last_balance, "--balance-last-statement"))
+
+
 @app.command()
 def demo(directory: Annotated[Path, typer.Argument(help="Folder for the demo workbook.", file_okay=False)]
          = Path("."),

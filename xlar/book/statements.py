@@ -1,0 +1,450 @@
+"""Bank statement files to statement lines: CAMT.053 (lxml), MT940 (mt-940) and CSV/XLSX by profile.
+
+Every parser returns a :class:`Parsed`: the lines (with the file name and the line's
+position in the file), the statement balances, and problems as text. Nothing here knows
+workbook sheets; :mod:`xlar.book.bank` puts the lines on ``BankStatement``.
+
+- **CAMT.053**: any version (``camt.053.001.02`` ... ``.13``); elements are found by local
+  name, so the namespace version does not matter. One line per transaction detail
+  (``TxDtls``) of a batch entry, else per entry. Opening (``OPBD``/``PRCD``) plus the
+  entries must equal the closing balance (``CLBD``), else the statement is refused.
+- **MT940**: parsed by the ``mt-940`` package; ``:86:`` sub-fields ``?20``-``?29`` and
+  ``?60``-``?63`` (purpose), ``?31`` (IBAN), ``?32``/``?33`` (name) are read when present.
+  Opening plus entries must equal the closing balance.
+- **CSV / XLSX**: columns named by a :class:`Profile` (a row of the ``BankProfiles`` sheet),
+  or found by common header names when no profile is given.
+
+The import key of a line is its statement's identity (account + statement id for CAMT
+and MT940, the file's digest for CSV) and its position, so the same statement imported
+twice adds nothing, while two identical transactions in one file both stay.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from xlar.core.bank import StatementLine, import_key
+from xlar.core.money import to_money
+
+_IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b")
+
+
+class StatementError(Exception):
+    """A statement file xlar cannot read (not a bank file, balances that do not add up)."""
+
+
+@dataclass(slots=True)
+class Parsed:
+    lines: list[StatementLine] = field(default_factory=list)
+    format: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    """How to read one bank's CSV/XLSX export (a row of ``BankProfiles``).
+
+    Column fields name the file's headers (case and punctuation ignored); ``text`` may
+    name several, separated by ``;``, which are joined. ``debit``/``credit`` replace
+    ``amount`` for banks that split them.
+    """
+
+    name: str = "default"
+    delimiter: str = ""  # blank: sniffed
+    decimal: str = "."
+    thousands: str = ""
+    date_format: str = "%Y-%m-%d"
+    skip_rows: int = 0
+    encoding: str = "utf-8-sig"
+    date: str = "Date"
+    amount: str = "Amount"
+    debit: str = ""
+    credit: str = ""
+    currency: str = "Currency"
+    payer_name: str = "Payer Name"
+    payer_iban: str = "Payer IBAN"
+    text: str = "Transaction Text"
+    reference: str = "Reference"
+    statement_no: str = ""  # a column; blank: the --statement option or the file name
+    default_currency: str = ""
+
+
+#: header names tried when a column of the profile is not in the file
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "date": ("date", "bookingdate", "transactiondate", "valuedate", "buchungstag", "datum", "valuta"),
+    "amount": ("amount", "betrag", "value", "umsatz"),
+    "currency": ("currency", "ccy", "wahrung", "wahrung"),
+    "payer_name": ("payername", "name", "payer", "counterparty", "beguenstigterzahlungspflichtiger",
+                   "auftraggeber", "relatedpartyname"),
+    "payer_iban": ("payeriban", "iban", "counterpartyiban", "kontonummeriban", "relatedpartybankaccno"),
+    "text": ("transactiontext", "text", "description", "verwendungszweck", "purpose", "remittanceinformation",
+             "details"),
+    "reference": ("reference", "endtoendid", "endtoendreference", "kundenreferenz", "ref"),
+}
+
+
+def _norm(text: object) -> str:
+    return re.sub(r"[^a-z0-9]+", "", str(text or "").lower())
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def detect(path: Path, data: bytes) -> str:
+    """``camt``, ``mt940``, ``xlsx`` or ``csv``, from the content first, then the suffix."""
+    head = data[:4096].lstrip()
+    if head.startswith((b"<", b"\xef\xbb\xbf<")):
+        return "camt"
+    if data[:2] == b"PK":
+        return "xlsx"
+    text = head.decode("latin-1")
+    if re.search(r"^:20:", text, re.MULTILINE) and re.search(r"^:6[01][FM]:", text, re.MULTILINE):
+        return "mt940"
+    if path.suffix.lower() in (".sta", ".mt940", ".940"):
+        return "mt940"
+    return "csv"
+
+
+def parse_file(path: Path, *, profile: Profile | None = None, statement_no: str = "",
+               currency: str = "EUR") -> Parsed:
+    """Read a statement file; raises :class:`StatementError` for a file that is not one."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StatementError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    kind = detect(path, data)
+    if kind == "camt":
+        p = parse_camt(data, path.name, currency=currency)
+    elif kind == "mt940":
+        p = parse_mt940(data, path.name, currency=currency)
+    else:
+        p = parse_table(data, path.name, kind, profile or Profile(), statement_no=statement_no or path.stem,
+                        currency=currency)
+    return p
+
+
+# --------------------------------------------------------------------------- CAMT.053
+
+def _local(tag: object) -> str:
+    return str(tag).rsplit("}", 1)[-1]
+
+
+def _kids(el: object, name: str) -> list:
+    return [c for c in el if _local(c.tag) == name]  # type: ignore[attr-defined]
+
+
+def _at(el: object, *path: str) -> object | None:
+    cur = el
+    for name in path:
+        if cur is None:
+            return None
+        found = _kids(cur, name)
+        cur = found[0] if found else None
+    return cur
+
+
+def _txt(el: object, *path: str) -> str:
+    node = _at(el, *path)
+    return (node.text or "").strip() if node is not None else ""  # type: ignore[attr-defined]
+
+
+def _camt_date(el: object, *path: str) -> date | None:
+    node = _at(el, *path)
+    if node is None:
+        return None
+    d = _txt(node, "Dt") or _txt(node, "DtTm")
+    try:
+        return date.fromisoformat(d[:10]) if d else None
+    except ValueError:
+        return None
+
+
+def _signed(el: object, cur: str) -> Decimal:
+    amt = _at(el, "Amt")
+    value = Decimal((amt.text or "0").strip())  # type: ignore[union-attr]
+    sign = -1 if _txt(el, "CdtDbtInd") == "DBIT" else 1
+    return to_money(value * sign, cur)
+
+
+def _party(tx: object, role: str) -> tuple[str, str, str]:
+    rp = _at(tx, "RltdPties")
+    if rp is None:
+        return "", "", ""
+    who = _at(rp, role)
+    pty = _at(who, "Pty") if who is not None and _at(who, "Pty") is not None else who
+    name = _txt(pty, "Nm") if pty is not None else ""
+    addr = ""
+    if pty is not None and _at(pty, "PstlAdr") is not None:
+        a = _at(pty, "PstlAdr")
+        parts = [_txt(a, "StrtNm"), _txt(a, "BldgNb"), _txt(a, "PstCd"), _txt(a, "TwnNm")]
+        parts += [(x.text or "").strip() for x in _kids(a, "AdrLine")]  # type: ignore[arg-type]
+        addr = " ".join(p for p in parts if p)
+    iban = _txt(rp, role + "Acct", "Id", "IBAN") or _txt(rp, role + "Acct", "Id", "Othr", "Id")
+    return name, iban, addr
+
+
+def parse_camt(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed:
+    from lxml import etree  # I/O library: book layer only
+
+    try:
+        root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise StatementError(f"{name}: not an XML file: {exc}") from exc
+    ns = etree.QName(root).namespace or ""
+    if "camt.053" not in ns and _at(root, "BkToCstmrStmt") is None:
+        raise StatementError(f"{name}: not a CAMT.053 statement (namespace {ns or 'none'})")
+    out = Parsed(format="CAMT.053 " + ns.rsplit(":", 1)[-1] if ns else "CAMT.053")
+    stmts = _kids(_at(root, "BkToCstmrStmt"), "Stmt") if _at(root, "BkToCstmrStmt") is not None else []
+    position = 0
+    for st in stmts:
+        st_id = _txt(st, "Id") or _txt(st, "ElctrncSeqNb")
+        account = _txt(st, "Acct", "Id", "IBAN") or _txt(st, "Acct", "Id", "Othr", "Id")
+        cur = _txt(st, "Acct", "Ccy") or currency
+        opening = closing = None
+        for bal in _kids(st, "Bal"):
+            code = _txt(bal, "Tp", "CdOrPrtry", "Cd")
+            if code in ("OPBD", "PRCD") and opening is None:
+                opening = _signed(bal, cur)
+            elif code == "CLBD":
+                closing = _signed(bal, cur)
+        lines: list[StatementLine] = []
+        for ntry in _kids(st, "Ntry"):
+            if _txt(ntry, "RvslInd").lower() == "true":
+                pass  # a reversal is still a booked movement: kept, with its sign
+            status = _txt(ntry, "Sts") or _txt(ntry, "Sts", "Cd")
+            if status and status not in ("BOOK",):
+                continue  # pending / information entries are not on the statement balance
+            ntry_amt = _signed(ntry, _at(ntry, "Amt").get("Ccy", cur))  # type: ignore[union-attr]
+            day = _camt_date(ntry, "BookgDt") or _camt_date(ntry, "ValDt")
+            txs = [tx for d in _kids(ntry, "NtryDtls") for tx in _kids(d, "TxDtls")]
+            extra = _txt(ntry, "AddtlNtryInf")
+            for tx in txs or [None]:
+                position += 1
+                amount = ntry_amt
+                if tx is not None and len(txs) > 1 and _at(tx, "Amt") is not None:
+                    amt_el = _at(tx, "Amt")
+                    value = Decimal((amt_el.text or "0").strip())  # type: ignore[union-attr]
+                    amount = to_money(value if ntry_amt >= 0 else -value, cur)
+                role = "Dbtr" if amount >= 0 else "Cdtr"
+                payer, iban, addr = _party(tx, role) if tx is not None else ("", "", "")
+                texts = [(u.text or "").strip() for u in _kids(_at(tx, "RmtInf"), "Ustrd")] \
+                    if tx is not None and _at(tx, "RmtInf") is not None else []
+                ref = ""
+                if tx is not None:
+                    ref = _txt(tx, "RmtInf", "Strd", "CdtrRefInf", "Ref")
+                    e2e = _txt(tx, "Refs", "EndToEndId")
+                    if not ref and e2e and e2e.upper() != "NOTPROVIDED":
+                        ref = e2e
+                    add = _txt(tx, "AddtlTxInf")
+                    if add:
+                        texts.append(add)
+                if extra and not texts:
+                    texts.append(extra)
+                if day is None:
+                    out.problems.append(f"{name}: statement {st_id} entry {position} has no booking date")
+                    continue
+                lines.append(StatementLine(
+                    statement_no=st_id, line_no=len(lines) + 1, transaction_date=day, amount=amount,
+                    currency=cur, payer_name=payer, payer_iban=iban, payer_address=addr,
+                    text=" ".join(t for t in texts if t), reference=ref, source_file=name, source_line=position,
+                    import_key=import_key(f"camt:{account}:{st_id}", len(lines) + 1),
+                    opening_balance=opening, ending_balance=closing))
+        if opening is not None and closing is not None:
+            moved = sum((ln.amount for ln in lines), Decimal(0))
+            if opening + moved != closing:
+                raise StatementError(
+                    f"{name}: statement {st_id}: opening balance {opening} + entries {moved} = {opening + moved}, "
+                    f"but the closing balance is {closing}; the file is incomplete or damaged")
+        out.lines.extend(lines)
+    if not stmts:
+        raise StatementError(f"{name}: the CAMT file holds no statement (Stmt)")
+    return out
+
+
+# --------------------------------------------------------------------------- MT940
+
+_SUB = re.compile(r"\?(\d{2})")
+
+
+def _mt86(details: str) -> tuple[str, str, str]:
+    """(text, payer name, IBAN) of an ``:86:`` field, German ``?nn`` sub-fields when present."""
+    details = details.replace("\n", "").replace("\r", "")
+    if "?" not in details:
+        m = _IBAN.search(details.upper())
+        return details.strip(), "", m.group(1).replace(" ", "") if m else ""
+    parts = _SUB.split(details)
+    fields: dict[str, list[str]] = {}
+    for code, value in zip(parts[1::2], parts[2::2]):
+        fields.setdefault(code, []).append(value)
+    purpose = "".join(v for c in [f"{n:02d}" for n in list(range(20, 30)) + list(range(60, 64))]
+                      for v in fields.get(c, []))
+    name = "".join(fields.get("32", []) + fields.get("33", []))
+    iban = "".join(fields.get("31", [])).strip()
+    return purpose.strip(), name.strip(), iban
+
+
+def parse_mt940(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed:
+    import mt940  # I/O parser: book layer only
+
+    text = data.decode("utf-8", errors="replace") if b"\x00" not in data else ""
+    try:
+        t = mt940.models.Transactions(processors={"post_transaction_details": []})  # raw :86:, parsed here
+        t.parse(text)
+    except Exception as exc:
+        raise StatementError(f"{name}: not an MT940 statement xlar can read: {exc}") from exc
+    out = Parsed(format="MT940")
+    # mt-940 flattens the statements of a file; group transactions by their statement number
+    st_no = str(t.data.get("statement_number") or t.data.get("transaction_reference") or "1")
+    account = str(t.data.get("account_identification") or "")
+    opening = t.data.get("final_opening_balance") or t.data.get("opening_balance")
+    closing = t.data.get("final_closing_balance") or t.data.get("closing_balance")
+    op = to_money(opening.amount.amount, currency) if opening is not None else None
+    cl = to_money(closing.amount.amount, currency) if closing is not None else None
+    for pos, tr in enumerate(t, start=1):
+        d = tr.data
+        amount = to_money(d["amount"].amount, d.get("currency") or currency)
+        txt, payer, iban = _mt86(str(d.get("transaction_details") or ""))
+        ref = str(d.get("customer_reference") or "")
+        if ref.upper() == "NONREF":
+            ref = ""
+        day = d.get("date")
+        out.lines.append(StatementLine(
+            statement_no=st_no, line_no=pos, transaction_date=date(day.year, day.month, day.day),
+            amount=amount, currency=str(d.get("currency") or currency), payer_name=payer, payer_iban=iban,
+            text=txt, reference=ref, source_file=name, source_line=pos,
+            import_key=import_key(f"mt940:{account}:{st_no}", pos), opening_balance=op, ending_balance=cl))
+    if not out.lines and op is None:
+        raise StatementError(f"{name}: no MT940 statement found")
+    if op is not None and cl is not None and len(t.data.get("statement_number", "") or "") >= 0:
+        moved = sum((ln.amount for ln in out.lines), Decimal(0))
+        if op + moved != cl:
+            raise StatementError(f"{name}: statement {st_no}: opening balance {op} + entries {moved} = "
+                                 f"{op + moved}, but the closing balance is {cl}")
+    return out
+
+
+# --------------------------------------------------------------------------- CSV / XLSX
+
+def _rows(data: bytes, kind: str, p: Profile) -> list[list[object]]:
+    if kind == "xlsx":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)][p.skip_rows:]
+        finally:
+            wb.close()
+    text = data.decode(p.encoding or "utf-8-sig", errors="replace")
+    lines = text.splitlines()[p.skip_rows:]
+    delim = p.delimiter
+    if not delim:
+        try:
+            delim = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
+        except csv.Error:
+            delim = ","
+    return [list(r) for r in csv.reader(lines, delimiter=delim)]
+
+
+def _number(value: object, p: Profile) -> Decimal:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Decimal(repr(value))
+    s = str(value or "").strip().replace("\u00a0", "").replace(" ", "")
+    if p.thousands:
+        s = s.replace(p.thousands, "")
+    if p.decimal and p.decimal != ".":
+        s = s.replace(p.decimal, ".")
+    neg = s.endswith("-") or (s.startswith("(") and s.endswith(")"))
+    s = s.strip("()-+") if neg else s
+    try:
+        v = Decimal(s)
+    except InvalidOperation:
+        raise ValueError(f"{value!r} is not an amount") from None
+    return -v if neg else v
+
+
+def _date(value: object, p: Profile) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    s = str(value or "").strip()
+    for fmt in (p.date_format, "%Y-%m-%d"):
+        try:
+            return datetime.strptime(s, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{value!r} is not a date in the format {p.date_format}")
+
+
+def parse_table(data: bytes, name: str, kind: str, p: Profile, *, statement_no: str,
+                currency: str = "EUR") -> Parsed:
+    rows = _rows(data, kind, p)
+    if not rows:
+        raise StatementError(f"{name}: the file is empty")
+    header = [_norm(h) for h in rows[0]]
+
+    def col(field_name: str, *, required: bool = False) -> list[int]:
+        given = getattr(p, field_name)
+        wanted = [_norm(x) for x in str(given).split(";") if x.strip()] if given else []
+        pos = [header.index(w) for w in wanted if w in header]
+        if not pos:
+            pos = next(([header.index(w)] for w in SYNONYMS.get(field_name, ()) if w in header), [])
+        if required and not pos:
+            raise StatementError(f"{name}: no {given or field_name!r} column (profile {p.name!r}); "
+                                 f"the file has {', '.join(str(h) for h in rows[0])}")
+        return pos
+
+    c_date = col("date", required=True)
+    c_debit, c_credit = (col("debit"), col("credit")) if p.debit and p.credit else ([], [])
+    c_amount = [] if c_debit else col("amount", required=True)
+    c_cur, c_name, c_iban = col("currency"), col("payer_name"), col("payer_iban")
+    c_text, c_ref = col("text"), col("reference")
+    c_stmt = col("statement_no") if p.statement_no else []
+    file_key = digest(data)
+    out = Parsed(format=f"{kind.upper()} ({p.name})")
+    counters: dict[str, int] = {}
+
+    def cell(r: list[object], pos: list[int]) -> str:
+        return " ".join(str(r[i]).strip() for i in pos if i < len(r) and r[i] not in (None, "")).strip()
+
+    for n, r in enumerate(rows[1:], start=2 + p.skip_rows):
+        if not any(v not in (None, "") for v in r):
+            continue
+        try:
+            day = _date(r[c_date[0]] if c_date[0] < len(r) else None, p)
+            if c_debit:
+                deb = cell(r, c_debit)
+                cre = cell(r, c_credit)
+                amount = (_number(cre, p) if cre else Decimal(0)) - (abs(_number(deb, p)) if deb else Decimal(0))
+            else:
+                amount = _number(cell(r, c_amount), p)
+        except ValueError as exc:
+            out.problems.append(f"{name} line {n}: {exc}")
+            continue
+        cur = (cell(r, c_cur) or p.default_currency or currency).upper()
+        st = cell(r, c_stmt) or statement_no
+        counters[st] = counters.get(st, 0) + 1
+        out.lines.append(StatementLine(
+            statement_no=st, line_no=counters[st], transaction_date=day, amount=to_money(amount, cur),
+            currency=cur, payer_name=cell(r, c_name), payer_iban=cell(r, c_iban).replace(" ", ""),
+            text=cell(r, c_text), reference=cell(r, c_ref), source_file=name, source_line=n,
+            import_key=import_key(f"table:{file_key}", n)))
+    return out
+
+
+def renumber(lines: list[StatementLine], taken: dict[str, int]) -> list[StatementLine]:
+    """Line numbers continuing after the highest already on the sheet, per statement."""
+    out = []
+    for ln in lines:
+        taken[ln.statement_no] = taken.get(ln.statement_no, 0) + 1
+        out.append(replace(ln, line_no=taken[ln.statement_no]))
+    return out
