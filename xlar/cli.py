@@ -121,6 +121,50 @@ def check(book: BookArg, out: OutOpt = None, quiet: QuietOpt = False, as_json: J
     _run(book, "check", out=out, quiet=quiet, as_json=as_json, label="check")
 
 
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date like 2026-10-31", param_hint=option) from None
+
+
+@app.command(name="month-end")
+def month_end_cmd(
+        book: BookArg,
+        as_of: Annotated[str, typer.Option("--as-of", help="Aging, statement and document date (YYYY-MM-DD).")],
+        period_start: Annotated[str | None, typer.Option(
+            "--from", help="First day of the statement and KPI period; default: the first of the as-of month.")] = None,
+        period_length: Annotated[str, typer.Option("--period", help="Aging period length (date formula).")] = "30D",
+        periods: Annotated[int, typer.Option("--periods", help="Number of aging periods.", min=1, max=12)] = 3,
+        issue: Annotated[bool, typer.Option("--issue", help="Issue and post the suggested reminders and "
+                                                            "finance charge memos.")] = False,
+        no_statements: Annotated[bool, typer.Option("--no-statements", help="Skip the Statements sheet.")] = False,
+        out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """Aging with G/L tie-out, statements, reminders, finance charges and KPIs as of a date."""
+    from xlar.book.month_end import MonthEndOptions, run_month_end
+
+    opts = MonthEndOptions(as_of=_day(as_of, "--as-of"), start=_day(period_start, "--from"),  # type: ignore[arg-type]
+                           period_length=period_length, periods=periods, issue=issue, statements=not no_statements)
+    label = f"month-end --as-of {as_of}" + (" --issue" if issue else "")
+    try:
+        outcome = run_month_end(book, opts, out=out, label=label)
+    except BookError as exc:
+        if as_json:
+            sys.stdout.write(json.dumps({"command": "month-end", "workbook": str(book), "result": "Failed",
+                                         "exit_code": exc.exit_code, "error": str(exc)}) + "\n")
+        else:
+            _console(stderr=True).print(f"[red]xlar month-end: {escape(str(exc))}[/red]")
+        raise typer.Exit(exc.exit_code) from None
+    if not quiet and not as_json and outcome.exit_code == 0:
+        _console().print(
+            f"  aging total (LCY): {outcome.aging_total_lcy}   ledger: {outcome.ledger_lcy}   G/L: {outcome.gl_lcy}"
+            f"   difference: {outcome.tie_difference}\n  reminders: {outcome.reminders}   finance charge memos: "
+            f"{outcome.finance_charges} ({'issued' if issue else 'suggested'})   statements: {outcome.statements}")
+    _finish(outcome, quiet=quiet, as_json=as_json)
+
+
 def _run_bank(book: Path, command: str, *, out: Path | None, quiet: bool, as_json: bool, label: str,
               **options: object) -> None:
     from xlar.book.bank import run_bank_file

@@ -132,8 +132,8 @@ def buckets(as_of: date, period_length: str = "30D", periods: int = 3,
         out.append(Bucket(f"{lo}-{hi} days", start, end))
         end = start - timedelta(days=1)
         start_prev = start
-    older = (as_of - end).days + (1 if by is AgingBy.DUE_DATE else 0)
-    out.append(Bucket(f"Over {older - 1} days", None, end))
+    older = (as_of - end).days
+    out.append(Bucket(f"Over {older} days" if by is AgingBy.DUE_DATE else f"{older} days and older", None, end))
     return tuple(out)
 
 
@@ -278,8 +278,8 @@ def aging_table(aging: Aging, tie: TieOut | None, *, second: Aging | None = None
     if aging.unexplained:
         t.add(f"{aging.unexplained} ledger row(s) carry a remaining amount the Applications sheet does not "
               "explain; the difference is dated on their posting date", emphasis=Emphasis.NOTE)
-    chart_row = _aging_block(t, aging, in_lcy=True)
-    t.chart = (chart_row, 3, len(aging.buckets), f"Aging by {aging.by.value.lower()} (LCY)")
+    head, total = _aging_block(t, aging, in_lcy=True)
+    t.chart = (head, total, 3, len(aging.buckets), f"Aging by {aging.by.value.lower()} (LCY)")
     curs = aging.totals_by_currency()
     if len(curs) > 1 or (curs and lcy not in curs):
         _aging_block(t, aging, in_lcy=False)
@@ -288,15 +288,15 @@ def aging_table(aging: Aging, tie: TieOut | None, *, second: Aging | None = None
     return t
 
 
-def _aging_block(t: Table, aging: Aging, *, in_lcy: bool) -> int:
-    """Customer lines and totals; returns the row number of the total row (for the chart)."""
+def _aging_block(t: Table, aging: Aging, *, in_lcy: bool) -> tuple[int, int]:
+    """Customer lines and totals; returns the row numbers of the headings and the total (for the chart)."""
     lcy = aging.lcy
     t.blank()
     what = "in LCY" if in_lcy else "per currency"
     t.add(f"Aging by {aging.by.value.lower()}, {what}", emphasis=Emphasis.TITLE)
     heads = ["Customer No.", "Name"] + ([] if in_lcy else ["Currency"]) + [b.name for b in aging.buckets] + \
         ["Total", "% overdue" if aging.by is AgingBy.DUE_DATE else "% of total"]
-    t.add(*heads, emphasis=Emphasis.HEADER)
+    head = t.add(*heads, emphasis=Emphasis.HEADER)
     for ln in aging.lines:
         vals = ln.amounts_lcy if in_lcy else ln.amounts
         cur = lcy if in_lcy else ln.currency
@@ -312,13 +312,13 @@ def _aging_block(t: Table, aging: Aging, *, in_lcy: bool) -> int:
         row = t.add("Total", "", *(money(v, lcy) for v in tots), money(total, lcy), "", emphasis=Emphasis.TOTAL)
         t.add("% of total", "", *(pct(v / total if total else ZERO) for v in tots), pct(1 if total else 0), "",
               emphasis=Emphasis.TOTAL)
-        return row
+        return head, row
     row = 0
     for cur, vals in aging.totals_by_currency().items():
         tot = sum(vals, ZERO)
         row = t.add(f"Total {cur}", "", cur, *(money(v, cur) for v in vals), money(tot, cur), "",
                     emphasis=Emphasis.TOTAL)
-    return row
+    return head, row
 
 
 def days_between(a: date, b: date) -> int:

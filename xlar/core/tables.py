@@ -50,7 +50,8 @@ class Table:
     name: str
     rows: list[Row] = field(default_factory=list)
     header_rows: int = 0
-    chart: tuple[int, int, int, str] | None = None  # (row of bucket headers, first data col, col count, title)
+    #: a bar chart of one row: (row of the headings, row of the values, first column, column count, title)
+    chart: tuple[int, int, int, int, str] | None = None
 
     def add(self, *cells: Cell | object, emphasis: Emphasis = Emphasis.NONE) -> int:
         """Append a row (plain values become text cells); returns its 1-based row number."""
