@@ -35,9 +35,7 @@ from xlar.core.settle import unapply
 from xlar.core.terms import max_payment_tolerance, new_entry
 
 CASES: dict[str, Callable[[dict], None]] = {}
-LATER = {
-    "BC-SEPA-01": "SEPA direct debit (SEPA issue)",
-}
+LATER: dict[str, str] = {}
 
 
 def example(ex_id: str) -> Callable[[Callable[[dict], None]], Callable[[dict], None]]:
@@ -537,9 +535,11 @@ def _set01(ex: dict) -> None:
 
 # ------------------------------------------------------------------ bank (tests/bank/cases.py)
 from tests.bank.cases import bc_match_01, bc_rec_01
+from tests.sepa.cases import bc_sepa_01
 
 example("BC-MATCH-01")(bc_match_01)
 example("BC-REC-01")(bc_rec_01)
+example("BC-SEPA-01")(bc_sepa_01)
 
 
 # ------------------------------------------------------------------ collections (month end)
