@@ -25,7 +25,6 @@ from xlar.book.issues import SheetIssue, resolve
 from xlar.book.reports import render
 from xlar.book.rows import read_book
 from xlar.book.schema import Column, Kind, SheetSpec
-from xlar.core.aging import AgingBy, age, aging_table, balances_as_of, tie_out
 from xlar.core.dunning import (
     FINANCE_CHARGE,
     REMINDER,
@@ -35,14 +34,10 @@ from xlar.core.dunning import (
     InterestMethod,
     ReminderLevel,
     ReminderTerms,
-    dunning_table,
-    issue,
-    suggest,
 )
-from xlar.core.kpi import kpi_rows, kpis
 from xlar.core.model import Severity
 from xlar.core.money import ZERO
-from xlar.core.statements import statements, statements_table
+from xlar.core.month_end import close_month
 from xlar.core.tables import Table
 
 C = Column
@@ -247,32 +242,21 @@ def execute_month_end(grids: dict[str, Grid], opts: MonthEndOptions, *, started:
     tables: list[Table] = []
     blocking = [i for i in issues if i.is_error]
     if not blocking:
-        bal = balances_as_of(book, opts.as_of)
-        aging = age(book, opts.as_of, period_length=opts.period_length, periods=opts.periods, balances=bal)
-        by_posting = age(book, opts.as_of, by=AgingBy.POSTING_DATE, period_length=opts.period_length,
-                         periods=opts.periods, balances=bal)
-        tie = tie_out(book, bal)
-        t = aging_table(aging, tie, second=by_posting)
-        kpi_rows(t, kpis(book, bal, opts.period_start), lcy)
-        tables.append(t)
-        if opts.statements:
-            sts = statements(book, opts.period_start, opts.as_of, closing=bal)
-            tables.append(statements_table(sts, opts.period_start, opts.as_of, aging))
-            o.statements = len(sts)
-        dun = suggest(book, col, opts.as_of, balances=bal)
+        me = close_month(book, col, opts.as_of, start=opts.period_start, period_length=opts.period_length,
+                         periods=opts.periods, issue_documents=opts.issue, with_statements=opts.statements)
+        tables = me.tables
+        dun, tie = me.dunning, me.tie
         issues.extend(resolve(i, read.index) for i in dun.issues)
-        if opts.issue and dun.documents:
-            dun = issue(book, col, dun)
+        if dun.new_entries or dun.new_log:
             new_ledger = book.ledger + dun.new_entries
             o.new_entries = P.plan_ledger(plan, read, new_ledger, frozenset())
             P.plan_gl(plan, read, dun.new_gl)
             _plan_log(plan, dun.new_log, {e.entry_no: e.currency for e in new_ledger}, lcy, exps)
             o.gl_lines = len(dun.new_gl)
-        tables.append(dunning_table(dun, REMINDER, lcy, issued=opts.issue))
-        tables.append(dunning_table(dun, FINANCE_CHARGE, lcy, issued=opts.issue))
+        o.statements = len(me.statements)
         o.reminders = sum(1 for d in dun.documents if d.kind == REMINDER)
         o.finance_charges = sum(1 for d in dun.documents if d.kind == FINANCE_CHARGE)
-        o.aging_total_lcy = str(aging.total_lcy)
+        o.aging_total_lcy = str(me.aging.total_lcy)
         o.ledger_lcy, o.gl_lcy, o.tie_difference = str(tie.ledger_lcy), str(tie.gl_lcy), str(tie.difference)
         o.reports = [t.name for t in tables]
         if not tie.ties:

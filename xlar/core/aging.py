@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from xlar.core.dates import calc_date
 from xlar.core.model import Application, Book, Customer, GLLine, LedgerEntry
@@ -37,8 +38,7 @@ class AgingBy(StrEnum):
 
 # --------------------------------------------------------------------------- balances as of a date
 
-@dataclass(frozen=True, slots=True)
-class Balance:
+class Balance(NamedTuple):
     """An entry's remaining amount as of a date (its currency and LCY)."""
 
     entry: LedgerEntry
@@ -65,42 +65,40 @@ def deltas(a: Application) -> tuple[Decimal, Decimal, Decimal, Decimal]:
 
 
 def balances_as_of(book: Book, as_of: date) -> Balances:
-    """Remaining amount of every entry posted on or before ``as_of``, as it was at the end of that day."""
-    rem: dict[int, list[Decimal]] = {}
-    full: dict[int, list[Decimal]] = {}  # every application, to find what the sheet does not explain
-    entries = {}
-    for e in book.ledger:
-        entries[e.entry_no] = e
-        full[e.entry_no] = [e.amount, e.amount_lcy]
-        if e.posting_date <= as_of:
-            rem[e.entry_no] = [e.amount, e.amount_lcy]
+    """Remaining amount of every entry posted on or before ``as_of``, as it was at the end of that day.
+
+    Remaining as of E = remaining today - the changes of application rows dated after E,
+    so whatever the Applications sheet does not explain stays on the posting date.
+    """
+    later: dict[int, list[Decimal]] = {}  # entry_no -> changes dated after as_of (currency, LCY)
+    total: dict[int, Decimal] = {}  # entry_no -> every change (to find unexplained remaining amounts)
     for a in book.applications:
         d_o, d_n, l_o, l_n = deltas(a)
+        is_later = a.posting_date > as_of
         for no, d, lc in ((a.applied_entry_no, d_o, l_o), (a.applying_entry_no, d_n, l_n)):
-            f = full.get(no)
-            if f is None:
-                continue
-            f[0] += d
-            f[1] += lc
-            if a.posting_date <= as_of:
-                r = rem.get(no)
-                if r is not None:
-                    r[0] += d
-                    r[1] += lc
+            total[no] = total.get(no, ZERO) + d
+            if is_later:
+                got = later.get(no)
+                if got is None:
+                    later[no] = [d, lc]
+                else:
+                    got[0] += d
+                    got[1] += lc
     unexplained = 0
     items: dict[int, Balance] = {}
-    for no, r in rem.items():
-        e = entries[no]
-        f = full[no]
-        gap = e.remaining_amount - f[0]
-        if gap:
+    for e in book.ledger:
+        if e.posting_date > as_of:
+            continue
+        no = e.entry_no
+        r, rl = e.remaining_amount, e.remaining_amount_lcy
+        if r != e.amount + total.get(no, ZERO):
             unexplained += 1
-            r[0] += gap
-        gap_lcy = e.remaining_amount_lcy - f[1]
-        if gap_lcy:
-            r[1] += gap_lcy
-        if r[0] or r[1]:
-            items[no] = Balance(e, r[0], r[1])
+        got = later.get(no)
+        if got is not None:
+            r -= got[0]
+            rl -= got[1]
+        if r or rl:
+            items[no] = Balance(e, r, rl)
     return Balances(as_of, items, unexplained)
 
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from xlar.core.aging import Balance, Balances, balances_as_of, deltas
 from xlar.core.dates import calc_date
@@ -99,8 +100,7 @@ class FinanceChargeTerms:
     post_additional_fee: bool = True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CollectionEntry:
+class CollectionEntry(NamedTuple):
     """One line of an issued reminder or finance charge memo (BC Reminder/Fin. Charge Entry)."""
 
     entry_no: int
@@ -126,8 +126,7 @@ class Collections:
     log: tuple[CollectionEntry, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DunningLine:
+class DunningLine(NamedTuple):
     entry: LedgerEntry
     remaining: Decimal  # as of the document date, entry currency
     level: int = 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from xlar.core.aging import Aging, Balances, balances_as_of, deltas
 from xlar.core.model import Book
@@ -20,8 +21,7 @@ from xlar.core.money import ZERO
 from xlar.core.tables import Emphasis, Table, day, money
 
 
-@dataclass(frozen=True, slots=True)
-class Movement:
+class Movement(NamedTuple):
     day: date
     document_type: str
     document_no: str

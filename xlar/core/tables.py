@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class CellKind(StrEnum):
@@ -30,15 +31,13 @@ class Emphasis(StrEnum):
     OK = "ok"
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):  # a NamedTuple: reports have hundreds of thousands of cells
     value: object
     kind: CellKind = CellKind.TEXT
     currency: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     cells: tuple[Cell, ...]
     emphasis: Emphasis = Emphasis.NONE
 
@@ -55,7 +54,7 @@ class Table:
 
     def add(self, *cells: Cell | object, emphasis: Emphasis = Emphasis.NONE) -> int:
         """Append a row (plain values become text cells); returns its 1-based row number."""
-        self.rows.append(Row(tuple(c if isinstance(c, Cell) else Cell(c) for c in cells), emphasis))
+        self.rows.append(Row(tuple([c if c.__class__ is Cell else Cell(c) for c in cells]), emphasis))
         return len(self.rows)
 
     def blank(self) -> None:
