@@ -243,6 +243,57 @@ def reconcile_cmd(book: BookArg,
               balance_last_statement=money(last_balance, "--balance-last-statement"))
 
 
+def _date_opt(text: str | None, hint: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date like 2026-10-31", param_hint=hint) from None
+
+
+@app.command()
+def sepa(book: BookArg,
+         collection_date: Annotated[str | None, typer.Option(
+             "--collection-date", help="Collect invoices due by this date (YYYY-MM-DD); needs --out.")] = None,
+         out: Annotated[Path | None, typer.Option("--out", help="The pain.008 XML file to write.",
+                                                  dir_okay=False)] = None,
+         fmt: Annotated[str | None, typer.Option(
+             "--format", help="pain.008.001.02 (default) or pain.008.001.08.")] = None,
+         collection_id: Annotated[str | None, typer.Option("--collection-id", help="Default: DD0001, DD0002 ...")]
+         = None,
+         confirm: Annotated[str | None, typer.Option(
+             "--confirm", help="Collection ID executed by the bank: post its payments.")] = None,
+         reject: Annotated[list[str] | None, typer.Option(
+             "--reject", help="Transaction ID (DD0001/17) or collection ID returned by the bank; repeatable.")]
+         = None,
+         return_date: Annotated[str | None, typer.Option(
+             "--return-date", help="Posting date of returns (default: the transfer date).")] = None,
+         book_out: Annotated[Path | None, typer.Option(
+             "--book-out", help="Write the workbook to this file; leave BOOK as it is.", dir_okay=False)] = None,
+         quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """SEPA direct debit: create a collection and its pain.008 file, or confirm / reject one."""
+    from xlar.book.sepa import run_sepa_file
+
+    modes = sum(bool(x) for x in (collection_date, confirm, reject))
+    if modes != 1:
+        raise typer.BadParameter("give exactly one of --collection-date, --confirm, --reject")
+    if collection_date and out is None:
+        raise typer.BadParameter("--collection-date needs --out FILE.xml", param_hint="--out")
+    day = _date_opt(collection_date, "--collection-date")
+    ret = _date_opt(return_date, "--return-date")
+    label = (f"sepa --collection-date {collection_date}" if day else f"sepa --confirm {confirm}" if confirm
+             else "sepa --reject " + " ".join(reject or []))
+    try:
+        outcome = run_sepa_file(book, collection_date=day, xml_out=out, confirm_id=confirm, reject_ids=reject,
+                                return_date=ret, version=fmt, collection_id=collection_id, book_out=book_out,
+                                label=label)
+    except BookError as exc:
+        _console(stderr=True).print(f"[red]xlar sepa: {escape(str(exc))}[/red]")
+        raise typer.Exit(exc.exit_code) from None
+    _finish(outcome, quiet=quiet, as_json=as_json)
+
+
 @app.command()
 def demo(directory: Annotated[Path, typer.Argument(help="Folder for the demo workbook.", file_okay=False)]
          = Path("."),
