@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from tests.book.builders import JOURNAL, LEDGER, F, read_sheet
-from xlar.book import files
+from xlar.book import files, xlsxparts
 from xlar.book.commands import run_file
 from xlar.book.files import BookError, open_book
 
@@ -116,8 +116,9 @@ def test_save_keeps_a_backup_of_the_original(make_book):
     assert not [f for f in os.listdir(p.parent) if f.startswith(".~xlar-")]
 
 
+@pytest.mark.parametrize("engine", ["openpyxl", "parts"])
 @pytest.mark.parametrize("fail_on", [1, 2])
-def test_crash_during_save_leaves_the_original_byte_identical(make_book, monkeypatch, fail_on):
+def test_crash_during_save_leaves_the_original_byte_identical(make_book, monkeypatch, fail_on, engine):
     p = make_book()
     before = p.read_bytes()
     calls = {"n": 0}
@@ -131,24 +132,26 @@ def test_crash_during_save_leaves_the_original_byte_identical(make_book, monkeyp
 
     monkeypatch.setattr(files.os, "replace", flaky)
     with pytest.raises(BookError, match="cannot save"):
-        run_file(p, "post")
+        run_file(p, "post", engine=engine)
     assert p.read_bytes() == before
     bak = p.with_name("book.xlsx.bak")
     assert not bak.exists() or bak.read_bytes() == before  # a .bak, if any, is the original
     assert not [f for f in os.listdir(p.parent) if f.startswith(".~xlar-")]
 
 
-def test_crash_while_writing_the_temp_file(make_book, monkeypatch):
+@pytest.mark.parametrize("engine", ["openpyxl", "parts"])
+def test_crash_while_writing_the_temp_file(make_book, monkeypatch, engine):
     p = make_book()
     before = p.read_bytes()
 
-    def boom(self, filename):
-        Path(filename).write_bytes(b"half")
+    def boom(*args):
+        Path(args[-1]).write_bytes(b"half")
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(openpyxl.Workbook, "save", boom)
+    monkeypatch.setattr(xlsxparts, "write_zip", boom)
     with pytest.raises(BookError):
-        run_file(p, "post")
+        run_file(p, "post", engine=engine)
     assert p.read_bytes() == before and not p.with_name("book.xlsx.bak").exists()
     assert not [f for f in os.listdir(p.parent) if f.startswith(".~xlar-")]
 
@@ -161,8 +164,8 @@ def test_book_changed_during_the_run_is_not_overwritten(make_book, monkeypatch):
         p.write_bytes(p.read_bytes() + b"")  # same bytes: fine
         return real(book, out)
 
-    monkeypatch.setattr("xlar.book.commands.save", touch_then_save)
-    assert run_file(p, "post").exit_code == 0
+    monkeypatch.setattr("xlar.book.xlsxparts.save", touch_then_save)
+    assert run_file(p, "post", engine="openpyxl").exit_code == 0
     book = open_book(p)
     wb2 = openpyxl.load_workbook(p)
     wb2["Journal"]["H9"] = "edited in Excel meanwhile"

@@ -20,10 +20,10 @@ from pathlib import Path
 from xlar.book import plan as P
 from xlar.book import schema as S
 from xlar.book.cells import read_int
-from xlar.book.files import apply_plan, open_book, save
 from xlar.book.grid import Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.rows import ReadResult, read_book
+from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.model import LineResult, Settlement, Severity
 from xlar.core.settle import apply_entries, post_journal, unapply
 
@@ -195,16 +195,18 @@ def _result(command: str, o: Outcome, posted: bool) -> str:
     return "Unapplied"
 
 
-def run_file(path: Path, command: str, *, out: Path | None = None, label: str = "", **options: object) -> Outcome:
+def run_file(path: Path, command: str, *, out: Path | None = None, label: str = "", engine: str = "auto",
+             **options: object) -> Outcome:
     """Open ``path``, run ``command``, write the result atomically (to ``out`` when given).
 
-    Raises :class:`~xlar.book.files.BookError` when the file cannot be read or saved; the
-    workbook is then unchanged.
+    ``engine``: ``auto`` writes only the changed sheet parts of the zip (``xlsxparts``) and
+    falls back to openpyxl for what that writer does not handle; ``parts`` / ``openpyxl``
+    force one path. Raises :class:`~xlar.book.files.BookError` when the file cannot be read
+    or saved; the workbook is then unchanged.
     """
-    book = open_book(Path(path))
+    book = open_file(Path(path), engine)
     plan, outcome = execute(book.grids, command, fingerprint=book.fingerprint, label=label, **options)  # type: ignore
-    apply_plan(book.wb, plan)
-    written = save(book, out)
+    written = save_file(book, plan, out, engine)
     outcome.workbook = str(path)
     outcome.written_to = str(written)
     return outcome

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -286,27 +287,50 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
+def lock_owner(path: Path) -> Path | None:
+    """The lock file Excel (``~$book.xlsx``) or LibreOffice (``.~lock.book.xlsx#``) keeps while the book is open."""
+    for name in ("~$" + path.name, ".~lock." + path.name + "#"):
+        lock = path.with_name(name)
+        if lock.exists():
+            return lock
+    return None
+
+
 def save(book: OpenBook, out: Path | None = None) -> Path:
     """Save atomically: over the original (keeping ``BOOK.bak``) or, with ``out``, as a copy."""
-    target = Path(out) if out is not None else book.path
+    return commit(book.path, book.fingerprint, out, book.wb.save)
+
+
+def commit(path: Path, read_fingerprint: str, out: Path | None, write: Callable[[str], None]) -> Path:
+    """``write(tmp)`` a new file next to the target, then put it in place atomically.
+
+    Over the original (``out`` None): refused when the book is open in Excel/LibreOffice or
+    changed since it was read; the original is copied to ``BOOK.bak`` first. Any failure
+    leaves the target as it was and no temporary file behind.
+    """
+    target = Path(out) if out is not None else path
     if out is None:
+        lock = lock_owner(path)
+        if lock is not None:
+            raise BookError(f"{path} is open in Excel or LibreOffice (lock file {lock.name}); close it and run "
+                            "again. The workbook was not changed.")
         try:
-            now = fingerprint(book.path)
+            now = fingerprint(path)
         except OSError as exc:
-            raise BookError(f"{book.path}: cannot read the file again before saving: {exc}") from exc
-        if now != book.fingerprint:
-            raise BookError(f"{book.path} changed while xlar was running; nothing was written. Run again.")
+            raise BookError(f"{path}: cannot read the file again before saving: {exc}") from exc
+        if now != read_fingerprint:
+            raise BookError(f"{path} changed while xlar was running; nothing was written. Run again.")
     folder = target.parent if str(target.parent) else Path(".")
     tmp_name = bak_tmp = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=".~xlar-", suffix=target.suffix, dir=folder)
         os.close(fd)
-        book.wb.save(tmp_name)
+        write(tmp_name)
         if out is None:
             fd, bak_tmp = tempfile.mkstemp(prefix=".~xlar-", suffix=".bak", dir=folder)
             os.close(fd)
-            shutil.copy2(book.path, bak_tmp)
-            os.replace(bak_tmp, backup_path(book.path))
+            shutil.copy2(path, bak_tmp)
+            os.replace(bak_tmp, backup_path(path))
             bak_tmp = None
         os.replace(tmp_name, target)
         tmp_name = None

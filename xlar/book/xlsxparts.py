@@ -1,0 +1,912 @@
+"""The fast file path: read with python-calamine, write back only the sheet parts that change.
+
+An .xlsx/.xlsm is a zip of XML parts. openpyxl rewrites every part on save and drops what
+it does not model (charts, images, slicers, some extensions); on a big ledger it is also
+slow. This module applies a :class:`~xlar.book.plan.WritePlan` by editing only:
+
+- the ``sheetN.xml`` of each sheet the plan touches: changed rows are re-serialised, every
+  other row is copied byte for byte; new cells are written with ``t="inlineStr"`` so
+  ``sharedStrings.xml`` never changes;
+- the table parts of those sheets (``ref``, new ``tableColumn``\\ s);
+- ``styles.xml`` when a number format is needed that has no cell style yet;
+- ``workbook.xml`` (``fullCalcOnLoad``, a new sheet), its rels and ``[Content_Types].xml``
+  when a sheet is created; ``calcChain.xml`` is dropped when a formula cell is overwritten.
+
+Every other part is copied as it is in the zip (not even recompressed), which keeps
+charts, images, pivot caches and the VBA project of an .xlsm byte-identical. The
+semantics (where data is, which columns are created, how tables grow, what stops a run)
+are those of the openpyxl adapter ``files.py``; anything this module does not handle
+raises :class:`Unsupported` and :func:`xlar.book.commands.run_file` falls back to openpyxl.
+
+Small XML parts are parsed with defusedxml (reading) or lxml with entities and DTDs
+disabled (rewriting); a part with a DOCTYPE is refused. Sheet XML is never parsed as a
+tree: rows are found with regular expressions on the bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import defusedxml.ElementTree as DET
+from lxml import etree
+
+from xlar.book.files import (
+    VBA_SUFFIXES,
+    BookError,
+    OpenBook,
+    apply_plan,
+    commit,
+    fingerprint_bytes,
+    open_book,
+    save,
+)
+from xlar.book.grid import Grid
+from xlar.book.plan import Out, SheetWrite, WritePlan
+from xlar.book.schema import norm
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+WORKSHEET_REL = RNS + "/worksheet"
+TABLE_REL = RNS + "/table"
+CALC_CHAIN_REL = RNS + "/calcChain"
+WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+_SAFE = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
+                        remove_blank_text=False)
+_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+_ROW = re.compile(rb'<row\b[^>]*?\sr="(\d+)"[^>]*?(/?)>')
+_ANY_ROW = re.compile(rb"<row\b")
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_CELL_REF = re.compile(rb'\sr="([A-Z]+)(\d+)"')
+_STYLE = re.compile(rb'\ss="(\d+)"')
+_SPANS = re.compile(rb'\sspans="[^"]*"')
+_NO_VALUE_FORMULA = re.compile(rb'<c\b([^>]*?\sr="([A-Z]+)(\d+)"[^>]*)>\s*<f\b[^>]*?(?:/>|>[^<]*</f>)\s*'
+                               rb"(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+_DIMENSION = re.compile(rb'<dimension\s+ref="([^"]*)"\s*/>')
+_SHEET_DATA = re.compile(rb"<sheetData\s*/>|<sheetData\b[^>]*>")
+
+
+class Unsupported(Exception):
+    """Something this writer does not handle; the openpyxl path does it instead."""
+
+
+# --------------------------------------------------------------------------- small helpers
+
+def col_letter(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def col_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters.encode() if isinstance(letters, str) else letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def parse_ref(ref: str) -> tuple[int, int, int, int]:
+    """``'B3:K20'`` -> (min_col, min_row, max_col, max_row)."""
+    m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?", ref.strip().upper())
+    if not m:
+        raise Unsupported(f"range {ref!r}")
+    c1, r1 = col_number(m.group(1)), int(m.group(2))
+    c2, r2 = (col_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+    return c1, r1, c2, r2
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(base_dir, target))
+
+
+def _rels_path(part: str) -> str:
+    d, n = posixpath.split(part)
+    return posixpath.join(d, "_rels", n + ".rels")
+
+
+def _safe_xml(data: bytes, name: str) -> bytes:
+    head = data[:4096].upper()
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in data[:65536].upper():
+        raise BookError(f"{name}: the workbook contains a DOCTYPE/ENTITY declaration (an XML bomb?); "
+                        "xlar does not open it")
+    return data
+
+
+def _parse_small(data: bytes, name: str):
+    return DET.fromstring(_safe_xml(data, name))
+
+
+def _lxml(data: bytes, name: str) -> etree._Element:
+    return etree.fromstring(_safe_xml(data, name), _SAFE)
+
+
+def _tostring(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+# --------------------------------------------------------------------------- reading
+
+@dataclass(slots=True)
+class TablePart:
+    path: str
+    display_name: str
+    ref: str
+    totals: int
+    columns: list[str]
+
+
+@dataclass(slots=True)
+class SheetPart:
+    title: str
+    path: str
+    tables: list[TablePart] = field(default_factory=list)
+    shown: list[list[object]] | None = None  # cached values from A1, kept for sheets with a table
+    region: tuple[int, int, int, int] = (1, 1, 0, 1)  # header_row, first_col, last_col, last_row
+    table: TablePart | None = None
+
+
+@dataclass(slots=True)
+class PartsBook:
+    """A workbook file read for the part writer."""
+
+    path: Path
+    data: bytes
+    grids: dict[str, Grid]
+    fingerprint: str
+    sheets: dict[str, SheetPart]  # title -> part
+    workbook_part: str
+    date1904: bool
+
+
+def open_parts(path: Path) -> PartsBook:
+    """Read ``path`` without openpyxl. Raises :class:`BookError` or :class:`Unsupported`."""
+    path = Path(path)
+    if not path.exists():
+        raise BookError(f"{path}: no such file", exit_code=2)
+    if path.is_dir():
+        raise BookError(f"{path} is a folder, not a workbook", exit_code=2)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BookError(f"{path}: cannot read the file ({exc.strerror or exc}); is it open or locked?") from exc
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise BookError(f"{path}: not an Excel workbook xlar can read (.xlsx or .xlsm): {exc}") from exc
+    names = set(z.namelist())
+    try:
+        wb_part = _main_part(z, names)
+        wb_xml = _parse_small(z.read(wb_part), path.name)
+        wb_dir = posixpath.dirname(wb_part)
+        rels = _rels(z, _rels_path(wb_part), wb_dir, names, path.name)
+        pr = wb_xml.find(f"{{{NS}}}workbookPr")
+        date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+        sheets: dict[str, SheetPart] = {}
+        for s in wb_xml.iter(f"{{{NS}}}sheet"):
+            rid = s.get(f"{{{RNS}}}id")
+            typ, target = rels.get(rid, ("", ""))
+            if typ != WORKSHEET_REL:
+                continue  # chart sheets, dialog sheets: not data
+            if target not in names:
+                raise Unsupported(f"sheet part {target} missing")
+            sp = SheetPart(s.get("name", ""), target)
+            srels = _rels(z, _rels_path(target), posixpath.dirname(target), names, path.name)
+            for typ, tpath in srels.values():
+                if typ == TABLE_REL and tpath in names:
+                    sp.tables.append(_table(z.read(tpath), tpath, path.name))
+            sheets[sp.title] = sp
+    except (KeyError, etree.XMLSyntaxError, DET.ParseError) as exc:
+        raise Unsupported(f"package structure: {exc}") from exc
+    except BookError:
+        raise
+    except Exception as exc:  # defusedxml raises its own errors for forbidden constructs
+        if type(exc).__module__.startswith("defusedxml"):
+            raise BookError(f"{path}: the workbook contains forbidden XML ({type(exc).__name__}); "
+                            "xlar does not open it") from exc
+        raise
+    try:
+        import python_calamine
+
+        cwb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        shown = {t: cwb.get_sheet_by_name(t).to_python(skip_empty_area=False) for t in sheets}
+    except Exception as exc:
+        raise Unsupported(f"calamine: {exc}") from exc
+    grids: dict[str, Grid] = {}
+    for title, sp in sheets.items():
+        grids[title] = _grid(z, sp, shown[title])
+    return PartsBook(path, data, grids, fingerprint_bytes(data), sheets, wb_part, date1904)
+
+
+def _main_part(z: zipfile.ZipFile, names: set[str]) -> str:
+    root = _parse_small(z.read("_rels/.rels"), "_rels/.rels")
+    for r in root:
+        if r.get("Type", "").endswith("/officeDocument"):
+            return _resolve("", r.get("Target", ""))
+    raise Unsupported("no officeDocument relationship")
+
+
+def _rels(z: zipfile.ZipFile, rels_path: str, base: str, names: set[str], book: str) -> dict[str, tuple[str, str]]:
+    if rels_path not in names:
+        return {}
+    root = _parse_small(z.read(rels_path), book)
+    out = {}
+    for r in root:
+        if r.get("TargetMode") == "External":
+            continue
+        out[r.get("Id", "")] = (r.get("Type", ""), _resolve(base, r.get("Target", "")))
+    return out
+
+
+def _table(data: bytes, tpath: str, book: str) -> TablePart:
+    root = _parse_small(data, book)
+    cols = [c.get("name", "") for c in root.iter(f"{{{NS}}}tableColumn")]
+    return TablePart(tpath, root.get("displayName") or root.get("name") or "", root.get("ref", ""),
+                     int(root.get("totalsRowCount") or 0), cols)
+
+
+def _pick_table(sp: SheetPart) -> TablePart | None:
+    if not sp.tables:
+        return None
+    for t in sp.tables:
+        if norm(t.display_name) == norm(sp.title):
+            return t
+    return min(sp.tables, key=lambda t: parse_ref(t.ref)[1])
+
+
+def _uncalculated(xml: bytes) -> set[tuple[int, int]]:
+    """(row, col) of formula cells with no cached value."""
+    if b"<f" not in xml:
+        return set()
+    return {(int(m.group(3)), col_number(m.group(2))) for m in _NO_VALUE_FORMULA.finditer(xml)}
+
+
+def _grid(z: zipfile.ZipFile, sp: SheetPart, shown: list[list[object]]) -> Grid:
+    """The data region, as ``files.read_grid`` finds it."""
+    xml_formulas: set[tuple[int, int]] | None = None
+
+    def formulas() -> set[tuple[int, int]]:
+        nonlocal xml_formulas
+        if xml_formulas is None:
+            xml_formulas = _uncalculated(z.read(sp.path))
+        return xml_formulas
+
+    t = _pick_table(sp)
+    if t is not None:
+        c1, r1, c2, r2 = parse_ref(t.ref)
+        header_row, first_col, last_col, last_row = r1, c1, c2, r2 - t.totals
+        sp.shown = shown
+        sp.table = t
+    else:
+        header_row, first_col = 1, 1
+        first = shown[0] if shown else []
+        last_col = 0
+        for i, v in enumerate(first, start=1):
+            if v not in (None, ""):
+                last_col = i
+        for (r, c) in formulas():
+            if r == 1 and c > last_col:
+                last_col = c
+        last_row = 1
+        if last_col:
+            for r in range(len(shown), 1, -1):
+                if any(v not in (None, "") for v in shown[r - 1][:last_col]):
+                    last_row = r
+                    break
+            for (r, c) in formulas():
+                if r > last_row and c <= last_col:
+                    last_row = r
+    sp.region = (header_row, first_col, last_col, last_row)
+    if last_col == 0:
+        return Grid(sp.title, 1, 1, [], [])
+    width = last_col - first_col + 1
+    c0 = first_col - 1
+    hdr = shown[header_row - 1] if header_row - 1 < len(shown) else []
+    headers = [None if v == "" else v for v in hdr[c0:c0 + width]]
+    headers += [None] * (width - len(headers))
+    uncalc = {(r, c - first_col) for (r, c) in formulas() if header_row < r <= last_row and
+              first_col <= c <= last_col}
+    rows: list[tuple[int, list[object]]] = []
+    for r in range(header_row + 1, last_row + 1):
+        src = shown[r - 1] if r - 1 < len(shown) else []
+        vals = [None if v == "" else v for v in src[c0:c0 + width]]
+        if len(vals) < width:
+            vals += [None] * (width - len(vals))
+        blank = True
+        for v in vals:
+            if v is not None and not (isinstance(v, str) and not v.strip()):
+                blank = False
+                break
+        if blank and uncalc and any((r, p) in uncalc for p in range(width)):
+            blank = False
+        if not blank:
+            rows.append((r, vals))
+    return Grid(sp.title, header_row, first_col, headers, rows, t.display_name if t else None, uncalc)
+
+
+# --------------------------------------------------------------------------- cell XML
+
+_EPOCH = datetime(1899, 12, 30)
+_EPOCH_1904 = datetime(1904, 1, 1)
+
+
+class _Styles:
+    """styles.xml: a cell style with a given number format, added only when missing."""
+
+    def __init__(self, data: bytes | None) -> None:
+        self.data = data
+        self.root: etree._Element | None = None
+        self.changed = False
+        self.cache: dict[tuple[int, str], int] = {}
+
+    def _load(self) -> etree._Element:
+        if self.root is None:
+            if self.data is None:
+                raise Unsupported("no styles part")
+            self.root = _lxml(self.data, "styles.xml")
+        return self.root
+
+    def _fmt_id(self, fmt: str) -> int:
+        from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
+
+        root = self._load()
+        num_fmts = root.find(f"{{{NS}}}numFmts")
+        if num_fmts is not None:
+            for nf in num_fmts:
+                if nf.get("formatCode") == fmt:
+                    return int(nf.get("numFmtId"))
+        if fmt in BUILTIN_FORMATS_REVERSE:
+            return BUILTIN_FORMATS_REVERSE[fmt]
+        if num_fmts is None:
+            num_fmts = etree.Element(f"{{{NS}}}numFmts")
+            root.insert(0, num_fmts)
+        used = [int(nf.get("numFmtId")) for nf in num_fmts] + [163]
+        nid = max(used) + 1
+        el = etree.SubElement(num_fmts, f"{{{NS}}}numFmt")
+        el.set("numFmtId", str(nid))
+        el.set("formatCode", fmt)
+        num_fmts.set("count", str(len(num_fmts)))
+        self.changed = True
+        return nid
+
+    def style(self, base: int, fmt: str) -> int:
+        key = (base, fmt)
+        if key in self.cache:
+            return self.cache[key]
+        root = self._load()
+        xfs = root.find(f"{{{NS}}}cellXfs")
+        if xfs is None or len(xfs) == 0:
+            raise Unsupported("styles.xml without cellXfs")
+        nid = self._fmt_id(fmt)
+        src = xfs[base] if base < len(xfs) else xfs[0]
+        if int(src.get("numFmtId") or 0) == nid:
+            self.cache[key] = base
+            return base
+        # an existing style equal to the base but for the number format
+        want = dict(src.attrib, numFmtId=str(nid), applyNumberFormat="1")
+        for i, xf in enumerate(xfs):
+            if dict(xf.attrib) == want and len(xf) == len(src) and all(
+                    etree.tostring(a) == etree.tostring(b) for a, b in zip(xf, src)):
+                self.cache[key] = i
+                return i
+        new = etree.fromstring(etree.tostring(src), _SAFE)
+        new.set("numFmtId", str(nid))
+        new.set("applyNumberFormat", "1")
+        xfs.append(new)
+        xfs.set("count", str(len(xfs)))
+        self.changed = True
+        self.cache[key] = len(xfs) - 1
+        return len(xfs) - 1
+
+    def bytes(self) -> bytes:
+        assert self.root is not None
+        return _tostring(self.root)
+
+
+def _number(v: float) -> bytes:
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            raise Unsupported("NaN/inf")
+        return repr(v).encode()
+    return str(v).encode()
+
+
+def cell_xml(ref: bytes, o: Out, base_style: int | None, styles: _Styles, date1904: bool) -> bytes:
+    """One ``<c>``: strings inline (never a formula), numbers, booleans, dates as serials."""
+    v = o.value
+    style = base_style
+    if o.number_format and v is not None:
+        style = styles.style(base_style or 0, o.number_format)
+    s = b' s="%d"' % style if style else b""
+    if v is None or v == "":
+        return b'<c r="%s"%s/>' % (ref, s) if s else b""
+    if isinstance(v, bool):
+        return b'<c r="%s"%s t="b"><v>%d</v></c>' % (ref, s, int(v))
+    if isinstance(v, (int, float)):
+        return b'<c r="%s"%s><v>%s</v></c>' % (ref, s, _number(v))
+    if isinstance(v, (date, datetime)):
+        d = v if isinstance(v, datetime) else datetime.combine(v, time())
+        delta = d - (_EPOCH_1904 if date1904 else _EPOCH)
+        serial = delta.days + delta.seconds / 86400
+        return b'<c r="%s"%s><v>%s</v></c>' % (ref, s, _number(int(serial) if serial == int(serial) else serial))
+    if isinstance(v, str):
+        text = _ILLEGAL.sub("", v)
+        sp = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
+        return b'<c r="%s"%s t="inlineStr"><is><t%s>%s</t></is></c>' % (
+            ref, s, sp.encode(), escape(text).encode("utf-8"))
+    raise Unsupported(f"value of type {type(v).__name__}")
+
+
+# --------------------------------------------------------------------------- applying a plan
+
+@dataclass(slots=True)
+class _SheetEdit:
+    """Cell changes for one sheet: Excel row -> column number -> value."""
+
+    cells: dict[int, dict[int, Out]] = field(default_factory=dict)
+    max_row: int = 0
+    max_col: int = 0
+
+    def put(self, row: int, col: int, o: Out) -> None:
+        self.cells.setdefault(row, {})[col] = o
+        self.max_row = max(self.max_row, row)
+        self.max_col = max(self.max_col, col)
+
+
+def _shown(sp: SheetPart, row: int, col: int) -> object:
+    if sp.shown is None or row - 1 >= len(sp.shown):
+        return None
+    r = sp.shown[row - 1]
+    v = r[col - 1] if col - 1 < len(r) else None
+    return None if v == "" else v
+
+
+def _plan_sheet(sp: SheetPart, grid: Grid | None, sw: SheetWrite, new_sheet: bool,
+                table_cols: list[str]) -> tuple[_SheetEdit, tuple[int, int, int, int]]:
+    """Cell edits for one sheet, with the same rules as ``files.apply_sheet``."""
+    edit = _SheetEdit()
+    header_row, first_col, last_col, last_row = sp.region
+    t = sp.table
+    headers: list[object] = list(grid.headers) if grid is not None else []
+    if new_sheet:
+        for i, c in enumerate(sw.spec.columns, start=1):
+            edit.put(1, i, Out(c.header))
+        headers = [c.header for c in sw.spec.columns]
+        header_row, first_col, last_col, last_row = 1, 1, len(headers), 1
+    if t is not None and t.totals and sw.appends:
+        raise BookError(f"Sheet {sp.title}: table {t.display_name} has a totals row; "
+                        "remove it so xlar can append rows")
+    keys: list[str] = []
+    for values in list(sw.updates.values()) + sw.appends:
+        for k in values:
+            if k not in keys:
+                keys.append(k)
+    if t is None and last_col == 0:
+        keys = [c.key for c in sw.spec.columns if c.key in keys or not c.extension] + \
+               [k for k in keys if sw.spec.by_key[k].extension]
+    order = {c.key: i for i, c in enumerate(sw.spec.columns)}
+    keys.sort(key=lambda k: order.get(k, 1_000))
+    cols: dict[str, int] = {}
+    for i, h in enumerate(headers):
+        col = sw.spec.column(h)
+        if col is not None and col.key not in cols:
+            cols[col.key] = first_col + i
+    for key in keys:
+        if key in cols:
+            continue
+        spec_col = sw.spec.by_key[key]
+        new = last_col + 1 if last_col else first_col
+        if t is not None:
+            if any(_shown(sp, r, new) is not None for r in range(header_row, last_row + 1)):
+                raise BookError(f"Sheet {sp.title}: column {col_letter(new)} next to table "
+                                f"{t.display_name} is not empty; xlar needs it for {spec_col.header!r}")
+            table_cols.append(spec_col.header)
+        edit.put(header_row, new, Out(spec_col.header))
+        last_col = new
+        cols[key] = new
+    for row, values in sw.updates.items():
+        for k, o in values.items():
+            edit.put(row, cols[k], o)
+    if sw.appends:
+        start = last_row + 1
+        if t is not None:
+            end = start + len(sw.appends) - 1
+            if last_row == header_row + 1 and all(
+                    _shown(sp, last_row, c) is None for c in range(first_col, last_col + 1)):
+                start, end = last_row, last_row + len(sw.appends) - 1
+            for r in range(max(start, last_row + 1), end + 1):
+                for c in range(first_col, last_col + 1):
+                    if _shown(sp, r, c) is not None:
+                        raise BookError(f"Sheet {sp.title}: cell {col_letter(c)}{r} below table "
+                                        f"{t.display_name} is not empty; xlar needs the row to append to it")
+        for i, values in enumerate(sw.appends):
+            for k, o in values.items():
+                edit.put(start + i, cols[k], o)
+        last_row = start + len(sw.appends) - 1
+    return edit, (header_row, first_col, last_col, last_row)
+
+
+def _merge_row(row_xml: bytes, tag: bytes, selfclosing: bool, row: int, changes: dict[int, Out],
+               styles: _Styles, date1904: bool, state: dict[str, bool]) -> bytes:
+    """``<row>`` with ``changes`` applied; other cells kept byte for byte."""
+    cells: dict[int, bytes] = {}
+    if not selfclosing:
+        inner = row_xml[len(tag):-len(b"</row>")]
+        for m in _CELL.finditer(inner):
+            rm = _CELL_REF.search(m.group(1))
+            if rm is None:
+                raise Unsupported("cell without a reference")
+            cells[col_number(rm.group(1))] = m.group(0)
+    for col, o in changes.items():
+        old = cells.get(col)
+        base = None
+        if old is not None:
+            sm = _STYLE.search(old[:old.find(b">") + 1])
+            base = int(sm.group(1)) if sm else None
+            if b"<f" in old:
+                if b't="shared"' in old and b"ref=" in old or b't="array"' in old:
+                    raise Unsupported("overwriting a shared/array formula")
+                state["formula_overwritten"] = True
+        ref = b"%s%d" % (col_letter(col).encode(), row)
+        new = cell_xml(ref, o, base, styles, date1904)
+        if new:
+            cells[col] = new
+        else:
+            cells.pop(col, None)
+    new_tag = _SPANS.sub(b"", tag)
+    if new_tag.endswith(b"/>"):
+        new_tag = new_tag[:-2].rstrip() + b">"
+    return new_tag + b"".join(cells[c] for c in sorted(cells)) + b"</row>"
+
+
+def _new_row(row: int, changes: dict[int, Out], styles: _Styles, date1904: bool) -> bytes:
+    parts = []
+    for col in sorted(changes):
+        parts.append(cell_xml(b"%s%d" % (col_letter(col).encode(), row), changes[col], None, styles, date1904))
+    return b'<row r="%d">' % row + b"".join(parts) + b"</row>"
+
+
+def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool, state: dict[str, bool]) -> bytes:
+    """The sheet XML with ``edit`` applied; rows not in the edit are copied unchanged."""
+    _safe_xml(xml, "worksheet")
+    m = _SHEET_DATA.search(xml)
+    if m is None:
+        raise Unsupported("no sheetData")
+    if m.group(0).endswith(b"/>"):
+        head, body, tail = xml[:m.start()] + b"<sheetData>", b"", b"</sheetData>" + xml[m.end():]
+    else:
+        end = xml.find(b"</sheetData>", m.end())
+        if end < 0:
+            raise Unsupported("unterminated sheetData")
+        head, body, tail = xml[:m.end()], xml[m.end():end], xml[end:]
+    targets = sorted(edit.cells)
+    out: list[bytes] = []
+    pos = 0
+    ti = 0
+    # fast path: every change is below the last row in the XML
+    last = body.rfind(b"<row")
+    last_r = 0
+    if last >= 0:
+        lm = _ROW.match(body, last)
+        if lm is None:
+            raise Unsupported("row without r")
+        last_r = int(lm.group(1))
+    if targets and targets[0] > last_r:
+        out.append(body)
+    else:
+        n_rows = 0
+        for rm in _ROW.finditer(body):
+            n_rows += 1
+            if ti >= len(targets):
+                break
+            r = int(rm.group(1))
+            while ti < len(targets) and targets[ti] < r:
+                out.append(body[pos:rm.start()])
+                out.append(_new_row(targets[ti], edit.cells[targets[ti]], styles, date1904))
+                pos = rm.start()
+                ti += 1
+            if ti < len(targets) and targets[ti] == r:
+                selfclosing = rm.group(2) == b"/"
+                stop = rm.end() if selfclosing else body.find(b"</row>", rm.end()) + len(b"</row>")
+                out.append(body[pos:rm.start()])
+                out.append(_merge_row(body[rm.start():stop], rm.group(0), selfclosing, r, edit.cells[r], styles,
+                                      date1904, state))
+                pos = stop
+                ti += 1
+        if ti == 0 and n_rows == 0 and _ANY_ROW.search(body):
+            raise Unsupported("rows without r")
+        out.append(body[pos:])
+    for r in targets[ti:]:
+        if r > last_r or not out:
+            out.append(_new_row(r, edit.cells[r], styles, date1904))
+        else:  # pragma: no cover - targets are sorted and rows scanned in order
+            raise Unsupported("row order")
+    new_head = _grow_dimension(head, edit)
+    return new_head + b"".join(out) + tail
+
+
+def _grow_dimension(head: bytes, edit: _SheetEdit) -> bytes:
+    m = _DIMENSION.search(head)
+    if m is None or not edit.cells:
+        return head
+    try:
+        c1, r1, c2, r2 = parse_ref(m.group(1).decode())
+    except Unsupported:
+        return head
+    min_row = min(edit.cells)
+    min_col = min(min(c) for c in edit.cells.values() if c) if any(edit.cells.values()) else c1
+    if c2 == c1 and r2 == r1 == 1 and c1 == 1:  # "A1": an empty sheet
+        c1, r1 = min_col, min_row
+    c1, r1 = min(c1, min_col), min(r1, min_row)
+    c2, r2 = max(c2, edit.max_col), max(r2, edit.max_row)
+    ref = f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}".encode()
+    return head[:m.start(1)] + ref + head[m.end(1):]
+
+
+def _rewrite_table(data: bytes, region: tuple[int, int, int, int], added: list[str]) -> bytes:
+    root = _lxml(data, "table")
+    header_row, first_col, last_col, last_row = region
+    last_row = max(last_row, header_row + 1)
+    ref = f"{col_letter(first_col)}{header_row}:{col_letter(last_col)}{last_row}"
+    root.set("ref", ref)
+    af = root.find(f"{{{NS}}}autoFilter")
+    if af is not None:
+        af.set("ref", ref)
+    tcs = root.find(f"{{{NS}}}tableColumns")
+    if added:
+        if tcs is None:
+            raise Unsupported("table without tableColumns")
+        ids = [int(tc.get("id") or 0) for tc in tcs] or [0]
+        for name in added:
+            tc = etree.SubElement(tcs, f"{{{NS}}}tableColumn")
+            tc.set("id", str(max(ids) + 1))
+            ids.append(max(ids) + 1)
+            tc.set("name", name)
+        tcs.set("count", str(len(tcs)))
+    return _tostring(root)
+
+
+# --------------------------------------------------------------------------- the package
+
+@dataclass(slots=True)
+class _Package:
+    """The changed parts of the zip (name -> bytes; None: removed); everything else is copied."""
+
+    changed: dict[str, bytes | None] = field(default_factory=dict)
+    added: list[str] = field(default_factory=list)
+
+
+def build(book: PartsBook, plan: WritePlan) -> _Package:
+    """Every changed part, computed in memory; raises :class:`Unsupported` or :class:`BookError`."""
+    z = zipfile.ZipFile(io.BytesIO(book.data))
+    names = set(z.namelist())
+    pkg = _Package()
+    styles_part = _styles_part(z, book, names)
+    styles = _Styles(z.read(styles_part) if styles_part in names else None)
+    state = {"formula_overwritten": False}
+    wb_root: etree._Element | None = None
+    wb_rels_path = _rels_path(book.workbook_part)
+    for sw in plan.sheets.values():
+        if not sw:
+            continue
+        sp = _find(book, sw.spec.name)
+        new_sheet = sp is None
+        if sp is None:
+            if wb_root is None:
+                wb_root = _lxml(z.read(book.workbook_part), "workbook.xml")
+            sp = _add_sheet(z, book, pkg, wb_root, wb_rels_path, names, sw.spec.name)
+        grid = book.grids.get(sp.title)
+        added: list[str] = []
+        edit, region = _plan_sheet(sp, grid, sw, new_sheet, added)
+        xml = pkg.changed.get(sp.path) or z.read(sp.path)
+        pkg.changed[sp.path] = rewrite_sheet(xml, edit, styles, book.date1904, state)
+        if sp.table is not None:
+            pkg.changed[sp.table.path] = _rewrite_table(z.read(sp.table.path), region, added)
+    if not pkg.changed:
+        return pkg
+    if styles.changed:
+        pkg.changed[styles_part] = styles.bytes()
+    if wb_root is None:
+        wb_root = _lxml(z.read(book.workbook_part), "workbook.xml")
+    _full_calc(wb_root)
+    if state["formula_overwritten"]:
+        _drop_calc_chain(z, book, pkg, names, wb_rels_path)
+    pkg.changed[book.workbook_part] = _tostring(wb_root)
+    return pkg
+
+
+def _styles_part(z: zipfile.ZipFile, book: PartsBook, names: set[str]) -> str:
+    rels = _rels(z, _rels_path(book.workbook_part), posixpath.dirname(book.workbook_part), names, "")
+    for typ, target in rels.values():
+        if typ == RNS + "/styles":
+            return target
+    return posixpath.join(posixpath.dirname(book.workbook_part), "styles.xml")
+
+
+def _find(book: PartsBook, name: str) -> SheetPart | None:
+    key = norm(name)
+    for title, sp in book.sheets.items():
+        if norm(title) == key:
+            return sp
+    return None
+
+
+def _full_calc(wb_root: etree._Element) -> None:
+    """Excel recalculates user formulas on open (their inputs may have changed)."""
+    calc = wb_root.find(f"{{{NS}}}calcPr")
+    if calc is None:
+        calc = etree.Element(f"{{{NS}}}calcPr")
+        # calcPr comes after sheets/functionGroups/externalReferences/definedNames
+        after = None
+        for tag in ("sheets", "functionGroups", "externalReferences", "definedNames"):
+            el = wb_root.find(f"{{{NS}}}{tag}")
+            if el is not None:
+                after = el
+        if after is None:
+            raise Unsupported("workbook.xml without sheets")
+        after.addnext(calc)
+    calc.set("fullCalcOnLoad", "1")
+
+
+def _drop_calc_chain(z: zipfile.ZipFile, book: PartsBook, pkg: _Package, names: set[str], rels_path: str) -> None:
+    rels = _lxml(pkg.changed.get(rels_path) or z.read(rels_path), "rels")
+    for r in list(rels):
+        if r.get("Type") == CALC_CHAIN_REL:
+            target = _resolve(posixpath.dirname(book.workbook_part), r.get("Target", ""))
+            rels.remove(r)
+            pkg.changed[target] = None
+            ct = _lxml(pkg.changed.get("[Content_Types].xml") or z.read("[Content_Types].xml"), "content types")
+            for o in list(ct):
+                if o.get("PartName", "").lstrip("/") == target:
+                    ct.remove(o)
+            pkg.changed["[Content_Types].xml"] = _tostring(ct)
+    pkg.changed[rels_path] = _tostring(rels)
+
+
+def _add_sheet(z: zipfile.ZipFile, book: PartsBook, pkg: _Package, wb_root: etree._Element, rels_path: str,
+               names: set[str], name: str) -> SheetPart:
+    """A new empty worksheet part, registered in workbook.xml, its rels and [Content_Types].xml."""
+    wb_dir = posixpath.dirname(book.workbook_part)
+    taken = names | set(pkg.changed) | set(pkg.added)
+    n = 1
+    while posixpath.join(wb_dir, f"worksheets/sheet{n}.xml") in taken:
+        n += 1
+    part = posixpath.join(wb_dir, f"worksheets/sheet{n}.xml")
+    pkg.changed[part] = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                         b'<worksheet xmlns="' + NS.encode() + b'" xmlns:r="' + RNS.encode() + b'">'
+                         b'<dimension ref="A1"/><sheetData/>'
+                         b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+                         b"</worksheet>")
+    pkg.added.append(part)
+    rels = _lxml(pkg.changed.get(rels_path) or z.read(rels_path), "rels")
+    ids = {r.get("Id") for r in rels}
+    k = len(ids) + 1
+    while f"rId{k}" in ids:
+        k += 1
+    rel = etree.SubElement(rels, f"{{{PKG_RELS}}}Relationship")
+    rel.set("Id", f"rId{k}")
+    rel.set("Type", WORKSHEET_REL)
+    rel.set("Target", f"worksheets/sheet{n}.xml")
+    pkg.changed[rels_path] = _tostring(rels)
+    sheets = wb_root.find(f"{{{NS}}}sheets")
+    if sheets is None:
+        raise Unsupported("workbook.xml without sheets")
+    sheet_ids = [int(s.get("sheetId") or 0) for s in sheets]
+    el = etree.SubElement(sheets, f"{{{NS}}}sheet")
+    el.set("name", name)
+    el.set("sheetId", str(max(sheet_ids + [0]) + 1))
+    el.set(f"{{{RNS}}}id", f"rId{k}")
+    ct = _lxml(pkg.changed.get("[Content_Types].xml") or z.read("[Content_Types].xml"), "content types")
+    ov = etree.SubElement(ct, f"{{{CT_NS}}}Override")
+    ov.set("PartName", "/" + part)
+    ov.set("ContentType", WORKSHEET_CT)
+    pkg.changed["[Content_Types].xml"] = _tostring(ct)
+    sp = SheetPart(name, part)
+    book.sheets[name] = sp
+    return sp
+
+
+def write_zip(book: PartsBook, pkg: _Package, target: str) -> None:
+    """Write the package to ``target``: changed parts new, every other member copied as stored."""
+    src = zipfile.ZipFile(io.BytesIO(book.data))
+    with open(target, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for info in src.infolist():
+            if info.filename in pkg.changed:
+                data = pkg.changed[info.filename]
+                if data is None:
+                    continue
+                zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                zi.external_attr = info.external_attr
+                out.writestr(zi, data, compresslevel=1 if len(data) > 1 << 20 else 6)
+            else:
+                _copy_raw(book.data, info, out)
+        for name in pkg.added:
+            out.writestr(name, pkg.changed[name] or b"", compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+
+
+def _copy_raw(data: bytes, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
+    """Copy one member's compressed bytes as they are (no inflate/deflate)."""
+    off = info.header_offset
+    if data[off:off + 4] != b"PK\x03\x04" or info.flag_bits & 0x1:
+        out.writestr(info, zipfile.ZipFile(io.BytesIO(data)).read(info.filename))
+        return
+    n = int.from_bytes(data[off + 26:off + 28], "little")
+    m = int.from_bytes(data[off + 28:off + 30], "little")
+    start = off + 30 + n + m
+    raw = data[start:start + info.compress_size]
+    zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    zi.compress_type = info.compress_type
+    zi.external_attr = info.external_attr
+    zi.create_system = info.create_system
+    zi.CRC = info.CRC
+    zi.compress_size = info.compress_size
+    zi.file_size = info.file_size
+    zi.flag_bits = info.flag_bits & 0x800  # keep only the UTF-8 name flag; sizes go in the local header
+    zi.header_offset = out.fp.tell()
+    out.fp.write(zi.FileHeader(None))
+    out.fp.write(raw)
+    out.filelist.append(zi)
+    out.NameToInfo[zi.filename] = zi
+    out.start_dir = out.fp.tell()
+
+
+def save_parts(book: PartsBook, plan: WritePlan, out: Path | None = None) -> Path:
+    """Apply ``plan`` and save atomically like :func:`xlar.book.files.save`."""
+    pkg = build(book, plan)
+    if not pkg.changed:
+        def same(tmp: str) -> None:
+            Path(tmp).write_bytes(book.data)
+        return commit(book.path, book.fingerprint, out, same)
+    return commit(book.path, book.fingerprint, out, lambda tmp: write_zip(book, pkg, tmp))
+
+
+__all__ = ["VBA_SUFFIXES", "PartsBook", "Unsupported", "open_file", "open_parts", "save_file", "save_parts"]
+
+
+# --------------------------------------------------------------------------- choosing the path
+
+ENGINES = ("auto", "parts", "openpyxl")
+
+
+def open_file(path: Path, engine: str = "auto") -> PartsBook | OpenBook:
+    """The book read for a run: by the part reader, or by openpyxl (``engine='openpyxl'``, or when
+    the part reader cannot read it and ``engine='auto'``)."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}")
+    if engine != "openpyxl":
+        try:
+            return open_parts(path)
+        except Unsupported:
+            if engine == "parts":
+                raise
+    return open_book(path)
+
+
+def save_file(book: PartsBook | OpenBook, plan: WritePlan, out: Path | None = None, engine: str = "auto") -> Path:
+    """Apply ``plan`` and save atomically, by the part writer when it can, else through openpyxl."""
+    if isinstance(book, PartsBook):
+        try:
+            return save_parts(book, plan, out)
+        except Unsupported:
+            if engine == "parts":
+                raise
+        ob = open_book(book.path)
+        if ob.fingerprint != book.fingerprint:
+            raise BookError(f"{book.path} changed while xlar was running; nothing was written. Run again.")
+        book = ob
+    apply_plan(book.wb, plan)
+    return save(book, out)
