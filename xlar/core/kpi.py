@@ -46,7 +46,7 @@ class Kpis:
 
     @property
     def dso(self) -> Decimal | None:
-        return (self.balance / self.sales * self.days).quantize(Decimal("0.1")) if self.sales else None
+        return (self.balance / self.sales * self.days).quantize(Decimal("0.1")) if self.sales > 0 else None
 
     @property
     def overdue_share(self) -> Decimal | None:
