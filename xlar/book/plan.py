@@ -129,7 +129,8 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
     for e in ledger:
         if e.entry_no in read.ledger_rows:
             old = before[e.entry_no]
-            fields = set(read.ledger_filled.get(e.entry_no, ()))
+            # a blank derived cell that stays blank is not written (most of a big ledger)
+            fields = {f for f in read.ledger_filled.get(e.entry_no, ()) if f not in present or not _blank(getattr(e, f))}
             if e.entry_no in changed:
                 fields |= {f for f in _OWNED if getattr(old, f) != getattr(e, f)}
             cols = [spec.by_field[f] for f in fields if f in spec.by_field]

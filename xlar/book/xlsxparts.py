@@ -25,6 +25,7 @@ tree: rows are found with regular expressions on the bytes.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import posixpath
@@ -82,6 +83,7 @@ class Unsupported(Exception):
 
 # --------------------------------------------------------------------------- small helpers
 
+@functools.lru_cache(maxsize=4096)
 def col_letter(n: int) -> str:
     s = ""
     while n:
