@@ -30,15 +30,16 @@ IBAN and INV-10045 remaining 1 001.50. Related party Fully (IBAN), Doc. No. Yes,
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from itertools import combinations
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
@@ -179,6 +180,7 @@ _SEP = re.compile(r"[^A-Za-z0-9]+")
 _RF = re.compile(r"\bRF(\d{2})([A-Z0-9]{1,21})\b")
 _LEGAL = {"gmbh", "inc", "incorporated", "ltd", "limited", "ag", "co", "kg", "llc", "sa", "sarl", "bv", "nv",
           "plc", "corp", "corporation", "company", "the", "und", "and", "se", "oy", "ab", "as", "srl", "spa"}
+_DROP = str.maketrans("", "", "-/._ :#")
 _MIN_DOC = 4  # A14: text matching needs at least 4 characters
 
 
@@ -191,6 +193,15 @@ def name_key(name: str) -> str:
     """A name for fuzzy comparison: lower-case words without legal forms (``Fabrikam Inc.`` -> ``fabrikam``)."""
     words = [w for w in default_process(name).split() if w not in _LEGAL]
     return " ".join(words)
+
+
+def name_score(a: str, b: str) -> int:
+    """Nearness of two name keys, 0-100: the better of plain and word-order-free similarity.
+
+    Not token-set similarity: ``Summit Systems`` inside ``Trey Summit Systems`` is a
+    different company, not a perfect match.
+    """
+    return int(max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)))
 
 
 def text_spans(text: str) -> set[str]:
@@ -236,6 +247,18 @@ def rf_of(reference: str) -> str:
 
 # --------------------------------------------------------------------------- the index
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic GC off while building large indexes: it would rescan every entry again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 @dataclass(slots=True)
 class _Item:
     entry: LedgerEntry
@@ -254,22 +277,29 @@ class OpenItemIndex:
         self.by_iban: dict[str, set[str]] = defaultdict(set)
         self.by_token: dict[str, set[str]] = defaultdict(set)
         self.name_keys: dict[str, str] = {}
-        key_count: dict[str, int] = defaultdict(int)
+        by_doc, by_compact, by_customer = self.by_doc, self.by_compact_doc, self.by_customer
+        with gc_paused():
+            self._index(ledger, by_doc, by_compact, by_customer)
+        self._sorted: set[str] = set()
+        self._amounts: tuple[list[Decimal], list[LedgerEntry]] | None = None
+        self._parties(mappings)
+
+    @staticmethod
+    def _index(ledger: Iterable[LedgerEntry], by_doc: dict, by_compact: dict, by_customer: dict) -> None:
         for e in ledger:
             if not e.open or e.remaining_amount <= 0:
                 continue  # money in pays debits; credit memos are applied to invoices first (§7.1)
-            self.by_customer[e.customer_no].append(e)
+            by_customer[e.customer_no].append(e)
             for d in (e.document_no, e.external_document_no):
                 if d and len(d) >= _MIN_DOC:
-                    self.by_doc[d.upper()].append(e)
-                    c = compact(d)
-                    if c != d.upper():
-                        self.by_compact_doc[c].append(e)
-        for entries in self.by_customer.values():
-            entries.sort(key=lambda x: (x.due_date or x.posting_date, x.posting_date, x.entry_no))
-        amounts = sorted((e.remaining_amount, e.entry_no, e) for es in self.by_customer.values() for e in es)
-        self.amount_keys = [a for a, _, _ in amounts]
-        self.amount_entries = [e for _, _, e in amounts]
+                    up = d.upper()
+                    by_doc[up].append(e)
+                    if not up.isalnum():
+                        c = up.translate(_DROP)
+                        by_compact[c if c.isalnum() else compact(up)].append(e)
+
+    def _parties(self, mappings: Sequence[TextMapping]) -> None:
+        key_count: dict[str, int] = defaultdict(int)
         for p in self.parties.values():
             for iban in p.ibans:
                 if iban:
@@ -286,19 +316,34 @@ class OpenItemIndex:
                               if m.target is MappingTarget.CUSTOMER and m.mapping_text and m.account_no]
         self.gl_maps = [m for m in mappings if m.target is MappingTarget.GL_ACCOUNT and m.mapping_text]
 
-    def in_range(self, lo: Decimal, hi: Decimal, limit: int = 50) -> list[LedgerEntry]:
-        i, j = bisect_left(self.amount_keys, lo), bisect_right(self.amount_keys, hi)
-        return self.amount_entries[i:min(j, i + limit)]
+    def open_entries(self, customer_no: str) -> list[LedgerEntry]:
+        """The customer's open debit entries, oldest first (due date, posting date, entry no.)."""
+        entries = self.by_customer.get(customer_no, [])
+        if customer_no not in self._sorted:
+            entries.sort(key=lambda x: (x.due_date or x.posting_date, x.posting_date, x.entry_no))
+            self._sorted.add(customer_no)
+        return entries
 
-    def name_candidates(self, name: str) -> list[str]:
+    def in_range(self, lo: Decimal, hi: Decimal, limit: int = 50) -> list[LedgerEntry]:
+        """Open entries whose remaining amount is in [lo, hi] (an amount index built on first use)."""
+        if self._amounts is None:
+            pairs = sorted(((e.remaining_amount, e.entry_no, e) for es in self.by_customer.values() for e in es),
+                           key=lambda x: (x[0], x[1]))
+            self._amounts = ([a for a, _, _ in pairs], [e for _, _, e in pairs])
+        keys, entries = self._amounts
+        i, j = bisect_left(keys, lo), bisect_right(keys, hi)
+        return entries[i:min(j, i + limit)]
+
+    def name_candidates(self, name: str, limit: int = 40) -> list[str]:
+        """Customers sharing the most words with ``name`` (a word counts 2, its first 3 letters 1)."""
         toks = [t for t in name_key(name).split() if len(t) >= 3]
-        found: set[str] = set()
+        hits: Counter[str] = Counter()
         for t in toks:
-            found |= self.by_token.get(t, set())
-        if not found:
-            for t in toks:
-                found |= self.by_token.get("~" + t[:3], set())
-        return list(found)[:300]
+            for c in self.by_token.get(t, ()):
+                hits[c] += 2
+            for c in self.by_token.get("~" + t[:3], ()):
+                hits[c] += 1
+        return [c for c, _ in hits.most_common(limit)]
 
 
 # --------------------------------------------------------------------------- matching
@@ -342,7 +387,7 @@ def _related_party(line: StatementLine, idx: OpenItemIndex, cust: str, via_iban:
         return RelatedParty.NO, 0, "no customer name"
     if line.payer_name:
         payer = name_key(line.payer_name)
-        sc = int(max(fuzz.token_set_ratio(payer, key), fuzz.ratio(payer, key)))
+        sc = name_score(payer, key)
         src = "payer name"
     else:
         sc = int(fuzz.partial_ratio(key, name_key(line.text))) if len(key) >= 4 else 0
@@ -377,20 +422,36 @@ def _named_entries(line: StatementLine, idx: OpenItemIndex) -> list[LedgerEntry]
     return list(found.values())
 
 
-def _subsets(items: list[tuple[LedgerEntry, Decimal]], lo: Decimal, hi: Decimal, s: MatchSettings,
-             must: set[int]) -> list[tuple[LedgerEntry, ...]]:
-    """Sets of 2..max_subset_size entries whose expected amounts add up to [lo, hi] (bounded search)."""
-    pool = [(e, a) for e, a in items if a <= hi][: s.max_subset_items]
+def _subsets(items: list[tuple[LedgerEntry, Decimal]], lo: Decimal, hi: Decimal,
+             s: MatchSettings) -> list[tuple[LedgerEntry, ...]]:
+    """Sets of 2..max_subset_size entries whose expected amounts add up to [lo, hi].
+
+    Bounded: the ``max_subset_items`` oldest entries that fit under ``hi``, a depth-first
+    search over them in ascending amount order that stops a branch as soon as the sum
+    passes ``hi``, and at most three sets (three are as good as many: *Multiple Matches*).
+    """
+    pool = sorted([(int(a * 100), e) for e, a in items if a <= hi][: s.max_subset_items], key=lambda x: x[0])
+    lo_c, hi_c = int(lo * 100), int(hi * 100)
     found: list[tuple[LedgerEntry, ...]] = []
-    for k in range(2, min(s.max_subset_size, len(pool)) + 1):
-        for combo in combinations(pool, k):
-            tot = sum((a for _, a in combo), ZERO)
-            if lo <= tot <= hi:
-                found.append(tuple(e for e, _ in combo))
+    amounts = [a for a, _ in pool]
+    n = len(pool)
+
+    def dfs(start: int, total: int, chosen: list[int]) -> bool:
+        for i in range(start, n):
+            t = total + amounts[i]
+            if t > hi_c:
+                return False
+            chosen.append(i)
+            if len(chosen) >= 2 and t >= lo_c:
+                found.append(tuple(pool[j][1] for j in chosen))
                 if len(found) >= 3:
-                    return found
-    if must:
-        found.sort(key=lambda c: -len(must & {e.entry_no for e in c}))
+                    return True
+            if len(chosen) < s.max_subset_size and dfs(i + 1, t, chosen):
+                return True
+            chosen.pop()
+        return False
+
+    dfs(0, 0, [])
     return found
 
 
@@ -398,7 +459,9 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
                          rp: tuple[RelatedParty, int, str], s: MatchSettings, lo: Decimal,
                          hi: Decimal) -> list[_Cand]:
     on = line.transaction_date
-    items = [(e, expected_amount(e, on, s.grace_days)) for e in idx.by_customer.get(cust, ())]
+    items = [(e, expected_amount(e, on, s.grace_days)
+              if e.remaining_pmt_disc_possible or e.remaining_pmt_disc_2_possible else e.remaining_amount)
+             for e in idx.open_entries(cust)]
     exp = {e.entry_no: a for e, a in items}
     mine = [e for e in named if e.customer_no == cust]
     sets: list[tuple[LedgerEntry, ...]] = []
@@ -411,8 +474,11 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
         tot = sum((exp[e.entry_no] for e in mine), ZERO)
         if lo <= tot <= hi:
             in_range.append(sets[0])
-    if not in_range and len(items) > 1:
-        in_range += _subsets(items, lo, hi, s, {e.entry_no for e in mine})
+    subsets: list[tuple[LedgerEntry, ...]] = []
+    if not in_range and not mine and len(items) > 1 and rp[0] is not RelatedParty.NO:
+        # one payment, several invoices, none named: only for a payer we know (spec §7.5)
+        subsets = _subsets(items, lo, hi, s)
+        in_range += subsets
     for c in in_range:
         if c not in sets:
             sets.append(c)
@@ -430,6 +496,10 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
             doc = DocMatch.NO
         if not c:
             amount = AmountMatch.NONE
+        elif c in subsets:
+            # a set found by search, not named: One Match only when it is exact and the only one
+            exact = tot == line.amount and len(subsets) == 1
+            amount = AmountMatch.ONE if exact else AmountMatch.MULTIPLE
         elif lo <= tot <= hi:
             amount = AmountMatch.ONE if n_in == 1 else AmountMatch.MULTIPLE
         else:
@@ -472,6 +542,20 @@ def _mapping(line: StatementLine, idx: OpenItemIndex) -> tuple[TextMapping, int]
     return best
 
 
+_RULE_CACHE: dict[tuple, Rule | None] = {}
+
+
+def _best_rule(rules: tuple[Rule, ...], rp: RelatedParty, doc: DocMatch, amount: AmountMatch) -> Rule | None:
+    """The best-scoring rule whose considered criteria equal the tuple (cached per rule set)."""
+    key = (id(rules), rp, doc, amount)
+    if key not in _RULE_CACHE:
+        if len(_RULE_CACHE) > 10_000:
+            _RULE_CACHE.clear()
+        _RULE_CACHE[key] = next((r for r in sorted(rules, key=lambda r: -r.score) if r.fits(rp, doc, amount)),
+                                None)
+    return _RULE_CACHE[key]
+
+
 def match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings = MatchSettings()) -> list[Proposal]:
     """Proposals for one statement line, best first (at most ``s.alternatives``)."""
     lo, hi = s.amount_range(line.amount)
@@ -489,16 +573,16 @@ def match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings = Match
     custs: dict[str, None] = dict.fromkeys(sorted(via_iban | via_map))
     for e in named:
         custs.setdefault(e.customer_no)
-    by_name: set[str] = set()
-    if not custs or line.payer_name:
+    rps = {c: _related_party(line, idx, c, via_iban, via_map, s) for c in custs if c in idx.parties}
+    if not any(r[0] is not RelatedParty.NO for r in rps.values()):
+        # nobody named yet is the payer: look the payer up by name
         pool = idx.name_candidates(line.payer_name or line.text)
         if pool:
             payer = name_key(line.payer_name or line.text)
-            scorer = fuzz.token_set_ratio if line.payer_name else fuzz.partial_ratio
+            scorer = fuzz.token_sort_ratio if line.payer_name else fuzz.partial_ratio
             choices = {c: idx.name_keys[c] for c in pool}
-            for _, sc, c in process.extract(payer, choices, scorer=scorer, limit=5,
+            for _, _sc, c in process.extract(payer, choices, scorer=scorer, limit=8,
                                              score_cutoff=s.name_partial):
-                by_name.add(c)
                 custs.setdefault(c)
     if not custs:
         for e in idx.in_range(lo, hi, limit=20):
@@ -508,11 +592,11 @@ def match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings = Match
     for cust in custs:
         if cust not in idx.parties and cust not in idx.by_customer:
             continue
-        rp = _related_party(line, idx, cust, via_iban, via_map, s) if cust in idx.parties else \
-            (RelatedParty.NO, 0, "customer not on the Customers sheet")
+        rp = rps.get(cust) or (_related_party(line, idx, cust, via_iban, via_map, s) if cust in idx.parties else
+                               (RelatedParty.NO, 0, "customer not on the Customers sheet"))
         cands += _customer_candidates(line, idx, cust, named, rp, s, lo, hi)
     for c in cands:
-        c.rule = next((r for r in sorted(s.rules, key=lambda r: -r.score) if r.fits(c.rp, c.doc, c.amount)), None)
+        c.rule = _best_rule(s.rules, c.rp, c.doc, c.amount)
     cands.sort(key=lambda c: (-c.score, -c.name_score, -len(c.entries),
                               c.entries[0].due_date or c.entries[0].posting_date if c.entries else date.max))
     props = [_proposal(line, c, i + 1, lo, hi, s) for i, c in enumerate(cands[: s.alternatives])]
@@ -544,10 +628,11 @@ def match_statement(lines: Iterable[StatementLine], idx: OpenItemIndex,
                     s: MatchSettings = MatchSettings()) -> list[Proposal]:
     """Proposals for every open line (``status`` blank), best first per line."""
     out: list[Proposal] = []
-    for line in lines:
-        if line.status:
-            continue
-        out.extend(match_line(line, idx, s))
+    with gc_paused():
+        for line in lines:
+            if line.status:
+                continue
+            out.extend(match_line(line, idx, s))
     return out
 
 
