@@ -137,6 +137,7 @@ class MatchSettings:
     name_partial: int = 80  # xlar: typo'd / abbreviated names still count as Partially
     max_subset_items: int = 14
     max_subset_size: int = 4
+    max_subset_nodes: int = 2000
     alternatives: int = 3
     rules: tuple[Rule, ...] = DEFAULT_RULES
 
@@ -281,6 +282,8 @@ class OpenItemIndex:
         with gc_paused():
             self._index(ledger, by_doc, by_compact, by_customer)
         self._sorted: set[str] = set()
+        self._rows: dict[str, list[tuple]] = {}
+        self._grace = 0
         self._amounts: tuple[list[Decimal], list[LedgerEntry]] | None = None
         self._parties(mappings)
 
@@ -323,6 +326,24 @@ class OpenItemIndex:
             entries.sort(key=lambda x: (x.due_date or x.posting_date, x.posting_date, x.entry_no))
             self._sorted.add(customer_no)
         return entries
+
+    def expected(self, customer_no: str, on: date, grace_days: int = 0) -> list[tuple[LedgerEntry, Decimal]]:
+        """The customer's open entries, oldest first, each with what a payment on ``on`` should be."""
+        if grace_days != self._grace:
+            self._rows.clear()
+            self._grace = grace_days
+        rows = self._rows.get(customer_no)
+        if rows is None:
+            rows = []
+            for e in self.open_entries(customer_no):
+                last = e.pmt_disc_tolerance_date or (e.pmt_discount_date + timedelta(days=grace_days)
+                                                     if e.pmt_discount_date else None)
+                d1 = e.remaining_pmt_disc_possible if last is not None else ZERO
+                d2 = e.remaining_pmt_disc_2_possible if e.pmt_discount_date_2 is not None else ZERO
+                rows.append((e, e.remaining_amount, d1, last, d2, e.pmt_discount_date_2))
+            self._rows[customer_no] = rows
+        return [(e, rem - d1 if d1 and on <= l1 else (rem - d2 if d2 and on <= l2 else rem))  # type: ignore
+                for e, rem, d1, l1, d2, l2 in rows]
 
     def in_range(self, lo: Decimal, hi: Decimal, limit: int = 50) -> list[LedgerEntry]:
         """Open entries whose remaining amount is in [lo, hi] (an amount index built on first use)."""
@@ -428,7 +449,8 @@ def _subsets(items: list[tuple[LedgerEntry, Decimal]], lo: Decimal, hi: Decimal,
 
     Bounded: the ``max_subset_items`` oldest entries that fit under ``hi``, a depth-first
     search over them in ascending amount order that stops a branch as soon as the sum
-    passes ``hi``, and at most three sets (three are as good as many: *Multiple Matches*).
+    passes ``hi``, at most ``max_subset_nodes`` steps, and at most three sets (three are
+    as good as many: *Multiple Matches*).
     """
     pool = sorted([(int(a * 100), e) for e, a in items if a <= hi][: s.max_subset_items], key=lambda x: x[0])
     lo_c, hi_c = int(lo * 100), int(hi * 100)
@@ -436,8 +458,13 @@ def _subsets(items: list[tuple[LedgerEntry, Decimal]], lo: Decimal, hi: Decimal,
     amounts = [a for a, _ in pool]
     n = len(pool)
 
+    budget = [s.max_subset_nodes]
+
     def dfs(start: int, total: int, chosen: list[int]) -> bool:
         for i in range(start, n):
+            budget[0] -= 1
+            if budget[0] < 0:
+                return True
             t = total + amounts[i]
             if t > hi_c:
                 return False
@@ -459,11 +486,9 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
                          rp: tuple[RelatedParty, int, str], s: MatchSettings, lo: Decimal,
                          hi: Decimal) -> list[_Cand]:
     on = line.transaction_date
-    items = [(e, expected_amount(e, on, s.grace_days)
-              if e.remaining_pmt_disc_possible or e.remaining_pmt_disc_2_possible else e.remaining_amount)
-             for e in idx.open_entries(cust)]
-    exp = {e.entry_no: a for e, a in items}
+    items = idx.expected(cust, on, s.grace_days)
     mine = [e for e in named if e.customer_no == cust]
+    exp = {e.entry_no: a for e, a in items} if mine else {e.entry_no: a for e, a in items if lo <= a <= hi}
     sets: list[tuple[LedgerEntry, ...]] = []
     if len(mine) > 1:
         sets.append(tuple(sorted(mine, key=lambda e: (e.due_date or e.posting_date, e.entry_no))))
@@ -479,6 +504,7 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
         # one payment, several invoices, none named: only for a payer we know (spec §7.5)
         subsets = _subsets(items, lo, hi, s)
         in_range += subsets
+        exp.update((e.entry_no, a) for e, a in items if a <= hi)
     for c in in_range:
         if c not in sets:
             sets.append(c)

@@ -1,0 +1,172 @@
+"""Matching rules with real figures (spec §7): criteria, rules, discounts, subset-sum, mappings."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from xlar.core.bank import Confidence, MappingTarget, StatementLine, TextMapping, import_key, new_lines
+from xlar.core.match import (
+    DEFAULT_RULES,
+    MatchSettings,
+    OpenItemIndex,
+    Party,
+    learned_mapping,
+    match_line,
+    rf_of,
+    rf_reference,
+    text_spans,
+)
+from xlar.core.model import DocumentType, LedgerEntry
+
+D = Decimal
+DAY = date(2026, 6, 3)
+
+
+def inv(no: int, cust: str, doc: str, amount: str, *, disc: str = "0", disc_date: date | None = None,
+        ext: str = "") -> LedgerEntry:
+    a = D(amount)
+    return LedgerEntry(entry_no=no, customer_no=cust, posting_date=date(2026, 5, 20), document_type=DocumentType.INVOICE,
+                       document_no=doc, amount=a, remaining_amount=a, currency="EUR", due_date=date(2026, 6, 19),
+                       pmt_discount_date=disc_date, remaining_pmt_disc_possible=D(disc), external_document_no=ext)
+
+
+PARTIES = [Party(customer_no="C1", name="Adatum Corporation", ibans=("DE89 3704 0044 0532 0130 00",)),
+           Party(customer_no="C2", name="Fabrikam Inc.", address="1 Main St"),
+           Party(customer_no="C3", name="Fabrikam Inc.", address="9 Side Rd"),
+           Party(customer_no="C4", name="Trey Research Ltd")]
+LEDGER = [inv(1, "C1", "INV-10045", "1001.50"), inv(2, "C2", "INV-20001", "500.00"),
+          inv(3, "C3", "INV-30001", "320.00"), inv(4, "C4", "INV-40001", "1200.00"),
+          inv(5, "C4", "INV-40002", "300.00"), inv(6, "C4", "INV-40003", "450.00"),
+          inv(7, "C1", "INV-10046", "1000.00", disc="20.00", disc_date=date(2026, 6, 5), ext="PO-7781")]
+
+
+def line(amount: str, text: str = "", *, name: str = "", iban: str = "", ref: str = "", address: str = "",
+         day: date = DAY) -> StatementLine:
+    return StatementLine(statement_no="S", line_no=1, transaction_date=day, amount=D(amount), payer_name=name,
+                         payer_iban=iban, text=text, reference=ref, payer_address=address)
+
+
+def best(ln: StatementLine, tol: str = "2.00", mappings: list[TextMapping] | None = None, **kw: object):
+    idx = OpenItemIndex(LEDGER, PARTIES, mappings or [])
+    return match_line(ln, idx, MatchSettings(tolerance_value=D(tol), **kw))
+
+
+def test_default_rules_are_bcs_table() -> None:
+    assert len(DEFAULT_RULES) == 24
+    assert [(r.name, r.score) for r in DEFAULT_RULES[:3]] == [("High/1", 3999), ("High/2", 3998), ("High/3", 3997)]
+    assert DEFAULT_RULES[-1].name == "Low/5" and DEFAULT_RULES[-1].score == 1995
+
+
+def test_text_spans_find_delimited_numbers() -> None:
+    spans = text_spans("Pmt:INV-10045/INV-10046, thanks")
+    assert {"INV-10045", "INV-10046", "INV-10045/INV-10046"} <= spans
+    assert "NV-10045" not in spans  # never inside a word
+
+
+def test_amount_range_percentage_and_amount() -> None:
+    assert MatchSettings(tolerance_value=D("2")).amount_range(D("1000.00")) == (D("998.00"), D("1002.00"))
+    lo, hi = MatchSettings(tolerance_type="Percentage", tolerance_value=D("1")).amount_range(D("500.00"))
+    assert (lo, hi) == (D("495.00"), D("505.00"))
+
+
+def test_discounted_amount_inside_the_window_is_high() -> None:
+    p = best(line("980.00", "INV-10046", iban="DE89370400440532013000"))[0]
+    assert (p.rule, p.documents, p.applied_amount, p.difference) == ("High/3", ("INV-10046",), D("980.00"), 0)
+
+
+def test_full_amount_inside_the_window_does_not_match_the_amount() -> None:
+    # BC (§7.1 warning): posting it would grant the discount and leave 20.00 as an overpayment
+    p = best(line("1000.00", "INV-10046", iban="DE89370400440532013000"), tol="0.50")[0]
+    assert (p.doc_no.value, p.amount_match.value, p.confidence) == ("Yes", "No Matches", Confidence.MEDIUM)
+
+
+def test_discounted_amount_after_the_window_does_not_match() -> None:
+    p = best(line("980.00", "INV-10046", iban="DE89370400440532013000", day=date(2026, 6, 10)))[0]
+    assert p.confidence is Confidence.MEDIUM and p.amount_match.value == "No Matches"
+
+
+def test_external_document_no_and_rf_reference() -> None:
+    p = best(line("980.00", "your order PO-7781", iban="DE89370400440532013000"))[0]
+    assert p.documents == ("INV-10046",) and p.rule == "High/3"
+    ref = rf_of("INV40001")
+    assert ref.startswith("RF") and rf_reference(ref) == "INV40001"
+    assert rf_reference("RF00INV40001") is None  # bad check digits
+    spaced = " ".join(ref[i:i + 4] for i in range(0, len(ref), 4))
+    p = best(line("1200.00", name="Trey Research", ref=spaced))[0]
+    assert (p.customer_no, p.documents, p.confidence) == ("C4", ("INV-40001",), Confidence.HIGH)
+
+
+def test_bc_medium_example_name_not_unique() -> None:
+    # spec §7.6: "Trnsfer Fabrikm", related party Fabrikam Inc. (two customers of that name) -> Medium/8
+    p = best(line("500.00", "Trnsfer Fabrikm", name="Fabrikam Inc.", address="77 Other Way"))[0]
+    assert (p.related_party.value, p.doc_no.value, p.amount_match.value) == ("Partially", "No", "One Match")
+    assert (p.rule, p.customer_no) == ("Medium/8", "C2")
+    # the same address makes the related party Fully
+    p = best(line("320.00", "Transfer", name="Fabrikam Inc.", address="9 Side Rd"))[0]
+    assert (p.related_party.value, p.rule, p.customer_no) == ("Fully", "High/8", "C3")
+
+
+def test_typo_in_name_is_partially_and_named_docs_make_it_high() -> None:
+    p = best(line("1200.00", "INV-40001", name="Trey Rsrch"))[0]
+    assert (p.related_party.value, p.rule, p.customer_no) == ("Partially", "High/7", "C4")
+    assert 80 <= p.name_score < 95
+
+
+def test_one_payment_several_named_invoices() -> None:
+    p = best(line("1500.00", "INV-40001 INV-40002", name="Trey Research Ltd"))[0]
+    assert (p.doc_no.value, p.amount_match.value, p.rule) == ("Yes - Multiple", "One Match", "High/1")
+    assert p.documents == ("INV-40001", "INV-40002")
+
+
+def test_one_payment_several_unnamed_invoices_by_subset_sum() -> None:
+    exact = best(line("750.00", "Sammelzahlung", name="Trey Research Ltd"), tol="0")[0]
+    assert set(exact.documents) == {"INV-40002", "INV-40003"} and exact.rule == "High/8"
+    # within the tolerance but not exact: found and shown, not High
+    near = best(line("751.00", "Sammelzahlung", name="Trey Research Ltd"), tol="2")[0]
+    assert set(near.documents) == {"INV-40002", "INV-40003"}
+    assert (near.amount_match.value, near.rule) == ("Multiple Matches", "Medium/3")
+
+
+def test_named_document_of_another_amount_is_not_high() -> None:
+    # the text names INV-40002 (300.00) but 1200.00 is paid: the named set is not the amount match
+    props = best(line("1200.00", "INV-40002", name="Trey Research Ltd"))
+    assert props[0].documents == ("INV-40001",) and props[0].rule == "High/8"
+    assert any(p.documents == ("INV-40002",) and p.confidence is Confidence.MEDIUM for p in props)
+
+
+def test_text_to_account_mapping_only_without_a_high_match() -> None:
+    maps = [TextMapping(mapping_text="MyBank", account_no="60400")]
+    fee = best(line("-12.50", "MyBank fee March"), mappings=maps)[0]
+    assert (fee.confidence, fee.rule, fee.account_no, fee.score) == (Confidence.HIGH, "Text-to-Account Mapping",
+                                                                     "60400", 3006)
+    high = best(line("1200.00", "INV-40001 MyBank", name="Trey Research Ltd"), mappings=maps)[0]
+    assert high.customer_no == "C4" and high.account_no == ""
+    none = best(line("-3.00", "unknown debit"))[0]
+    assert none.confidence is Confidence.NONE
+
+
+def test_learned_customer_mapping_names_the_payer() -> None:
+    ln = line("500.00", "Transfer", name="FBK Holding SA")
+    m = learned_mapping(ln, "C2")
+    assert m is not None and (m.mapping_text, m.target, m.account_no) == ("FBK Holding SA", MappingTarget.CUSTOMER,
+                                                                         "C2")
+    p = best(ln, mappings=[m])[0]
+    assert (p.customer_no, p.related_party.value, p.rule) == ("C2", "Fully", "High/8")
+    assert learned_mapping(line("1.00", iban="DE89 3704 0044 0532 0130 00"), "C1").mapping_text == \
+        "DE89370400440532013000"
+
+
+def test_amount_only_is_low() -> None:
+    p = best(line("320.00", "payment"))[0]
+    assert (p.related_party.value, p.doc_no.value, p.amount_match.value, p.rule) == ("No", "No", "One Match",
+                                                                                      "Low/4")
+
+
+@pytest.mark.parametrize("existing,incoming,kept", [(0, 3, 3), (3, 3, 0), (2, 3, 1)])
+def test_import_keys_deduplicate_by_position(existing: int, incoming: int, kept: int) -> None:
+    lines = [StatementLine(statement_no="S", line_no=i, transaction_date=DAY, amount=D("50.00"),
+                           import_key=import_key("file", i)) for i in range(1, 4)]
+    assert len(new_lines(tuple(lines[:existing]), tuple(lines[:incoming]))) == kept
