@@ -766,8 +766,9 @@ def build_demo_workbook(path: Path, *, seed: int = 7, customers: int = 300, open
     return write_workbook(path, data)
 
 
-def write_workbook(path: Path, data: DemoData) -> Path:
-    """Write ``data`` to ``path`` with openpyxl in write-only mode (one streamed pass per sheet)."""
+def write_workbook(path: Path, data: DemoData, *, xlwings_conf: bool = False) -> Path:
+    """Write ``data`` to ``path`` with openpyxl in write-only mode (one streamed pass per sheet);
+    ``xlwings_conf`` adds the ``xlwings.conf`` sheet the Excel add-in reads."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
@@ -797,10 +798,24 @@ def write_workbook(path: Path, data: DemoData) -> Path:
                     cell.number_format = "#,##0.00"
                     out[i] = cell
             ws.append(out)
+    if xlwings_conf:
+        conf = wb.create_sheet(XLWINGS_CONF_SHEET)  # read by the xlwings add-in, ignored by xlar
+        for key, value in XLWINGS_CONF:
+            conf.append([key, value])
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+#: The workbook's own xlwings settings (keys in column A, values in column B, from A1): the
+#: worksheet functions come from ``udfs.ar``; the Python interpreter is the add-in's setting.
+XLWINGS_CONF_SHEET = "xlwings.conf"
+XLWINGS_CONF: tuple[tuple[str, str], ...] = (
+    ("UDF Modules", "udfs.ar"),
+    ("Use UDF Server", "True"),
+    ("Show Console", "False"),
+)
 
 
 # --------------------------------------------------------------------------- running the demo
@@ -937,7 +952,7 @@ def run_demo(directory: Path, console: Any, *, seed: int = 7, customers: int = 3
         data = generate_demo(seed=seed, customers=customers, open_invoices=open_invoices,
                              journal_lines=journal_lines)
         try:
-            write_workbook(path, data)
+            write_workbook(path, data, xlwings_conf=True)
         except OSError as exc:
             console.print(f"[red]xlar demo: cannot write {path}: {exc.strerror or exc} (is it open in Excel?)[/]")
             return 1
