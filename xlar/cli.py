@@ -295,6 +295,47 @@ def sepa(book: BookArg,
 
 
 @app.command()
+def predict(book: BookArg,
+            seed: Annotated[int, typer.Option("--seed", help="Random seed of the model (results are repeatable).")]
+            = 0,
+            out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """Predict which open invoices will be paid late (Outlook sheet); needs the predict extra."""
+    from xlar.book.outlook import run_predict_file
+
+    try:
+        outcome = run_predict_file(book, out=out, seed=seed)
+    except BookError as exc:
+        _console(stderr=True).print(f"[red]xlar predict: {escape(str(exc))}[/red]")
+        raise typer.Exit(exc.exit_code) from None
+    _finish(outcome, quiet=quiet, as_json=as_json)
+
+
+@app.command()
+def template(out: Annotated[Path, typer.Argument(help="The new workbook (.xlsx).", dir_okay=False,
+                                                 metavar="OUT.xlsx")],
+             currency: Annotated[str, typer.Option("--currency", help="Company currency (number formats).")]
+             = "EUR",
+             force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
+             quiet: QuietOpt = False) -> None:
+    """A new, empty client workbook: every sheet, table, drop-down and default setting."""
+    from xlar.book.template import build_template
+
+    if out.exists() and not force:
+        _console(stderr=True).print(f"[red]xlar template: {escape(str(out))} exists; use --force to replace it[/red]")
+        raise typer.Exit(2)
+    if out.suffix.lower() != ".xlsx":
+        _console(stderr=True).print("[red]xlar template: the workbook must be an .xlsx file[/red]")
+        raise typer.Exit(2)
+    try:
+        build_template(out, currency=currency.strip().upper() or "EUR")
+    except OSError as exc:
+        _console(stderr=True).print(f"[red]xlar template: cannot write {escape(str(out))}: {escape(str(exc))}[/red]")
+        raise typer.Exit(1) from None
+    if not quiet:
+        _console().print(f"[bold]xlar template[/bold] {escape(str(out))}: [green]written[/green]")
+
+
+@app.command()
 def demo(directory: Annotated[Path, typer.Argument(help="Folder for the demo workbook.", file_okay=False)]
          = Path("."),
          quiet: QuietOpt = False) -> None:
