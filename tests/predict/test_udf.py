@@ -1,0 +1,30 @@
+"""The prediction UDFs, called as plain functions with the values Excel would pass."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.predict.test_workbook import ledger_rows
+from udfs.predict import ar_late_payment, ar_prediction_confidence
+
+pytest.importorskip("sklearn")
+
+
+def test_confidence_of_a_probability() -> None:
+    assert [ar_prediction_confidence(p) for p in (0.93, 0.85, 0.75, 0.05, 0.15)] == [
+        "High", "Medium", "Low", "High", "Medium"]
+    assert ar_prediction_confidence("x") == "#VALUE!" and ar_prediction_confidence(1.5) == "#VALUE!"
+
+
+def test_late_payment_probability_from_a_ledger_range() -> None:
+    rows, _ = ledger_rows(800, 10, 4)
+    serial = [rows[0]] + [[r[0], (r[1] - date(1899, 12, 30)).days, *r[2:]] for r in rows[1:]]  # Excel serials
+    open_doc = next(r[3] for r in rows[1:] if r[7] is True)
+    closed_doc = next(r[3] for r in rows[1:] if r[7] is False)
+    p = ar_late_payment(serial, open_doc)
+    assert isinstance(p, float) and 0 <= p <= 1
+    assert ar_late_payment(serial, closed_doc) == "#N/A"
+    assert ar_late_payment(serial[:10], open_doc).startswith("Not enough payment history")
+    assert ar_late_payment([["Name"], ["x"]], open_doc).startswith("#VALUE!")
