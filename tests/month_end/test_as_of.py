@@ -82,6 +82,10 @@ def test_statement_closing_is_opening_plus_movements(full: Book, start: date, en
     for s in sts:
         assert s.closing == s.opening + sum((m.amount for m in s.movements), ZERO), s
         assert not any(m.document_type == "Adjustment" for m in s.movements)
+    before = balances_as_of(full, start - timedelta(days=1))
+    for s in sts:
+        assert s.opening == sum((b.remaining for b in before.items.values()
+                                 if (b.entry.customer_no, b.entry.currency) == (s.customer_no, s.currency)), ZERO)
     bal = balances_as_of(full, end)
     assert sum((s.closing for s in sts if s.currency == "EUR"), ZERO) == sum(
         (b.remaining for b in bal.items.values() if b.entry.currency == "EUR"), ZERO)

@@ -18,7 +18,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from xlar.book.files import find_sheet
 from xlar.book.plan import DATE_FORMAT, money_format
-from xlar.core.tables import CellKind, Emphasis, Table
+from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
 _BOLD = Font(bold=True)
 _TITLE = Font(bold=True, size=12)
@@ -41,6 +41,10 @@ def render(wb: Workbook, table: Table, *, exps: dict[str, int] | None = None) ->
     fmt_cache: dict[str, str] = {}
     for r, row in enumerate(table.rows, start=1):
         for c, cell in enumerate(row.cells, start=1):
+            if cell.__class__ is not Cell:
+                if cell is None or cell == "":
+                    continue
+                cell = Cell(cell)
             v = cell.value
             if v is None or v == "":
                 continue

@@ -204,9 +204,10 @@ def age(book: Book, as_of: date, *, by: AgingBy = AgingBy.DUE_DATE, period_lengt
     acc: dict[tuple[str, str], tuple[list[Decimal], list[Decimal]]] = {}
     # bucket lookup by day: few distinct dates, many entries
     memo: dict[date, int] = {}
+    due, doc = by is AgingBy.DUE_DATE, by is AgingBy.DOCUMENT_DATE
     for b in bal.items.values():
         e = b.entry
-        day = aging_date(e, by)
+        day = (e.due_date or e.posting_date) if due else (e.document_date or e.posting_date) if doc else e.posting_date
         i = memo.get(day)
         if i is None:
             i = memo[day] = bucket_of(day, cols)

@@ -45,7 +45,9 @@ from xlar.core.aging import Balance, Balances, balances_as_of, deltas
 from xlar.core.dates import calc_date
 from xlar.core.model import Blocked, Book, DocumentType, GLLine, Issue, LedgerEntry, Ref, Severity
 from xlar.core.money import HUNDRED, ZERO, round_to
-from xlar.core.tables import Cell, CellKind, Emphasis, Table, day, money
+from xlar.core.tables import Cell, CellKind, Emphasis, Row, Table, money
+
+INT, DATE, MONEY = CellKind.INT, CellKind.DATE, CellKind.MONEY
 from xlar.core.terms import index_of, new_entry
 
 REMINDER = "Reminder"
@@ -459,11 +461,12 @@ def dunning_table(run: DunningRun, kind: str, lcy: str, *, issued: bool) -> Tabl
               emphasis=Emphasis.TITLE)
         t.add("Entry No.", "Document Type", "Document No.", "Due Date", "Remaining Amount",
               "Level" if kind == REMINDER else "", "Interest", "Calculation", emphasis=Emphasis.HEADER)
-        for ln in d.lines:
+        cur, add, is_rem = d.currency, t.rows.append, kind == REMINDER
+        for ln in d.lines:  # hot: a reminder lists every overdue entry
             e = ln.entry
-            t.add(Cell(e.entry_no, CellKind.INT), e.document_type.value, e.document_no, day(e.due_date),
-                  money(ln.remaining, d.currency), Cell(ln.level, CellKind.INT) if kind == REMINDER else "",
-                  money(ln.interest, d.currency), ln.calculation)
+            add(Row((Cell(e.entry_no, INT), e.document_type.value, e.document_no, Cell(e.due_date, DATE),
+                     Cell(ln.remaining, MONEY, cur), Cell(ln.level, INT) if is_rem else "",
+                     Cell(ln.interest, MONEY, cur), ln.calculation)))
         t.add("Interest", "", "", "", "", "", money(d.interest, d.currency),
               "posted" if d.post_interest else "not posted (terms)", emphasis=Emphasis.TOTAL)
         t.add("Additional fee", "", "", "", "", "", money(d.fee, d.currency),

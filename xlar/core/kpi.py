@@ -64,35 +64,33 @@ def kpis(book: Book, balances: Balances, start: date) -> Kpis:
             debits += b.remaining_lcy
             if (b.entry.due_date or b.entry.posting_date) < as_of:
                 overdue += b.remaining_lcy
-    sales = ZERO
+    sales = lost = ZERO
     by_no: dict[int, LedgerEntry] = {}
-    for e in book.ledger:
-        by_no[e.entry_no] = e
-        if start <= e.posting_date <= as_of and e.document_type in (DocumentType.INVOICE, DocumentType.CREDIT_MEMO):
-            sales += e.amount_lcy
-    taken = tol = ZERO
     taken_on: dict[int, Decimal] = {}
     for a in book.applications:
-        if a.posting_date > as_of:
+        if a.posting_date <= as_of and (a.discount or a.payment_discount_tolerance):
+            taken_on[a.applied_entry_no] = taken_on.get(a.applied_entry_no, ZERO) + a.discount + \
+                a.payment_discount_tolerance
+    sales_types = (DocumentType.INVOICE, DocumentType.CREDIT_MEMO)
+    one = Decimal(1)
+    for e in book.ledger:
+        by_no[e.entry_no] = e
+        if start <= e.posting_date <= as_of and e.document_type in sales_types:
+            sales += e.amount_lcy
+        if e.original_pmt_disc_possible and e.document_type is DocumentType.INVOICE:
+            last = e.pmt_disc_tolerance_date or e.pmt_discount_date_2 or e.pmt_discount_date
+            if last is not None and start <= last <= as_of:
+                missed = e.original_pmt_disc_possible - taken_on.get(e.entry_no, ZERO)
+                if missed > 0:
+                    lost += round_to(missed * (e.exchange_rate if e.currency != idx.lcy else one), lq)
+    taken = tol = ZERO
+    for a in book.applications:
+        if not (start <= a.posting_date <= as_of):
             continue
         e = by_no.get(a.applied_entry_no)
-        rate = e.exchange_rate if e is not None and e.currency != idx.lcy else Decimal(1)
-        disc = a.discount + a.payment_discount_tolerance
-        taken_on[a.applied_entry_no] = taken_on.get(a.applied_entry_no, ZERO) + disc
-        if a.posting_date >= start:
-            taken += round_to(disc * rate, lq)
-            tol += round_to((a.payment_tolerance + a.over_underpayment + a.full_settlement_discount) * rate, lq)
-    lost = ZERO
-    for e in book.ledger:
-        if e.document_type is not DocumentType.INVOICE or not e.original_pmt_disc_possible:
-            continue
-        last = e.pmt_disc_tolerance_date or e.pmt_discount_date_2 or e.pmt_discount_date
-        if last is None or not (start <= last <= as_of):
-            continue
-        missed = e.original_pmt_disc_possible - taken_on.get(e.entry_no, ZERO)
-        if missed > 0:
-            rate = e.exchange_rate if e.currency != idx.lcy else Decimal(1)
-            lost += round_to(missed * rate, lq)
+        rate = e.exchange_rate if e is not None and e.currency != idx.lcy else one
+        taken += round_to((a.discount + a.payment_discount_tolerance) * rate, lq)
+        tol += round_to((a.payment_tolerance + a.over_underpayment + a.full_settlement_discount) * rate, lq)
     return Kpis(start, as_of, balance, sales, (as_of - start).days + 1, overdue, debits, taken, lost, tol)
 
 

@@ -11,14 +11,16 @@ balances come from :func:`~xlar.core.aging.balances_as_of`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
 from xlar.core.aging import Aging, Balances, balances_as_of, deltas
 from xlar.core.model import Book
 from xlar.core.money import ZERO
-from xlar.core.tables import Emphasis, Table, day, money
+from xlar.core.tables import Cell, CellKind, Emphasis, Row, Table, day, money
+
+DATE, MONEY = CellKind.DATE, CellKind.MONEY
 
 
 class Movement(NamedTuple):
@@ -41,16 +43,18 @@ class Statement:
 
 
 def statements(book: Book, start: date, end: date, *, closing: Balances | None = None) -> tuple[Statement, ...]:
-    before = balances_as_of(book, start - timedelta(days=1))
+    """Every customer's statement for ``start`` .. ``end`` (see the module docstring)."""
     after = closing if closing is not None and closing.as_of == end else balances_as_of(book, end)
+    # opening = remaining at the end (of entries posted before the period) less the period's changes to them:
+    # the same arithmetic as balances_as_of(start - 1), without a second pass over the ledger
     opening: dict[tuple[str, str], Decimal] = {}
-    for b in before.items.values():
-        k = (b.entry.customer_no, b.entry.currency)
-        opening[k] = opening.get(k, ZERO) + b.remaining
     close: dict[tuple[str, str], Decimal] = {}
     for b in after.items.values():
-        k = (b.entry.customer_no, b.entry.currency)
+        e = b.entry
+        k = (e.customer_no, e.currency)
         close[k] = close.get(k, ZERO) + b.remaining
+        if e.posting_date < start:
+            opening[k] = opening.get(k, ZERO) + b.remaining
     moves: dict[tuple[str, str], list[Movement]] = {}
     by_no = {}
     for e in book.ledger:
@@ -65,6 +69,10 @@ def statements(book: Book, start: date, end: date, *, closing: Balances | None =
         if o is None or n is None:
             continue
         d_o, d_n, _, _ = deltas(a)
+        for e, d in ((o, d_o), (n, d_n)):
+            if d and e.posting_date < start:
+                k = (e.customer_no, e.currency)
+                opening[k] = opening.get(k, ZERO) - d
         parts = [((o.customer_no, o.currency), d_o), ((n.customer_no, n.currency), d_n)]
         if parts[0][0] == parts[1][0]:
             parts = [(parts[0][0], d_o + d_n)]
@@ -105,10 +113,12 @@ def statements_table(sts: tuple[Statement, ...], start: date, end: date, aging: 
               emphasis=Emphasis.HEADER)
         t.add(day(start), "", "", "Opening balance", "", "", money(s.opening, cur), emphasis=Emphasis.TOTAL)
         running = s.opening
-        for m in s.movements:
+        add = t.rows.append
+        for m in s.movements:  # hot: every movement of the period
             running += m.amount
-            t.add(day(m.day), m.document_type, m.document_no, m.description, day(m.due_date) if m.due_date else "",
-                  money(m.amount, cur), money(running, cur))
+            add(Row((Cell(m.day, DATE), m.document_type, m.document_no, m.description,
+                     Cell(m.due_date, DATE) if m.due_date else "", Cell(m.amount, MONEY, cur),
+                     Cell(running, MONEY, cur))))
         t.add(day(end), "", "", "Closing balance", "", "", money(s.closing, cur), emphasis=Emphasis.TOTAL)
         ln = lines.get((s.customer_no, cur))
         if ln is not None and aging is not None:

@@ -38,7 +38,7 @@ class Cell(NamedTuple):  # a NamedTuple: reports have hundreds of thousands of c
 
 
 class Row(NamedTuple):
-    cells: tuple[Cell, ...]
+    cells: tuple[Cell | object, ...]  # a value that is not a Cell is text (or blank)
     emphasis: Emphasis = Emphasis.NONE
 
 
@@ -54,7 +54,7 @@ class Table:
 
     def add(self, *cells: Cell | object, emphasis: Emphasis = Emphasis.NONE) -> int:
         """Append a row (plain values become text cells); returns its 1-based row number."""
-        self.rows.append(Row(tuple([c if c.__class__ is Cell else Cell(c) for c in cells]), emphasis))
+        self.rows.append(Row(cells, emphasis))
         return len(self.rows)
 
     def blank(self) -> None:
@@ -62,7 +62,12 @@ class Table:
 
     def texts(self) -> list[list[str]]:
         """Every row as text (golden snapshots, debugging)."""
-        return [[_text(c) for c in r.cells] for r in self.rows]
+        return [[_text(as_cell(c)) for c in r.cells] for r in self.rows]
+
+
+def as_cell(c: object) -> Cell:
+    """``c`` itself when it is a Cell, else a text cell of it."""
+    return c if c.__class__ is Cell else Cell(c)  # type: ignore[return-value]
 
 
 def _text(c: Cell) -> str:
