@@ -55,7 +55,10 @@ def test_features_as_of_the_invoice_posting_date() -> None:
                         amount_applied=D(20))]
     rows = {r.entry_no: r for r in features(ledger, apps)}
     assert set(rows) == {1, 2, 3, 4}  # the credit memo is no invoice
-    assert rows[1].late is True and rows[2].late is False and rows[3].late is None
+    assert rows[1].late is True and rows[2].late is False
+    # open and past due by the ledger's last date (2024-03-02): late already; open and not due: unknown
+    assert rows[3].open and rows[3].late is True and rows[3].labelled
+    assert rows[4].open and rows[4].late is None and not rows[4].matured
     f = dict(zip(FEATURES, rows[4].values, strict=True))
     assert f["Base Amount"] == 200 and f["Payment Terms Days"] == 30 and f["Corrected"] == 1
     assert (f["No. Paid Invoices"], f["No. Paid Late Invoices"], f["Ratio Paid Late/Paid Invoices"]) == (2, 1, 0.5)

@@ -4,7 +4,13 @@ This follows BC's *Late Payment Prediction* extension (spec §12, A16); the clas
 itself is pluggable and lives in :mod:`xlar.core.predict_model` (scikit-learn, optional).
 
 * **Invoices** taken: Invoice entries with a positive amount and a due date.
-  **Label**: late when ``Closed at Date > Due Date``; only closed invoices are labelled.
+  **Label**: late when ``Closed at Date > Due Date`` (BC). Two choices beyond BC, both
+  against the bias of a recent history (``as_of``: the latest date the ledger shows):
+  an open invoice already past its due date is labelled late (it cannot be paid on
+  time any more; leaving it out makes the recent months look punctual, since only their
+  quick payers are closed yet), and only invoices due before ``as_of`` are *matured*,
+  i.e. used for training and evaluation (a closed invoice not yet due could only be
+  "not late").
 * **Features** (:func:`features`), per invoice, computed **as of its posting date** from
   the same customer's other invoices (the customer's identity itself is not a feature):
   paid = closed before that date, outstanding = posted before it and not closed by then,
@@ -53,7 +59,14 @@ class Row:
     posting_date: date
     due_date: date
     values: tuple[float, ...]
-    late: bool | None  # None: still open
+    late: bool | None  # None: not known yet (open, not yet due)
+    open: bool = False
+    matured: bool = False  # due before the ledger's as-of date: its label is final
+
+    @property
+    def labelled(self) -> bool:
+        """Usable for training and evaluation."""
+        return self.late is not None and self.matured
 
     def feature(self, name: str) -> float:
         return self.values[FEATURES.index(name)]
@@ -109,8 +122,16 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b else 0.0
 
 
-def features(ledger: Sequence[LedgerEntry], applications: Iterable[Application] = ()) -> list[Row]:
-    """The feature table of every invoice of ``ledger``, open and closed."""
+def horizon(ledger: Iterable[LedgerEntry]) -> date:
+    """The latest date the ledger shows (a posting or a closing date)."""
+    days = [d for e in ledger for d in (e.posting_date, e.closed_at_date) if d is not None]
+    return max(days) if days else date.min
+
+
+def features(ledger: Sequence[LedgerEntry], applications: Iterable[Application] = (), *,
+             as_of: date | None = None) -> list[Row]:
+    """The feature table of every invoice of ``ledger``, open and closed (``as_of``: default :func:`horizon`)."""
+    as_of = as_of or horizon(ledger)
     by_no = {e.entry_no: e for e in ledger}
     corrected: set[int] = set()
     for a in applications:
@@ -160,9 +181,13 @@ def features(ledger: Sequence[LedgerEntry], applications: Iterable[Application] 
                 _ratio(outst_late_amt, outst_amt), _ratio(outst_days, outst_late),
             )
             closed_at = x.closed_at_date if not x.open else None
+            if closed_at is not None:
+                late: bool | None = closed_at > x.due_date
+            else:
+                late = True if x.due_date < as_of else None
             out.append(Row(entry_no=x.entry_no, customer_no=x.customer_no, document_no=x.document_no,
-                           posting_date=x.posting_date, due_date=x.due_date, values=values,
-                           late=None if closed_at is None else closed_at > x.due_date))
+                           posting_date=x.posting_date, due_date=x.due_date, values=values, late=late,
+                           open=x.open, matured=x.due_date < as_of))
     out.sort(key=lambda r: (r.posting_date, r.entry_no))
     return out
 

@@ -1,14 +1,14 @@
-"""The late payment classifier, trained locally on the workbook's own closed invoices.
+"""The late payment classifier, trained locally on the workbook's own payment history.
 
 Needs scikit-learn (``pip install 'xlar[predict]'``), imported only when a model is
 trained. Deterministic: a fixed seed, a time-ordered hold-out.
 
 :func:`train` refuses (:class:`NotEnoughHistory`) when the history fails the BC
-sufficiency rule. Otherwise it holds out the latest 20 % of the closed invoices (by
+sufficiency rule. Otherwise it holds out the latest 20 % of the labelled invoices (by
 posting date), fits a logistic regression (log-scaled, standardised features) on the rest and measures, on the same
 hold-out, the model's accuracy and that of the **baseline**: each customer's historical
 late rate on the training part (late when ≥ 0.5; a customer never seen gets the overall
-rate). The model is then refitted on every closed invoice. :meth:`Model.predict` gives,
+rate). The model is then refitted on every labelled invoice. :meth:`Model.predict` gives,
 per open invoice, the probability of a late payment, the predicted label, BC's
 confidence bucket and the three features that raise the probability most (each feature
 replaced by its typical value, the median of the history, to see how much it matters).
@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from statistics import median
 
 from xlar.core.model import Application, LedgerEntry
@@ -36,7 +37,7 @@ from xlar.core.predict import (
 
 
 class NotEnoughHistory(ValueError):
-    """The workbook's closed invoices are too few (or all alike) to train on."""
+    """The workbook's paid invoices are too few (or all alike) to train on."""
 
     def __init__(self, s: Sufficiency) -> None:
         super().__init__(f"Not enough payment history to predict late payments: {s.reason}.")
@@ -101,7 +102,7 @@ class Model:
 
     def predict(self, rows: Sequence[Row] | None = None, *, reasons: int = 3) -> list[Prediction]:
         """Predictions for ``rows`` (default: every open invoice the model was built with)."""
-        rows = [r for r in (self.rows if rows is None else rows) if r.late is None]
+        rows = [r for r in (self.rows if rows is None else rows) if r.open]
         base = self.probabilities(rows)
         # how much each feature pushes towards "late": p - p(feature at its typical value)
         swapped: list[Row] = []
@@ -110,7 +111,8 @@ class Model:
                 v = list(r.values)
                 v[j] = self.typical[j]
                 swapped.append(Row(entry_no=r.entry_no, customer_no=r.customer_no, document_no=r.document_no,
-                                   posting_date=r.posting_date, due_date=r.due_date, values=tuple(v), late=None))
+                                   posting_date=r.posting_date, due_date=r.due_date, values=tuple(v), late=None,
+                                   open=True))
         ps = self.probabilities(swapped)
         out = []
         for i, (r, p) in enumerate(zip(rows, base, strict=True)):
@@ -174,10 +176,14 @@ def baseline(train: Sequence[Row], test: Sequence[Row]) -> float:
     return hits / len(test)
 
 
-def train(ledger: Sequence[LedgerEntry], applications: Iterable[Application] = (), *, seed: int = 0) -> Model:
-    """Fit the model on the closed invoices of ``ledger``; raises :class:`NotEnoughHistory`."""
-    rows = features(ledger, applications)
-    closed = [r for r in rows if r.late is not None]
+def train(ledger: Sequence[LedgerEntry], applications: Iterable[Application] = (), *, seed: int = 0,
+          as_of: date | None = None) -> Model:
+    """Fit the model on the matured invoices of ``ledger`` (see :mod:`xlar.core.predict`).
+
+    Raises :class:`NotEnoughHistory`.
+    """
+    rows = features(ledger, applications, as_of=as_of)
+    closed = [r for r in rows if r.labelled]
     late = sum(bool(r.late) for r in closed)
     s = sufficiency(len(closed), late) if closed else Sufficiency(False, 0, 0, float("inf"),
                                                                   "there are no paid invoices yet")
