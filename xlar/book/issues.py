@@ -41,9 +41,38 @@ CATALOGUE: dict[str, str] = {
     "unknown-payment-terms": "The payment terms code is not on the PaymentTerms sheet.",
     "unknown-currency": "No exchange rate for this currency on or before the date.",
     "bad-entry": "The ledger row cannot be turned into an entry.",
-    "line-not-posted": "The journal line was not posted because other lines or sheets have errors.",
     "unknown-application": "No application with this number.",
     "internal-error": "xlar failed on this run (a bug); nothing was posted. Please report it.",
+}
+
+#: Codes the settlement core (``xlar.core.settle``) reports for post, check, apply and unapply;
+#: they reach the Issues sheet through :func:`resolve`. ``tests/book/test_issue_codes.py`` has a
+#: case for every code here and in :data:`CATALOGUE`, and fails when a code has none.
+SETTLE_CODES: dict[str, str] = {
+    "bad-document-type": "The journal can post only Payment, Refund, Invoice and Credit Memo lines.",
+    "non-positive-amount": "Journal amounts are positive; the document type gives the sign.",
+    "missing-document-no": "The journal line has no Document No.",
+    "applies-to-both": "A line gives both Applies-to Doc. No. and Applies-to ID.",
+    "missing-customer": "No Customer No. and no applies-to that identifies the customer.",
+    "ambiguous-customer": "The applies-to documents belong to several customers.",
+    "unknown-customer": "The customer is not on the Customers sheet.",
+    "customer-blocked": "The customer is blocked for this transaction.",
+    "missing-exchange-rate": "No exchange rate for the line's currency on or before its date.",
+    "duplicate-document-no": "An invoice or credit memo with this Document No. is already posted.",
+    "applies-to-not-found": "No open ledger entry of the customer has this document number.",
+    "applies-to-wrong-sign": "The applies-to document is on the same side of the account as the line.",
+    "applies-to-closed": "The applies-to document is already closed.",
+    "applies-to-id-not-found": "No open ledger entry carries this Applies-to ID.",
+    "amount-to-apply-sign": "Amount to Apply has the opposite sign of the entry's remaining amount.",
+    "amount-to-apply-exceeds-remaining": "Amount to Apply is larger than the entry's remaining amount.",
+    "full-settlement-needs-applies-to": "Full Settlement needs Applies-to Doc. No. or Applies-to ID.",
+    "nothing-to-apply": "Entries marked with one Applies-to ID cannot settle each other.",
+    "unknown-application": "No application with this number.",
+    "already-unapplied": "The application was already unapplied.",
+    "cannot-unapply-reversal": "The application is itself a reversal.",
+    "unapply-latest-first": "A later application touches the same entries; unapply that one first.",
+    "unknown-entry": "The application refers to ledger entries that are not on the Ledger.",
+    "unapply-before-application": "The unapply date is before the application's date.",
 }
 
 

@@ -270,6 +270,17 @@ class _Reader:
             self.index.add("customers", no, row, vals)
         return tuple(out.values())
 
+    def customer_terms(self, customers: tuple[Customer, ...], terms: tuple[PaymentTerms, ...]) -> None:
+        """A customer's Payment Terms must be on the PaymentTerms sheet (else due dates would be guesses)."""
+        b = self.index.bound.get(S.CUSTOMERS.name)
+        codes = {t.code.upper() for t in terms}
+        for c in customers:
+            if b is not None and c.payment_terms and c.payment_terms.upper() not in codes:
+                self.issue(b.grid.title, self.index.rows.get(("customers", c.customer_no)),
+                           b.header_of(S.CUSTOMERS.by_field["payment_terms"]), c.payment_terms,
+                           f"Payment terms {c.payment_terms} of customer {c.customer_no} are not on the "
+                           "PaymentTerms sheet", "unknown-payment-terms")
+
     def terms(self) -> tuple[PaymentTerms, ...]:
         b = self.bind(S.PAYMENT_TERMS)
         if b is None:
@@ -536,6 +547,7 @@ def read_book(grids: dict[str, Grid], *, need: tuple[str, ...] = ()) -> ReadResu
     settings = r.settings()
     customers = r.customers()
     terms = r.terms()
+    r.customer_terms(customers, terms)
     rates = r.rates()
     master = Book(settings=settings, customers=customers, terms=terms, rates=rates)
     ledger, ledger_rows, filled = r.ledger(master)
