@@ -245,3 +245,24 @@ def test_unsupported_books_fall_back_to_openpyxl(make_book, monkeypatch):
     assert run_file(p, "post").exit_code == 0
     with pytest.raises(xlsxparts.Unsupported):
         run_file(p, "post", engine="parts")
+
+
+def test_defined_names_other_sheets_and_their_formats_survive(make_book):
+    from openpyxl.workbook.defined_name import DefinedName
+
+    p = make_book()
+    wb = openpyxl.load_workbook(p)
+    wb.defined_names["AR_Rate"] = DefinedName("AR_Rate", attr_text="ExchangeRates!$C$2")
+    notes = wb.create_sheet("Notes")
+    notes["A1"] = F("=AR_Rate*2")
+    notes["A1"].number_format = "0.000"
+    notes.column_dimensions["A"].width = 33
+    wb.save(p)
+    before = members(p)
+    assert run_file(p, "post", engine="parts").exit_code == 0
+    after = members(p)
+    notes_part = next(n for n in before if n.startswith("xl/worksheets/") and b"AR_Rate*2" in before[n])
+    assert after[notes_part] == before[notes_part]
+    wb = openpyxl.load_workbook(p)
+    assert wb.defined_names["AR_Rate"].attr_text == "ExchangeRates!$C$2"
+    assert wb["Notes"]["A1"].number_format == "0.000" and wb["Notes"].column_dimensions["A"].width == 33
