@@ -405,6 +405,36 @@ def _read_formulas(lb: LiveBook, job: _SheetJob) -> dict[tuple[int, int], object
     return out
 
 
+#: the remote engine's write chunk (xlwings' own default): cells per setValues action
+REMOTE_CHUNK_CELLS = 100_000
+
+
+def _remote_cell(v: object) -> object:
+    """What xlwings' remote converter sends for a value (``prepare_xl_data_element``) for xlar's types."""
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat(sep=" ").split(".")[0]
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def write_block(sheet: Any, row: int, col: int, values: list[list[object]]) -> None:
+    """One rectangular write. On the remote engine (Lite/Server) the values go straight to the
+    ``setValues`` action: xlwings' converter would rebuild the whole sheet's values as tuples on each
+    write (``Range.api``), which costs seconds per write on a 100k-row sheet."""
+    rows, cols = len(values), len(values[0])
+    engine = getattr(getattr(sheet.book.app, "engine", None), "type", "desktop")
+    if engine == "desktop":
+        sheet.range((row, col)).value = values  # xlwings chunks big writes itself
+        return
+    step = max(1, REMOTE_CHUNK_CELLS // cols)
+    for start in range(0, rows, step):
+        part = [[_remote_cell(v) for v in line] for line in values[start:start + step]]
+        sheet.range((row + start, col), (row + start + len(part) - 1, col + cols - 1)).impl.raw_value = part
+
+
 def apply_plan(lb: LiveBook, plan: WritePlan) -> None:
     """Write ``plan`` to the live book: everything is checked first, then each sheet is written in blocks."""
     jobs = [_plan_sheet(lb, sw) for sw in plan.sheets.values() if sw]
@@ -417,7 +447,7 @@ def apply_plan(lb: LiveBook, plan: WritePlan) -> None:
             sheet = job.live.sheet
             title = job.live.title
         for b in blocks(job, _read_formulas(lb, job)):
-            sheet.range((b.row, b.col)).value = b.values
+            write_block(sheet, b.row, b.col, b.values)
             lb.writes[title] += 1
             for r1, r2, c1, c2, fmt in merged_formats(b.formats):
                 sheet.range((r1, c1), (r2, c2)).number_format = fmt
