@@ -109,3 +109,12 @@ def test_non_euro_invoices_are_not_debited() -> None:
     b = replace(b, ledger=(replace(b.ledger[0], currency="USD"),))
     col = create_collection(b, [mandate()], JAN31, collection_id="DD1")
     assert col.entries == () and col.issues[0].code == "sepa-not-euro"
+
+
+def test_customers_blocked_for_all_are_not_debited() -> None:
+    from xlar.core.model import Blocked
+    b = book(("C1", "INV-1", "2024-01-20", "100.00"))
+    b = replace(b, customers=(replace(b.customers[0], blocked=Blocked.ALL),))
+    col = create_collection(b, [mandate()], JAN31, collection_id="DD1")
+    assert col.entries == () and col.issues[0].code == "customer-blocked"
+    assert col.mandates[0].debits_made == 0

@@ -151,3 +151,14 @@ def test_usage_errors(book: Path) -> None:
     assert cli("sepa", book).exit_code == 2
     assert cli("sepa", book, "--collection-date", "2026-01-31").exit_code == 2
     assert cli("sepa", book, "--collection-date", "31.01.2026", "--out", "x.xml").exit_code == 2
+
+
+def test_collection_date_in_the_past_is_a_warning(book: Path, tmp_path: Path, monkeypatch) -> None:
+    import xlar.book.sepa as sepa_book
+    monkeypatch.setattr(sepa_book, "rows_today", lambda: date(2026, 2, 15))
+    r = cli("sepa", book, "--collection-date", "2026-01-31", "--out", tmp_path / "dd.xml")
+    assert r.exit_code == 0 and (tmp_path / "dd.xml").exists()
+    assert any(i["Code"] == "collection-date-past" for i in read_sheet(book, "Issues"))
+    monkeypatch.setattr(sepa_book, "rows_today", lambda: date(2026, 1, 31))
+    r = cli("sepa", book, "--collection-date", "2026-02-28", "--out", tmp_path / "dd2.xml")
+    assert not any(i["Code"] == "collection-date-past" and i["Run"] == 2 for i in read_sheet(book, "Issues"))

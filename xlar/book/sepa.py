@@ -46,6 +46,7 @@ from xlar.book.grid import Bound, Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.plan import Out
 from xlar.book.rows import ReadResult, read_book
+from xlar.book.rows import today as rows_today
 from xlar.book.schema import Column, Kind, SheetSpec
 from xlar.book.sepa_xml import VERSIONS, pain008
 from xlar.core.model import Application, Book, GLLine, Issue, JournalLine, LineResult, Settlement, Severity
@@ -310,6 +311,10 @@ def collect(grids: dict[str, Grid], collection_date: date, *, run: int, created:
                                    f"Collection {cid} already exists", "duplicate-collection"))
     if _stop(o):
         return SepaRun(plan, o)
+    if collection_date < rows_today():
+        o.issues.append(SheetIssue("", None, "", collection_date, f"The collection date {collection_date.isoformat()} "
+                                   "is in the past; the bank will move or refuse it (BC: Reset Transfer Date).",
+                                   "collection-date-past", WARNING))
     col = create_collection(r.read.book, r.mandates, collection_date, collection_id=cid,
                             active=[d for d in r.debits if d.active])
     o.issues.extend(resolve(i, r.read.index) for i in col.issues)

@@ -11,7 +11,7 @@ Records and rules, no I/O; the pain.008 file is written by :mod:`xlar.book.sepa_
   (when an expected number is given); else ``RCUR``.
 * **Collection** (:func:`create_collection`): every open invoice, finance charge memo
   and reminder in EUR due on or before the collection date, of a customer with a usable
-  mandate, becomes one :class:`DebitEntry` for its remaining amount less what active
+  mandate (and not blocked for All), becomes one :class:`DebitEntry` for its remaining amount less what active
   collections already hold. Each entry counts as one debit of its mandate, in due-date
   order, so a mandate with Debits Made = 0 and two invoices gives FRST then RCUR.
   The mandates come back with their new Debits Made (closed when it reaches the
@@ -34,7 +34,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from xlar.core.model import Book, DocumentType, Issue, JournalLine, LedgerEntry, Ref, Severity
+from xlar.core.model import Blocked, Book, DocumentType, Issue, JournalLine, LedgerEntry, Ref, Severity
 from xlar.core.money import ZERO
 
 DT = DocumentType
@@ -301,6 +301,7 @@ def create_collection(book: Book, mandates: Sequence[Mandate], collection_date: 
             held[a.entry_no] = held.get(a.entry_no, ZERO) + a.amount
     lcy = book.settings.company_currency
     names = {c.customer_no: c.name for c in book.customers}
+    blocked = {c.customer_no: c.blocked for c in book.customers}
     current = {m.mandate_id: m for m in mandates}
     candidates: list[LedgerEntry] = sorted(
         (e for e in book.ledger if e.open and e.document_type in COLLECTIBLE and e.remaining_amount > 0
@@ -317,6 +318,12 @@ def create_collection(book: Book, mandates: Sequence[Mandate], collection_date: 
         if amount <= 0:
             continue
         if e.customer_no not in names:
+            continue
+        if blocked.get(e.customer_no) is Blocked.ALL:
+            if e.customer_no not in warned:
+                warned.add(e.customer_no)
+                issues.append(_issue("customer-blocked", f"Customer {e.customer_no} is blocked (All) and is not "
+                                     "debited.", "customers", e.customer_no, "blocked", "All", Severity.WARNING))
             continue
         m, why = usable_mandate(current.values(), e.customer_no, collection_date)
         if m is None:
