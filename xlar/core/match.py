@@ -135,9 +135,9 @@ class MatchSettings:
     grace_days: int = 0  # Payment Discount Grace Period in days (the discount window's end moves)
     name_full: int = 95  # nearness for Partially (Fully when the name is unique)
     name_partial: int = 80  # xlar: typo'd / abbreviated names still count as Partially
-    max_subset_items: int = 14
+    max_subset_items: int = 12
     max_subset_size: int = 4
-    max_subset_nodes: int = 2000
+    max_subset_nodes: int = 800
     alternatives: int = 3
     rules: tuple[Rule, ...] = DEFAULT_RULES
 
@@ -488,13 +488,19 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
     on = line.transaction_date
     items = idx.expected(cust, on, s.grace_days)
     mine = [e for e in named if e.customer_no == cust]
-    exp = {e.entry_no: a for e, a in items} if mine else {e.entry_no: a for e, a in items if lo <= a <= hi}
+    named_nos = {e.entry_no for e in mine}
+    exp: dict[int, Decimal] = {}
+    in_range: list[tuple[LedgerEntry, ...]] = []
+    for e, a in items:
+        if lo <= a <= hi:
+            in_range.append((e,))
+            exp[e.entry_no] = a
+        elif e.entry_no in named_nos:
+            exp[e.entry_no] = a
     sets: list[tuple[LedgerEntry, ...]] = []
     if len(mine) > 1:
         sets.append(tuple(sorted(mine, key=lambda e: (e.due_date or e.posting_date, e.entry_no))))
     sets += [(e,) for e in mine]
-    singles = [(e,) for e, a in items if lo <= a <= hi]
-    in_range = list(singles)
     if len(mine) > 1:
         tot = sum((exp[e.entry_no] for e in mine), ZERO)
         if lo <= tot <= hi:
@@ -510,8 +516,7 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
             sets.append(c)
     if not sets:
         sets.append(())
-    n_in = len({tuple(e.entry_no for e in c) for c in in_range})
-    named_nos = {e.entry_no for e in mine}
+    n_in = len(in_range)
     out = []
     for c in sets:
         nos = {e.entry_no for e in c}
@@ -527,7 +532,10 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
             exact = tot == line.amount and len(subsets) == 1
             amount = AmountMatch.ONE if exact else AmountMatch.MULTIPLE
         elif lo <= tot <= hi:
-            amount = AmountMatch.ONE if n_in == 1 else AmountMatch.MULTIPLE
+            # xlar: when the text names other documents of this customer, an amount-only match
+            # is not the only plausible reading (a short payment of the named invoice)
+            amount = AmountMatch.ONE if n_in == 1 and (doc is not DocMatch.NO or not mine) else \
+                AmountMatch.MULTIPLE
         else:
             amount = AmountMatch.NONE
         out.append(_Cand(cust, c, rp[0], doc, amount, rp[1], rp[2]))
