@@ -419,36 +419,46 @@ class _Styles:
 
 
 def _number(v: float) -> bytes:
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            raise Unsupported("NaN/inf")
-        return repr(v).encode()
-    return str(v).encode()
+    if type(v) is float and not math.isfinite(v):
+        raise Unsupported("NaN/inf")
+    return repr(v).encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _col_bytes(n: int) -> bytes:
+    return col_letter(n).encode()
 
 
 def cell_xml(ref: bytes, o: Out, base_style: int | None, styles: _Styles, date1904: bool) -> bytes:
     """One ``<c>``: strings inline (never a formula), numbers, booleans, dates as serials."""
     v = o.value
     style = base_style
-    if o.number_format and v is not None:
+    if v is None or v == "":
+        return b'<c r="%s" s="%d"/>' % (ref, style) if style else b""
+    if o.number_format:
         style = styles.style(base_style or 0, o.number_format)
     s = b' s="%d"' % style if style else b""
-    if v is None or v == "":
-        return b'<c r="%s"%s/>' % (ref, s) if s else b""
-    if isinstance(v, bool):
-        return b'<c r="%s"%s t="b"><v>%d</v></c>' % (ref, s, int(v))
-    if isinstance(v, (int, float)):
+    t = type(v)
+    if t is str:
+        text = _ILLEGAL.sub("", v)
+        sp = b' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else b""
+        return b'<c r="%s"%s t="inlineStr"><is><t%s>%s</t></is></c>' % (ref, s, sp, escape(text).encode("utf-8"))
+    if t is float or t is int:
         return b'<c r="%s"%s><v>%s</v></c>' % (ref, s, _number(v))
+    if t is bool:
+        return b'<c r="%s"%s t="b"><v>%d</v></c>' % (ref, s, int(v))
     if isinstance(v, (date, datetime)):
         d = v if isinstance(v, datetime) else datetime.combine(v, time())
         delta = d - (_EPOCH_1904 if date1904 else _EPOCH)
         serial = delta.days + delta.seconds / 86400
         return b'<c r="%s"%s><v>%s</v></c>' % (ref, s, _number(int(serial) if serial == int(serial) else serial))
-    if isinstance(v, str):
-        text = _ILLEGAL.sub("", v)
-        sp = ' xml:space="preserve"' if text != text.strip() or "\n" in text else ""
-        return b'<c r="%s"%s t="inlineStr"><is><t%s>%s</t></is></c>' % (
-            ref, s, sp.encode(), escape(text).encode("utf-8"))
+    if isinstance(v, bool):  # a bool subclass
+        return cell_xml(ref, Out(bool(v), o.number_format), base_style, styles, date1904)
+    if isinstance(v, str):  # a str subclass (StrEnum)
+        return cell_xml(ref, Out(str.__str__(v), o.number_format), base_style, styles, date1904)
+    if isinstance(v, (int, float)):
+        return cell_xml(ref, Out(float(v) if isinstance(v, float) else int(v), o.number_format), base_style,
+                        styles, date1904)
     raise Unsupported(f"value of type {type(v).__name__}")
 
 
@@ -463,9 +473,14 @@ class _SheetEdit:
     max_col: int = 0
 
     def put(self, row: int, col: int, o: Out) -> None:
-        self.cells.setdefault(row, {})[col] = o
-        self.max_row = max(self.max_row, row)
-        self.max_col = max(self.max_col, col)
+        r = self.cells.get(row)
+        if r is None:
+            r = self.cells[row] = {}
+        r[col] = o
+
+    def extent(self) -> None:
+        self.max_row = max(self.cells, default=0)
+        self.max_col = max((max(r) for r in self.cells.values() if r), default=0)
 
 
 def _shown(sp: SheetPart, row: int, col: int) -> object:
@@ -562,8 +577,7 @@ def _merge_row(row_xml: bytes, tag: bytes, selfclosing: bool, row: int, changes:
                 if b't="shared"' in old and b"ref=" in old or b't="array"' in old:
                     raise Unsupported("overwriting a shared/array formula")
                 state["formula_overwritten"] = True
-        ref = b"%s%d" % (col_letter(col).encode(), row)
-        new = cell_xml(ref, o, base, styles, date1904)
+        new = cell_xml(_col_bytes(col) + b"%d" % row, o, base, styles, date1904)
         if new:
             cells[col] = new
         else:
@@ -575,10 +589,12 @@ def _merge_row(row_xml: bytes, tag: bytes, selfclosing: bool, row: int, changes:
 
 
 def _new_row(row: int, changes: dict[int, Out], styles: _Styles, date1904: bool) -> bytes:
-    parts = []
+    rb = b"%d" % row
+    parts = [b'<row r="%s">' % rb]
     for col in sorted(changes):
-        parts.append(cell_xml(b"%s%d" % (col_letter(col).encode(), row), changes[col], None, styles, date1904))
-    return b'<row r="%d">' % row + b"".join(parts) + b"</row>"
+        parts.append(cell_xml(_col_bytes(col) + rb, changes[col], None, styles, date1904))
+    parts.append(b"</row>")
+    return b"".join(parts)
 
 
 def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool, state: dict[str, bool]) -> bytes:
@@ -644,6 +660,7 @@ def _grow_dimension(head: bytes, edit: _SheetEdit) -> bytes:
     m = _DIMENSION.search(head)
     if m is None or not edit.cells:
         return head
+    edit.extent()
     try:
         c1, r1, c2, r2 = parse_ref(m.group(1).decode())
     except Unsupported:
