@@ -231,6 +231,10 @@ class TieOut:
     account: str
     ledger_lcy: Decimal  # Σ remaining (LCY) of the customer ledger as of the date
     gl_lcy: Decimal  # receivables account balance (debit - credit) as of the date
+    #: Σ Amount (LCY) of entries posted by the date whose document has no line on the receivables account
+    #: (open items loaded on the Ledger without G/L): the usual reason for a difference
+    without_gl_lcy: Decimal = ZERO
+    without_gl_count: int = 0
 
     @property
     def difference(self) -> Decimal:
@@ -250,9 +254,33 @@ def gl_balance(gl: Iterable[GLLine], account: str, as_of: date) -> Decimal:
 
 
 def tie_out(book: Book, balances: Balances) -> TieOut:
+    """The customer ledger against the receivables account as of the balances' date.
+
+    ``without_gl_lcy`` is what the ledger holds without G/L behind it: the Amount (LCY)
+    of entries whose document has no line on the receivables account, plus the part of
+    any remaining amount the Applications sheet does not explain (loaded open items).
+    """
     account = book.settings.accounts.receivables
+    as_of = balances.as_of
     ledger = sum((b.remaining_lcy for b in balances.items.values()), ZERO)
-    return TieOut(balances.as_of, account, ledger, gl_balance(book.gl, account, balances.as_of))
+    posted = {(g.customer_no, g.document_no) for g in book.gl if g.account_no == account and g.application_no is None}
+    changes: dict[int, Decimal] = {}
+    for a in book.applications:
+        _, _, l_o, l_n = deltas(a)
+        changes[a.applied_entry_no] = changes.get(a.applied_entry_no, ZERO) + l_o
+        changes[a.applying_entry_no] = changes.get(a.applying_entry_no, ZERO) + l_n
+    without = ZERO
+    count = 0
+    for e in book.ledger:
+        if e.posting_date > as_of:
+            continue
+        x = e.remaining_amount_lcy - e.unrealized_lcy - changes.get(e.entry_no, ZERO)  # = amount (LCY) if explained
+        if (e.customer_no, e.document_no) in posted:
+            x -= e.amount_lcy
+        if x:
+            without += x
+            count += 1
+    return TieOut(as_of, account, ledger, gl_balance(book.gl, account, as_of), without, count)
 
 
 # --------------------------------------------------------------------------- report
@@ -274,6 +302,11 @@ def aging_table(aging: Aging, tie: TieOut | None, *, second: Aging | None = None
         t.add("Difference", money(tie.difference, lcy),
               "Ties" if tie.ties else "DOES NOT TIE: the difference needs explaining",
               emphasis=Emphasis.OK if tie.ties else Emphasis.WARNING)
+        if not tie.ties and tie.without_gl_count:
+            t.add(f"of which {tie.without_gl_count} ledger entries without G/L behind them (open items loaded on "
+                  "the Ledger)", money(tie.without_gl_lcy, lcy), emphasis=Emphasis.NOTE)
+            t.add("Difference not explained by them", money(tie.difference - tie.without_gl_lcy, lcy),
+                  emphasis=Emphasis.OK if tie.difference == tie.without_gl_lcy else Emphasis.WARNING)
     if aging.unexplained:
         t.add(f"{aging.unexplained} ledger row(s) carry a remaining amount the Applications sheet does not "
               "explain; the difference is dated on their posting date", emphasis=Emphasis.NOTE)
