@@ -108,6 +108,28 @@ DIRECT_DEBIT = SheetSpec("DirectDebit", (
     C("Message", "message", written=True),
 ))
 
+#: every issue code ``xlar sepa`` reports, with what it means (tests/sepa/test_issue_codes.py: a case each)
+CODES: dict[str, str] = {
+    "no-valid-mandate": "The customer has invoices due but no mandate usable on the collection date (warning).",
+    "customer-blocked": "The customer is blocked for All and is not debited (warning).",
+    "sepa-not-euro": "Direct debits are in EUR only: the company currency or the invoice is not EUR.",
+    "bad-iban": "A mandate's IBAN fails schwifty's check (country format, length, check digits).",
+    "bad-bic": "A mandate's BIC is not a valid BIC.",
+    "bad-creditor": "The creditor data on SEPASetup is missing or invalid (identifier check digits, IBAN, BIC).",
+    "duplicate-mandate": "The same Mandate ID is on the Mandates sheet twice.",
+    "unknown-customer": "A mandate names a customer that is not on the Customers sheet.",
+    "missing-sheet": "The workbook has no SEPASetup sheet.",
+    "missing-column": "A required column of Mandates or DirectDebit is missing.",
+    "missing-value": "A required cell of Mandates or DirectDebit is blank.",
+    "bad-choice": "The Format is not pain.008.001.02 or pain.008.001.08.",
+    "duplicate-collection": "The --collection-id is already on the DirectDebit sheet.",
+    "collection-date-past": "The collection date is before today (warning; BC: Reset Transfer Date).",
+    "unknown-collection": "--confirm names a collection that is not on the DirectDebit sheet.",
+    "debit-not-postable": "The invoice of a debit is already closed or holds less than the debit (warning).",
+    "unknown-debit": "--reject names a Transaction or Collection ID that is not on the DirectDebit sheet.",
+    "already-rejected": "--reject names a debit that is already rejected (warning).",
+}
+
 SEPA_SETUP_SHEET = "SEPASetup"
 #: SEPASetup setting -> Creditor field
 SETUP = {"creditorname": "name", "creditoridentifier": "creditor_id", "creditoriban": "iban",
