@@ -63,3 +63,31 @@ def test_refuses_small_history(tmp_path: Path) -> None:
     issues = read_sheet(book, "Issues")
     assert issues[-1]["Code"] == "not-enough-history"
     assert "Outlook" not in load_workbook(book).sheetnames
+
+
+@pytest.mark.parametrize(("code", "accuracy", "baseline", "exit_code"), [
+    ("model-quality-too-low", 0.65, 0.60, 1),
+    ("model-below-baseline", 0.75, 0.80, 0),
+    ("predict-not-installed", None, None, 1),
+])
+def test_model_refusals_and_warnings(code: str, accuracy: float | None, baseline: float | None, exit_code: int,
+                                     tmp_path: Path, monkeypatch) -> None:
+    import dataclasses
+
+    import xlar.core.predict_model as pm
+    real = pm.train
+
+    def fake(*args, **kwargs):
+        if accuracy is None:
+            raise ModuleNotFoundError("No module named 'sklearn'", name="sklearn")
+        m = real(*args, **kwargs)
+        m.quality = dataclasses.replace(m.quality, model_accuracy=accuracy, baseline_accuracy=baseline)
+        return m
+
+    monkeypatch.setattr(pm, "train", fake)
+    ledger, customers = ledger_rows(600, 8, 2)
+    book = write_book(tmp_path / "book.xlsx", {"Customers": customers, "Ledger": ledger})
+    r = runner.invoke(app, ["predict", str(book)])
+    assert r.exit_code == exit_code, r.output
+    assert code in {i["Code"] for i in read_sheet(book, "Issues")}
+    assert ("Outlook" in load_workbook(book).sheetnames) is (exit_code == 0)
