@@ -24,6 +24,7 @@ the file adapter ``files.py``, so a macro and a CLI command give the same sheets
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -36,6 +37,7 @@ from xlar.book.schema import norm
 
 _ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
            "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#BUSY!", "#CONNECT!", "#UNKNOWN!", "#PYTHON!"}
+_REMOTE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 #: a column whose cells need more number-format runs than this gets its most common format only
 MAX_FORMAT_RUNS = 50
 
@@ -91,6 +93,21 @@ def _clean(v: object) -> object:
         return None
     if isinstance(v, Decimal):  # Windows returns Currency-formatted cells as Decimal
         return float(v)
+    return v
+
+
+def _engine_type(book: Any) -> str:
+    """"desktop" (COM / AppleScript) or "remote" (xlwings Lite / Server)."""
+    return getattr(getattr(book.app, "engine", None), "type", "desktop")
+
+
+def _remote_value(v: object) -> object:
+    """A cell of the remote payload as xlwings' reader returns it (``err_to_str``): "" is blank, the
+    client's ISO text "2026-10-31T00:00:00.000Z" is a date-formatted cell."""
+    if v == "":
+        return None
+    if type(v) is str and len(v) >= 20 and v[-1] == "Z" and v[10:11] == "T" and _REMOTE_DATE.match(v):
+        return datetime.fromisoformat(v[:-1])
     return v
 
 
@@ -155,11 +172,15 @@ def read_book(book: Any) -> LiveBook:
     sheets: dict[str, LiveSheet] = {}
     reads: Counter[str] = Counter()
     digest = hashlib.sha256()
+    remote = _engine_type(book) != "desktop"
     for sheet in book.sheets:
         rng = sheet.used_range
-        values = rng.options(ndim=2, err_to_str=True).value
+        if remote:  # the payload's values as sent, converted here: 2-3x faster than xlwings' converter
+            block = [[_remote_value(v) for v in row] for row in rng.raw_value]
+        else:
+            values = rng.options(ndim=2, err_to_str=True).value
+            block = [[_clean(v) for v in row] for row in (values or [])]
         reads[sheet.name] += 1
-        block = [[_clean(v) for v in row] for row in (values or [])]
         if block == [[None]]:
             block = []
         ls = LiveSheet(sheet, sheet.name, rng.row, rng.column, block, Region(1, 1, 0, 1))
@@ -425,8 +446,7 @@ def write_block(sheet: Any, row: int, col: int, values: list[list[object]]) -> N
     ``setValues`` action: xlwings' converter would rebuild the whole sheet's values as tuples on each
     write (``Range.api``), which costs seconds per write on a 100k-row sheet."""
     rows, cols = len(values), len(values[0])
-    engine = getattr(getattr(sheet.book.app, "engine", None), "type", "desktop")
-    if engine == "desktop":
+    if _engine_type(sheet.book) == "desktop":
         sheet.range((row, col)).value = values  # xlwings chunks big writes itself
         return
     step = max(1, REMOTE_CHUNK_CELLS // cols)
