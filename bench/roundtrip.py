@@ -86,8 +86,10 @@ def build(path: Path, n_entries: int, n_payments: int) -> None:
     save_parts(pb, plan, path)
 
 
-def run_child(cmd: list[str]) -> tuple[float, float, int, str]:
-    """One subprocess, timed, with its own peak RSS (``os.wait4``)."""
+def run_child(cmd: list[str]) -> tuple[float, float, float, int, str]:
+    """One subprocess: (wall s, CPU s, peak RSS MiB, exit code, output tail), from ``os.wait4``.
+
+    CPU seconds (user + system) are the steadier figure on a shared machine."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=log)
@@ -96,8 +98,21 @@ def run_child(cmd: list[str]) -> tuple[float, float, int, str]:
         secs = time.perf_counter() - start
         log.seek(0)
         tail = log.read().decode(errors="replace")[-600:]
-    return secs, usage.ru_maxrss / 1024, proc.returncode, tail
+    return secs, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, tail
 
+
+PHASES = """
+import json, resource, sys, time
+from pathlib import Path
+from xlar.book import xlsxparts as X
+from xlar.book.commands import execute
+t = [time.process_time()]
+b = X.open_parts(Path(sys.argv[1])); t.append(time.process_time())
+plan, o = execute(b.grids, "post", fingerprint=b.fingerprint); t.append(time.process_time())
+X.save_parts(b, plan); t.append(time.process_time())
+print(json.dumps({"read_cpu_s": round(t[1] - t[0], 2), "settle_plan_cpu_s": round(t[2] - t[1], 2),
+                  "write_cpu_s": round(t[3] - t[2], 2)}))
+"""
 
 BASELINE = """
 import sys, openpyxl
@@ -107,13 +122,13 @@ wb.save(sys.argv[2])
 """
 
 
-def run_size(size: str, work: Path, baseline_max: int) -> dict[str, object]:
+def run_size(size: str, work: Path, baseline_max: int, phases: bool = False) -> dict[str, object]:
     from settle import parse_size
 
     n_entries, n_payments = parse_size(size)
     book = work / f"ledger-{size.replace('/', '-')}.xlsx"
     t0 = time.perf_counter()
-    secs, rss, code, tail = run_child([sys.executable, __file__, "--build", str(book), str(n_entries),
+    secs, cpu, rss, code, tail = run_child([sys.executable, __file__, "--build", str(book), str(n_entries),
                                        str(n_payments)])
     if code:
         raise SystemExit(f"building {size} failed:\n{tail}")
@@ -122,22 +137,30 @@ def run_size(size: str, work: Path, baseline_max: int) -> dict[str, object]:
                               "file_mib": round(book.stat().st_size / 2**20, 1)}
     post_copy = work / "post.xlsx"
     shutil.copy(book, post_copy)
-    secs, rss, code, tail = run_child([sys.executable, "-m", "xlar.cli", "post", str(post_copy), "--json"])
+    secs, cpu, rss, code, tail = run_child([sys.executable, "-m", "xlar.cli", "post", str(post_copy), "--json"])
     try:
         summary = json.loads(tail[tail.index("{"):]) if "{" in tail else {}
     except ValueError:
         summary = {}
-    res.update(post_s=round(secs, 2), post_rss_mib=round(rss), post_exit=code)
+    res.update(post_s=round(secs, 2), post_cpu_s=round(cpu, 2), post_rss_mib=round(rss), post_exit=code)
     if code not in (0, 1):
         res["post_error"] = tail
     res["lines_posted"] = summary.get("lines_posted")
     res["applications"] = summary.get("applications")
     for f in work.glob("post.xlsx*"):
         f.unlink()
+    if phases:  # where the CPU goes: calamine read + zip index, read_book + settle + plan, part writer
+        shutil.copy(book, post_copy)
+        _, _, _, code, tail = run_child([sys.executable, "-c", PHASES, str(post_copy)])
+        if code == 0:
+            res.update(json.loads(tail[tail.rindex("{"):]))
+        for f in work.glob("post.xlsx*"):
+            f.unlink()
     if n_entries <= baseline_max:
-        secs, rss, code, tail = run_child([sys.executable, "-c", BASELINE, str(book), str(work / "base.xlsx")])
-        res.update(openpyxl_s=round(secs, 2), openpyxl_rss_mib=round(rss), openpyxl_exit=code)
-        res["speedup"] = round(secs / float(res["post_s"]), 1)
+        secs, cpu, rss, code, tail = run_child([sys.executable, "-c", BASELINE, str(book), str(work / "base.xlsx")])
+        res.update(openpyxl_s=round(secs, 2), openpyxl_cpu_s=round(cpu, 2), openpyxl_rss_mib=round(rss),
+                   openpyxl_exit=code)
+        res["speedup"] = round(cpu / float(res["post_cpu_s"]), 1)
         (work / "base.xlsx").unlink(missing_ok=True)
     book.unlink()
     return res
@@ -151,6 +174,7 @@ def main() -> None:
     ap.add_argument("--sizes", default=",".join(DEFAULT_SIZES), help="ENTRIES/LINES list, e.g. 10k/1k,100k/10k")
     ap.add_argument("--baseline-max", default="100k", help="largest ledger the openpyxl baseline runs on")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--phases", action="store_true", help="also time read / settle+plan / write in-process")
     ap.add_argument("--keep", type=Path, help="folder for the books (default: a temporary folder)")
     args = ap.parse_args()
     from settle import parse_count
@@ -158,16 +182,20 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="xlar-roundtrip-"))
     work.mkdir(parents=True, exist_ok=True)
     if not args.json:
-        print(f"{'size':>10} {'file MiB':>8} {'posted':>7} {'xlar post s':>11} {'RSS MiB':>8} "
-              f"{'openpyxl s':>10} {'RSS MiB':>8} {'speed-up':>8}")
+        print(f"{'size':>10} {'file MiB':>8} {'posted':>7} {'xlar wall s':>11} {'CPU s':>7} {'RSS MiB':>8} "
+              f"{'openpyxl wall s':>15} {'CPU s':>7} {'RSS MiB':>8} {'speed-up (CPU)':>14}")
     for size in args.sizes.split(","):
-        r = run_size(size.strip(), work, parse_count(args.baseline_max))
+        r = run_size(size.strip(), work, parse_count(args.baseline_max), args.phases)
         if args.json:
             print(json.dumps(r))
         else:
-            print(f"{size:>10} {r['file_mib']:>8} {r['lines_posted']!s:>7} {r['post_s']:>11} {r['post_rss_mib']:>8} "
-                  f"{r.get('openpyxl_s', '-')!s:>10} {r.get('openpyxl_rss_mib', '-')!s:>8} "
-                  f"{str(r['speedup']) + 'x' if 'speedup' in r else '-':>8}", flush=True)
+            print(f"{size:>10} {r['file_mib']:>8} {r['lines_posted']!s:>7} {r['post_s']:>11} {r['post_cpu_s']:>7} "
+                  f"{r['post_rss_mib']:>8} {r.get('openpyxl_s', '-')!s:>15} {r.get('openpyxl_cpu_s', '-')!s:>7} "
+                  f"{r.get('openpyxl_rss_mib', '-')!s:>8} "
+                  f"{str(r['speedup']) + 'x' if 'speedup' in r else '-':>14}", flush=True)
+            if "write_cpu_s" in r:
+                print(f"{'':>10} CPU s by phase: read {r['read_cpu_s']}, read_book+settle+plan "
+                      f"{r['settle_plan_cpu_s']}, write {r['write_cpu_s']}", flush=True)
             if r.get("post_error"):
                 print(r["post_error"])
     if not args.keep:
