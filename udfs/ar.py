@@ -181,20 +181,20 @@ def _vectorise(fn: Callable[..., object], *args: object,
             flats.append(chain.from_iterable(repeat(g[0], rows)))
         else:  # one column, repeated across
             flats.append(chain.from_iterable(repeat(r[0], cols) for r in g))
-    values = [_cell(fn, vals) for vals in zip(*flats)]
+    has_bad = any(v is _BAD for g in grids for row in g for v in row) if conv else False
+    values: list[object] = []
+    append = values.append
+    for vals in zip(*flats):
+        if has_bad and any(v is _BAD for v in vals):
+            append(VALUE)
+            continue
+        try:
+            append(fn(*vals))
+        except _CELL_ERRORS:
+            append(VALUE)
     if n == 1:
         return values[0]
     return [values[i:i + cols] for i in range(0, n, cols)]
-
-
-def _cell(fn: Callable[..., object], values: tuple[object, ...]) -> object:
-    for v in values:
-        if v is _BAD:
-            return VALUE
-    try:
-        return fn(*values)
-    except _CELL_ERRORS:
-        return VALUE
 
 
 # --------------------------------------------------------------------------- dates and terms
@@ -284,8 +284,10 @@ def ar_settling_amount(remaining_amount, discount_pct, discount_date, payment_da
         r = round_to(r, q)
         if r <= 0:
             return float(r)
-        disc = _discount(r, p, dd, pd, g, q)
-        return float(max(r - disc - round_to(abs(t), q), ZERO))
+        left = r - _discount(r, p, dd, pd, g, q)
+        if t:
+            left -= round_to(abs(t), q)
+        return float(left) if left > 0 else 0.0
     return _vectorise(one, remaining_amount, discount_pct, discount_date, payment_date, max_tolerance, grace_period,
                       currency, conv=(_dec, _dec0, _opt_date, _date, _dec0, _formula, _q))
 
