@@ -21,13 +21,13 @@ from pathlib import Path
 
 from xlar.book import plan as P
 from xlar.book import schema as S
-from xlar.book.cells import CellError, is_blank, read_cell, read_text
+from xlar.book.cells import read_text
 from xlar.book.commands import Outcome, next_run
 from xlar.book.files import BookError, apply_plan, find_sheet, open_book, save
 from xlar.book.grid import Bound, Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.plan import Out
-from xlar.book.rows import ReadResult, read_book
+from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
 from xlar.book.statements import Parsed, Profile, StatementError, parse_file, renumber
 from xlar.core.bank import (
@@ -147,48 +147,10 @@ class BankRead:
     last_row: dict[str, int] = field(default_factory=dict)  # sheet -> last data row (for appends)
 
 
-def _rows(grids: dict[str, Grid], spec: SheetSpec, issues: list[SheetIssue], lcy: str,
-          currency_field: str = "") -> list[tuple[int, dict[str, object]]]:
-    grid = find(grids, spec.name)
-    if grid is None:
-        return []
-    b = Bound.bind(grid, spec)
-    missing = [c for c in spec.columns if c.required and not b.has(c)]
-    for c in missing:
-        issues.append(SheetIssue(grid.title, grid.header_row, c.header, None,
-                                 f"The {spec.name} sheet has no {c.header!r} column", "missing-column"))
-    if missing:
-        return []
-    out = []
-    cur_col = spec.by_field.get(currency_field) if currency_field else None
-    for row, vals in grid.rows:
-        f: dict[str, object] = {}
-        bad = False
-        cur = read_text(b.value(vals, cur_col)).upper() if cur_col is not None and not is_blank(
-            b.value(vals, cur_col)) else lcy
-        for c in spec.columns:
-            raw = b.value(vals, c)
-            if is_blank(raw):
-                if c.required:
-                    issues.append(SheetIssue(grid.title, row, b.header_of(c), None, f"{b.header_of(c)} is blank",
-                                             "missing-value"))
-                    bad = True
-                continue
-            try:
-                f[c.field] = read_cell(raw, c, lcy if c.currency is Cur.LCY else cur)
-            except CellError as e:
-                issues.append(SheetIssue(grid.title, row, b.header_of(c), raw, f"{b.header_of(c)}: {e.problem}",
-                                         e.code))
-                bad = True
-        if not bad:
-            out.append((row, f))
-    return out
-
-
 def read_bank(grids: dict[str, Grid], lcy: str = "EUR") -> BankRead:
     r = BankRead()
     line_fields = {f.name for f in dataclasses.fields(StatementLine)}
-    for row, f in _rows(grids, BANK_STATEMENT, r.issues, lcy, "currency"):
+    for row, f in read_sheet_rows(grids, BANK_STATEMENT, r.issues, lcy, currency_field="currency"):
         key = (str(f["statement_no"]), int(f["line_no"]))  # type: ignore[call-overload]
         if key in r.line_rows:
             r.issues.append(SheetIssue(find(grids, BANK_STATEMENT.name).title, row, "Line No.", key[1],  # type: ignore
@@ -202,16 +164,16 @@ def read_bank(grids: dict[str, Grid], lcy: str = "EUR") -> BankRead:
         if "currency" in given:
             given["currency"] = str(given["currency"]).upper()
         r.lines.append(StatementLine(**given))  # type: ignore[arg-type]
-    for row, f in _rows(grids, BANK_LEDGER, r.issues, lcy):
+    for row, f in read_sheet_rows(grids, BANK_LEDGER, r.issues, lcy):
         f.setdefault("document_no", "")
         if "statement_line_no" in f and f["statement_line_no"] is None:
             f.pop("statement_line_no")
         e = BankLedgerEntry(**f)  # type: ignore[arg-type]
         r.ledger.append(e)
         r.ledger_rows[e.entry_no] = row
-    for _, f in _rows(grids, TEXT_TO_ACCOUNT, r.issues, lcy):
+    for _, f in read_sheet_rows(grids, TEXT_TO_ACCOUNT, r.issues, lcy):
         r.mappings.append(TextMapping(**f))  # type: ignore[arg-type]
-    for _, f in _rows(grids, BANK_PROFILES, r.issues, lcy):
+    for _, f in read_sheet_rows(grids, BANK_PROFILES, r.issues, lcy):
         r.profiles[S.norm(f["name"])] = f
     for spec in SHEETS:
         g = find(grids, spec.name)

@@ -17,13 +17,12 @@ from pathlib import Path
 
 from xlar.book import plan as P
 from xlar.book import schema as S
-from xlar.book.cells import CellError, is_blank, read_cell
 from xlar.book.commands import Outcome, next_run
 from xlar.book.files import apply_plan, open_book, save
-from xlar.book.grid import Bound, Grid, find
+from xlar.book.grid import Grid
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.reports import render
-from xlar.book.rows import read_book
+from xlar.book.rows import read_book, read_sheet_rows
 from xlar.book.schema import Column, Kind, SheetSpec
 from xlar.core.dunning import (
     FINANCE_CHARGE,
@@ -104,40 +103,6 @@ REPORTS = ("Aging", "Statements", "Reminders", "FinanceCharges")
 
 # --------------------------------------------------------------------------- reading
 
-def _rows(grids: dict[str, Grid], spec: SheetSpec, issues: list[SheetIssue], lcy: str,
-          exps: dict[str, int] | None) -> list[tuple[int, dict[str, object]]]:
-    grid = find(grids, spec.name)
-    if grid is None:
-        return []
-    b = Bound.bind(grid, spec)
-    missing = [c for c in spec.columns if c.required and not b.has(c)]
-    for c in missing:
-        issues.append(SheetIssue(grid.title, grid.header_row, c.header, None,
-                                 f"The {spec.name} sheet has no {c.header!r} column", "missing-column"))
-    if missing:
-        return []
-    out = []
-    for row, vals in grid.rows:
-        f: dict[str, object] = {}
-        bad = False
-        for c in spec.columns:
-            raw = b.value(vals, c)
-            if is_blank(raw):
-                if c.required:
-                    issues.append(SheetIssue(grid.title, row, b.header_of(c), None, f"{b.header_of(c)} is blank",
-                                             "missing-value"))
-                    bad = True
-                continue
-            try:
-                f[c.field] = read_cell(raw, c, lcy, exps)
-            except CellError as e:
-                issues.append(SheetIssue(grid.title, row, b.header_of(c), raw, f"{b.header_of(c)}: {e.problem}",
-                                         e.code))
-                bad = True
-        if not bad:
-            out.append((row, f))
-    return out
-
 
 def read_collections(grids: dict[str, Grid], lcy: str, exps: dict[str, int] | None) -> tuple[
         Collections, list[SheetIssue]]:
@@ -146,7 +111,7 @@ def read_collections(grids: dict[str, Grid], lcy: str, exps: dict[str, int] | No
     levels: dict[str, list[ReminderLevel]] = {}
     head: dict[str, dict[str, object]] = {}
     names: dict[str, str] = {}
-    for _, f in _rows(grids, REMINDER_TERMS, issues, lcy, exps):
+    for _, f in read_sheet_rows(grids, REMINDER_TERMS, issues, lcy, exps):
         code = str(f["code"]).upper()
         names.setdefault(code, str(f["code"]))
         levels.setdefault(code, []).append(ReminderLevel(
@@ -161,18 +126,18 @@ def read_collections(grids: dict[str, Grid], lcy: str, exps: dict[str, int] | No
     rterms = tuple(ReminderTerms(code=names[c], levels=tuple(sorted(lv, key=lambda x: x.level)),
                                  **head[c]) for c, lv in levels.items())  # type: ignore[arg-type]
     fterms = []
-    for _, f in _rows(grids, FINANCE_CHARGE_TERMS, issues, lcy, exps):
+    for _, f in read_sheet_rows(grids, FINANCE_CHARGE_TERMS, issues, lcy, exps):
         fterms.append(FinanceChargeTerms(**f))  # type: ignore[arg-type]
     rcodes: dict[str, str] = {}
     fcodes: dict[str, str] = {}
-    for _, f in _rows(grids, _CUSTOMER_CODES, issues, lcy, exps):
+    for _, f in read_sheet_rows(grids, _CUSTOMER_CODES, issues, lcy, exps):
         no = str(f.get("customer_no", ""))
         if f.get("reminder_terms"):
             rcodes[no] = str(f["reminder_terms"])
         if f.get("fin_charge"):
             fcodes[no] = str(f["fin_charge"])
     log = []
-    for _, f in _rows(grids, COLLECTION_ENTRIES, issues, lcy, exps):
+    for _, f in read_sheet_rows(grids, COLLECTION_ENTRIES, issues, lcy, exps):
         f.setdefault("level", 0)
         log.append(CollectionEntry(**f))  # type: ignore[arg-type]
     return Collections(reminder_terms=rterms, finance_charge_terms=tuple(fterms), customer_reminder_terms=rcodes,

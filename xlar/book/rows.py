@@ -569,3 +569,49 @@ def read_book(grids: dict[str, Grid], *, need: tuple[str, ...] = ()) -> ReadResu
 
 def today() -> date:  # seam for tests
     return date.today()
+
+
+def read_sheet_rows(grids: dict[str, Grid], spec: SheetSpec, issues: list[SheetIssue], lcy: str,
+                    exps: dict[str, int] | None = None, currency_field: str = ""
+                    ) -> list[tuple[int, dict[str, object]]]:
+    """The good rows of a declared sheet as ``(excel row, {field: value})``; every bad cell becomes an issue.
+
+    A missing required column is one ``missing-column`` issue and no rows; a row with a blank
+    required cell (``missing-value``) or a cell that does not read (its cell code) is left out.
+    Money rounds to the row's ``currency_field`` when given and filled, else to ``lcy``;
+    columns declared in LCY always round to ``lcy``. A missing sheet gives no rows.
+    """
+    grid = find(grids, spec.name)
+    if grid is None:
+        return []
+    b = Bound.bind(grid, spec)
+    missing = [c for c in spec.columns if c.required and not b.has(c)]
+    for c in missing:
+        issues.append(SheetIssue(grid.title, grid.header_row, c.header, None,
+                                 f"The {spec.name} sheet has no {c.header!r} column", "missing-column"))
+    if missing:
+        return []
+    out = []
+    cur_col = spec.by_field.get(currency_field) if currency_field else None
+    for row, vals in grid.rows:
+        f: dict[str, object] = {}
+        bad = False
+        cur_raw = b.value(vals, cur_col) if cur_col is not None else None
+        cur = read_text(cur_raw).upper() if cur_col is not None and not is_blank(cur_raw) else lcy
+        for c in spec.columns:
+            raw = b.value(vals, c)
+            if is_blank(raw):
+                if c.required:
+                    issues.append(SheetIssue(grid.title, row, b.header_of(c), None, f"{b.header_of(c)} is blank",
+                                             "missing-value"))
+                    bad = True
+                continue
+            try:
+                f[c.field] = read_cell(raw, c, lcy if c.currency is Cur.LCY else cur, exps)
+            except CellError as e:
+                issues.append(SheetIssue(grid.title, row, b.header_of(c), raw, f"{b.header_of(c)}: {e.problem}",
+                                         e.code))
+                bad = True
+        if not bad:
+            out.append((row, f))
+    return out

@@ -39,13 +39,13 @@ from pathlib import Path
 
 from xlar.book import plan as P
 from xlar.book import schema as S
-from xlar.book.cells import CellError, is_blank, read_cell, read_text
+from xlar.book.cells import is_blank, read_text
 from xlar.book.commands import Outcome, next_run
 from xlar.book.files import BookError, apply_plan, open_book, save
 from xlar.book.grid import Bound, Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.plan import Out
-from xlar.book.rows import ReadResult, read_book
+from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.rows import today as rows_today
 from xlar.book.schema import Column, Kind, SheetSpec
 from xlar.book.sepa_xml import VERSIONS, pain008
@@ -150,47 +150,12 @@ class SepaRead:
     issues: list[SheetIssue] = field(default_factory=list)
 
 
-def _rows(grids: dict[str, Grid], spec: SheetSpec, issues: list[SheetIssue]
-          ) -> list[tuple[int, dict[str, object]]]:
-    grid = find(grids, spec.name)
-    if grid is None:
-        return []
-    b = Bound.bind(grid, spec)
-    missing = [c for c in spec.columns if c.required and not b.has(c)]
-    for c in missing:
-        issues.append(SheetIssue(grid.title, grid.header_row, c.header, None,
-                                 f"The {spec.name} sheet has no {c.header!r} column", "missing-column"))
-    if missing:
-        return []
-    out = []
-    for row, vals in grid.rows:
-        f: dict[str, object] = {}
-        bad = False
-        for c in spec.columns:
-            raw = b.value(vals, c)
-            if is_blank(raw):
-                if c.required:
-                    issues.append(SheetIssue(grid.title, row, b.header_of(c), None, f"{b.header_of(c)} is blank",
-                                             "missing-value"))
-                    bad = True
-                continue
-            try:
-                f[c.field] = read_cell(raw, c, "EUR")
-            except CellError as e:
-                issues.append(SheetIssue(grid.title, row, b.header_of(c), raw, f"{b.header_of(c)}: {e.problem}",
-                                         e.code))
-                bad = True
-        if not bad:
-            out.append((row, f))
-    return out
-
-
 def read_sepa(grids: dict[str, Grid]) -> SepaRead:
     """Read the workbook, the mandates, the collections so far and the creditor setup."""
     r = SepaRead(read=read_book(grids))
     title = (find(grids, MANDATES.name) or Grid(MANDATES.name, 1, 1, [], [])).title
     known = {c.customer_no for c in r.read.book.customers}
-    for row, f in _rows(grids, MANDATES, r.issues):
+    for row, f in read_sheet_rows(grids, MANDATES, r.issues, "EUR"):
         mid = str(f["mandate_id"])
         if mid in r.mandate_rows:
             r.issues.append(SheetIssue(title, row, "Mandate ID", mid, f"Mandate {mid} is on the sheet twice",
@@ -214,7 +179,7 @@ def read_sepa(grids: dict[str, Grid]) -> SepaRead:
         r.mandates.append(Mandate(**f))  # type: ignore[arg-type]
         r.mandate_rows[mid] = row
     fields = {f.name for f in dataclasses.fields(DebitEntry)}
-    for row, f in _rows(grids, DIRECT_DEBIT, r.issues):
+    for row, f in read_sheet_rows(grids, DIRECT_DEBIT, r.issues, "EUR"):
         f.setdefault("status", DebitStatus.FILE_CREATED)
         f.setdefault("currency", "EUR")
         f = {k: str(v) if k in ("collection_id", "customer_no", "document_no", "mandate_id") else v
