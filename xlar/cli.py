@@ -10,7 +10,8 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -64,10 +65,13 @@ def _print(o: Outcome, *, quiet: bool) -> None:
             con.print(f"  ... and {len(o.issues) - 50} more on the Issues sheet")
 
 
-def _run(book: Path, command: str, *, out: Path | None, quiet: bool, as_json: bool, label: str,
-         **options: object) -> None:
+_T = TypeVar("_T")
+
+
+def _attempt(command: str, book: Path, as_json: bool, run: Callable[[], _T]) -> _T:
+    """Run one command; a :class:`BookError` becomes a message (or a JSON failure) and its exit code."""
     try:
-        outcome = run_file(book, command, out=out, label=label, **options)
+        return run()
     except BookError as exc:
         if as_json:
             sys.stdout.write(json.dumps({"command": command, "workbook": str(book), "result": "Failed",
@@ -75,6 +79,11 @@ def _run(book: Path, command: str, *, out: Path | None, quiet: bool, as_json: bo
         else:
             _console(stderr=True).print(f"[red]xlar {command}: {escape(str(exc))}[/red]")
         raise typer.Exit(exc.exit_code) from None
+
+
+def _run(book: Path, command: str, *, out: Path | None, quiet: bool, as_json: bool, label: str,
+         runner: Callable[..., Outcome] = run_file, **options: object) -> None:
+    outcome = _attempt(command, book, as_json, lambda: runner(book, command, out=out, label=label, **options))
     _finish(outcome, quiet=quiet, as_json=as_json)
 
 
@@ -148,15 +157,7 @@ def month_end_cmd(
     opts = MonthEndOptions(as_of=_day(as_of, "--as-of"), start=_day(period_start, "--from"),  # type: ignore[arg-type]
                            period_length=period_length, periods=periods, issue=issue, statements=not no_statements)
     label = f"month-end --as-of {as_of}" + (" --issue" if issue else "")
-    try:
-        outcome = run_month_end(book, opts, out=out, label=label)
-    except BookError as exc:
-        if as_json:
-            sys.stdout.write(json.dumps({"command": "month-end", "workbook": str(book), "result": "Failed",
-                                         "exit_code": exc.exit_code, "error": str(exc)}) + "\n")
-        else:
-            _console(stderr=True).print(f"[red]xlar month-end: {escape(str(exc))}[/red]")
-        raise typer.Exit(exc.exit_code) from None
+    outcome = _attempt("month-end", book, as_json, lambda: run_month_end(book, opts, out=out, label=label))
     if not quiet and not as_json and outcome.exit_code == 0:
         _console().print(
             f"  aging total (LCY): {outcome.aging_total_lcy}   ledger: {outcome.ledger_lcy}   G/L: {outcome.gl_lcy}"
@@ -169,16 +170,7 @@ def _run_bank(book: Path, command: str, *, out: Path | None, quiet: bool, as_jso
               **options: object) -> None:
     from xlar.book.bank import run_bank_file
 
-    try:
-        outcome = run_bank_file(book, command, out=out, label=label, **options)
-    except BookError as exc:
-        if as_json:
-            sys.stdout.write(json.dumps({"command": command, "workbook": str(book), "result": "Failed",
-                                         "exit_code": exc.exit_code, "error": str(exc)}) + "\n")
-        else:
-            _console(stderr=True).print(f"[red]xlar {command}: {escape(str(exc))}[/red]")
-        raise typer.Exit(exc.exit_code) from None
-    _finish(outcome, quiet=quiet, as_json=as_json)
+    _run(book, command, out=out, quiet=quiet, as_json=as_json, label=label, runner=run_bank_file, **options)
 
 
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="A row of the BankProfiles sheet.")]
@@ -284,13 +276,9 @@ def sepa(book: BookArg,
     ret = _date_opt(return_date, "--return-date")
     label = (f"sepa --collection-date {collection_date}" if day else f"sepa --confirm {confirm}" if confirm
              else "sepa --reject " + " ".join(reject or []))
-    try:
-        outcome = run_sepa_file(book, collection_date=day, xml_out=out, confirm_id=confirm, reject_ids=reject,
-                                return_date=ret, version=fmt, collection_id=collection_id, book_out=book_out,
-                                label=label)
-    except BookError as exc:
-        _console(stderr=True).print(f"[red]xlar sepa: {escape(str(exc))}[/red]")
-        raise typer.Exit(exc.exit_code) from None
+    outcome = _attempt("sepa", book, as_json, lambda: run_sepa_file(
+        book, collection_date=day, xml_out=out, confirm_id=confirm, reject_ids=reject, return_date=ret,
+        version=fmt, collection_id=collection_id, book_out=book_out, label=label))
     _finish(outcome, quiet=quiet, as_json=as_json)
 
 
@@ -302,11 +290,7 @@ def predict(book: BookArg,
     """Predict which open invoices will be paid late (Outlook sheet); needs the predict extra."""
     from xlar.book.outlook import run_predict_file
 
-    try:
-        outcome = run_predict_file(book, out=out, seed=seed)
-    except BookError as exc:
-        _console(stderr=True).print(f"[red]xlar predict: {escape(str(exc))}[/red]")
-        raise typer.Exit(exc.exit_code) from None
+    outcome = _attempt("predict", book, as_json, lambda: run_predict_file(book, out=out, seed=seed))
     _finish(outcome, quiet=quiet, as_json=as_json)
 
 
