@@ -61,17 +61,22 @@ def fingerprint(path: Path) -> str:
     return fingerprint_bytes(Path(path).read_bytes())
 
 
-def open_book(path: Path) -> OpenBook:
-    """Read ``path``; raises :class:`BookError` with a message for a person, never a traceback."""
-    path = Path(path)
+def read_book_bytes(path: Path) -> bytes:
+    """The workbook file's bytes; a missing file, a folder or an unreadable file is a :class:`BookError`."""
     if not path.exists():
         raise BookError(f"{path}: no such file", exit_code=2)
     if path.is_dir():
         raise BookError(f"{path} is a folder, not a workbook", exit_code=2)
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise BookError(f"{path}: cannot read the file ({exc.strerror or exc}); is it open or locked?") from exc
+
+
+def open_book(path: Path) -> OpenBook:
+    """Read ``path``; raises :class:`BookError` with a message for a person, never a traceback."""
+    path = Path(path)
+    data = read_book_bytes(path)
     keep_vba = path.suffix.lower() in VBA_SUFFIXES
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba)

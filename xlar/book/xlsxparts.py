@@ -47,6 +47,7 @@ from xlar.book.files import (
     commit,
     fingerprint_bytes,
     open_book,
+    read_book_bytes,
     save,
 )
 from xlar.book.grid import Grid
@@ -177,14 +178,7 @@ class PartsBook:
 def open_parts(path: Path) -> PartsBook:
     """Read ``path`` without openpyxl. Raises :class:`BookError` or :class:`Unsupported`."""
     path = Path(path)
-    if not path.exists():
-        raise BookError(f"{path}: no such file", exit_code=2)
-    if path.is_dir():
-        raise BookError(f"{path} is a folder, not a workbook", exit_code=2)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BookError(f"{path}: cannot read the file ({exc.strerror or exc}); is it open or locked?") from exc
+    data = read_book_bytes(path)
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
