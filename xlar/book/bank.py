@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,10 +23,11 @@ from xlar.book import plan as P
 from xlar.book import schema as S
 from xlar.book.cells import read_text
 from xlar.book.commands import Outcome, next_run
-from xlar.book.files import BookError, apply_plan, find_sheet, open_book, save
+from xlar.book.files import BookError, apply_plan, open_book, save
 from xlar.book.grid import Bound, Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.plan import Out
+from xlar.book.reports import render
 from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
 from xlar.book.statements import Parsed, Profile, StatementError, parse_file, renumber
@@ -52,6 +53,7 @@ from xlar.core.match import (
 from xlar.core.model import JournalLine, Severity
 from xlar.core.reconcile import Reconciliation, reconcile
 from xlar.core.settle import post_journal
+from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
 C, K = Column, Kind
 
@@ -243,46 +245,41 @@ def _line_row(ln: StatementLine) -> dict[str, Out]:
     return row
 
 
-def replace_report(wb: object, name: str, header: list[str], rows: list[list[object]],
-                   formats: dict[int, str] | None = None, title_rows: list[list[object]] | None = None) -> None:
-    """Rewrite report sheet ``name`` (created when missing, at the same position when present)."""
-    from openpyxl.styles import Font
+def report_table(name: str, header: list[str], rows: list[list[object]], currency: str,
+                 title_rows: list[list[object]] | None = None) -> Table:
+    """A bank report as a core :class:`~xlar.core.tables.Table`: title block, a frozen heading, typed cells.
 
-    old = find_sheet(wb, name)  # type: ignore[arg-type]
-    index = wb.worksheets.index(old) if old is not None else None  # type: ignore[attr-defined]
-    if old is not None:
-        wb.remove(old)  # type: ignore[attr-defined]
-    ws = wb.create_sheet(name, index)  # type: ignore[attr-defined]
-    r = 1
+    Every backend (openpyxl, the zip-part writer, xlwings) renders the same table, so the
+    report looks the same whichever way the command ran.
+    """
+    t = Table(name)
     for tr in title_rows or []:
-        for i, v in enumerate(tr, start=1):
-            _put(ws, r, i, v, formats.get(-1) if formats and isinstance(v, Decimal) else None)
-        ws.cell(r, 1).font = Font(bold=True)
-        r += 1
+        t.add(*(_cell(v, currency) for v in tr), emphasis=Emphasis.TITLE if not t.rows else Emphasis.NONE)
     if title_rows:
-        r += 1
-    for i, h in enumerate(header, start=1):
-        _put(ws, r, i, h)
-        ws.cell(r, i).font = Font(bold=True)
-    ws.freeze_panes = ws.cell(r + 1, 1)
+        t.blank()
+    t.add(*header, emphasis=Emphasis.HEADER)
+    t.header_rows = len(t.rows)
     for row in rows:
-        r += 1
-        for i, v in enumerate(row, start=1):
-            _put(ws, r, i, v, (formats or {}).get(i - 1))
-    for i, h in enumerate(header, start=1):
-        width = max([len(str(h))] + [len(str(row[i - 1])) for row in rows[:200] if i - 1 < len(row)])
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = min(60, max(9, width + 2))
+        t.add(*(_cell(v, currency) for v in row))
+    return t
 
 
-def _put(ws: object, r: int, c: int, v: object, fmt: str | None = None) -> None:
-    from xlar.book.files import put
-
+def _cell(v: object, currency: str) -> Cell | object:
+    if isinstance(v, Cell):
+        return v
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return Cell(v)
     if isinstance(v, Decimal):
-        put(ws, r, c, Out(float(str(v)), fmt or "#,##0.00"))  # type: ignore[arg-type]
-    elif isinstance(v, (tuple, list)):
-        put(ws, r, c, Out(", ".join(str(x) for x in v)))  # type: ignore[arg-type]
-    else:
-        put(ws, r, c, P.out(v, Kind.TEXT))  # type: ignore[arg-type]
+        return Cell(v, CellKind.MONEY, currency)
+    if isinstance(v, date):
+        return Cell(v, CellKind.DATE)
+    if isinstance(v, int):
+        return Cell(v, CellKind.INT)
+    if isinstance(v, (tuple, list)):
+        return Cell(", ".join(str(x) for x in v))
+    return Cell(str(v))
 
 
 @dataclass(slots=True)
@@ -291,8 +288,7 @@ class BankRun:
 
     plan: P.WritePlan
     outcome: Outcome
-    reports: list[tuple[str, list[str], list[list[object]], dict[int, str], list[list[object]]]] = field(
-        default_factory=list)
+    reports: list[Table] = field(default_factory=list)
 
 
 def _finish(run: BankRun, grids: dict[str, Grid], started: datetime, fingerprint: str, label: str) -> BankRun:
@@ -364,8 +360,9 @@ def match(grids: dict[str, Grid], *, run: int, profile: str | None = None) -> Ba
     for p in props:
         ln = by_line[(p.statement_no, p.line_no)]
         rows.append([p.statement_no, p.line_no, p.rank, p.confidence.value, p.rule, p.score, p.customer_no,
-                     names.get(p.customer_no, ""), p.account_no, p.documents, ln.amount, p.applied_amount,
-                     p.difference, p.related_party.value if p.customer_no else "",
+                     names.get(p.customer_no, ""), p.account_no, p.documents, Cell(ln.amount, CellKind.MONEY,
+                     ln.currency), Cell(p.applied_amount, CellKind.MONEY, ln.currency),
+                     Cell(p.difference, CellKind.MONEY, ln.currency), p.related_party.value if p.customer_no else "",
                      p.doc_no.value if p.customer_no else "", p.amount_match.value if p.customer_no else "",
                      p.name_score, p.explanation])
         if p.rank != 1:
@@ -378,8 +375,8 @@ def match(grids: dict[str, Grid], *, run: int, profile: str | None = None) -> Ba
                        ("matchedaccountno", Out(p.account_no)), ("matchscore", Out(p.score))):
             sw.update(row, key, v)
     run_ = BankRun(plan, o)
-    fmts = {10: "#,##0.00", 11: "#,##0.00", 12: "#,##0.00"}
-    run_.reports.append((MATCH_PROPOSALS.name, MATCH_PROPOSALS.headers, rows, fmts, []))
+    run_.reports.append(report_table(MATCH_PROPOSALS.name, MATCH_PROPOSALS.headers, rows,
+                                     read.book.settings.company_currency))
     o.lines_posted = len(todo)
     o.result = f"Matched {len(todo)} line(s): " + ", ".join(
         f"{k} {counts.get(k, 0)}" for k in ("High", "Medium", "Low", "None"))
@@ -504,7 +501,7 @@ def reconcile_statement(grids: dict[str, Grid], statement_no: str, *, run: int,
     rec = reconcile(statement_no, bank.lines, bank.ledger, balance_last_statement=balance_last_statement,
                     ending_balance=ending_balance, date_tolerance_days=date_tolerance_days)
     run_ = BankRun(plan, o)
-    run_.reports.append(_reconciliation_report(rec))
+    run_.reports.append(_reconciliation_report(rec, read.book.settings.company_currency))
     if rec.complete:
         lsw, ssw = plan.sheet(BANK_LEDGER), plan.sheet(BANK_STATEMENT)
         for line_no, entry_no in rec.matches:
@@ -521,8 +518,7 @@ def reconcile_statement(grids: dict[str, Grid], statement_no: str, *, run: int,
     return run_
 
 
-def _reconciliation_report(rec: Reconciliation) -> tuple[str, list[str], list[list[object]], dict[int, str],
-                                                          list[list[object]]]:
+def _reconciliation_report(rec: Reconciliation, currency: str) -> Table:
     title = [
         ["Bank Reconciliation", f"Statement {rec.statement_no}"],
         ["Statement Date", rec.statement_date],
@@ -545,7 +541,7 @@ def _reconciliation_report(rec: Reconciliation) -> tuple[str, list[str], list[li
     for e in rec.outstanding:
         rows.append(["Outstanding check" if e.type.lower() == "check" else "Outstanding bank transaction", None,
                      e.entry_no, e.posting_date, e.document_no, e.description, e.amount])
-    return BANK_RECONCILIATION, header, rows, {6: "#,##0.00"}, title
+    return report_table(BANK_RECONCILIATION, header, rows, currency, title)
 
 
 # --------------------------------------------------------------------------- file wrapper
@@ -579,8 +575,8 @@ def run_bank_file(path: Path, command: str, *, out: Path | None = None, label: s
         raise ValueError(command)
     _finish(br, book.grids, started, book.fingerprint, label or command)
     apply_plan(book.wb, br.plan)
-    for name, header, rows, fmts, title in br.reports:
-        replace_report(book.wb, name, header, rows, fmts, title)
+    for t in br.reports:
+        render(book.wb, t)
     written = save(book, out)
     br.outcome.workbook = str(path)
     br.outcome.written_to = str(written)
