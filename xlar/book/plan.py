@@ -20,6 +20,7 @@ from xlar.book.rows import ReadResult, build_entry
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
 from xlar.core.model import Application, GLLine, LedgerEntry, LineResult
 from xlar.core.money import ZERO, exponent
+from xlar.core.tables import Table
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -50,7 +51,17 @@ class SheetWrite:
 
 @dataclass(slots=True)
 class WritePlan:
+    """Row-level changes per sheet, plus report sheets rewritten whole.
+
+    ``reports`` are core :class:`~xlar.core.tables.Table` objects: each replaces the sheet
+    of its name (at the same position; created at the end when missing). Every backend
+    renders them: openpyxl (``reports.render``), the zip-part writer and xlwings.
+    ``exps`` are the currency exponents the reports' money formats use.
+    """
+
     sheets: dict[str, SheetWrite] = field(default_factory=dict)
+    reports: list[Table] = field(default_factory=list)
+    exps: dict[str, int] | None = None
 
     def sheet(self, spec: SheetSpec) -> SheetWrite:
         if spec.name not in self.sheets:
