@@ -7,8 +7,11 @@ Business Central's method, as plain functions over an index:
    numbers and RF creditor references found in the text, the payer's name (rapidfuzz
    over a token index) and, when nothing else names anyone, the amount alone. For each
    customer the candidate *document sets* are: the entries named in the text (together
-   and one by one), single entries within the amount tolerance, and bounded subset-sums
-   of the customer's open entries (one payment for several invoices).
+   and one by one), single entries within the amount tolerance (a bisection on the
+   customer's amount index), and subset-sums of the customer's open entries (one
+   payment for several invoices): sets of 2-4 whose sum is the statement amount to the
+   cent, found by meeting in the middle over pair sums; only when there is none, pairs
+   and triples within the tolerance.
 2. **Criteria** per candidate (§7.2): *Related Party Matched* (Fully / Partially / No),
    *Doc. No./Ext. Doc. No. Matched* (Yes - Multiple / Yes / No) and *Amount Incl.
    Tolerance Matched* (One Match / Multiple Matches / No Matches). An entry's expected
@@ -40,6 +43,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
+from itertools import combinations
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
@@ -135,9 +140,8 @@ class MatchSettings:
     grace_days: int = 0  # Payment Discount Grace Period in days (the discount window's end moves)
     name_full: int = 95  # nearness for Partially (Fully when the name is unique)
     name_partial: int = 80  # xlar: typo'd / abbreviated names still count as Partially
-    max_subset_items: int = 12
+    max_subset_items: int = 60
     max_subset_size: int = 4
-    max_subset_nodes: int = 800
     alternatives: int = 3
     rules: tuple[Rule, ...] = DEFAULT_RULES
 
@@ -190,19 +194,68 @@ def compact(text: str) -> str:
     return _ALNUM.sub("", text.upper())
 
 
+_LONG_LEGAL = tuple(w for w in _LEGAL if len(w) >= 6)  # corporation, incorporated, limited, company
+
+
+@lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
-    """A name for fuzzy comparison: lower-case words without legal forms (``Fabrikam Inc.`` -> ``fabrikam``)."""
+    """A name for fuzzy comparison: lower-case words without legal forms (``Fabrikam Inc.`` -> ``fabrikam``).
+
+    A misspelt long legal form at the end (``Corporaton``, ``Ventures Coporation``) or one
+    glued to the word before it (``VenturesCorporation``) goes too: the bank copies
+    what the payer typed.
+    """
     words = [w for w in default_process(name).split() if w not in _LEGAL]
+    if len(words) > 1:
+        last = words[-1]
+        if len(last) >= 6 and any(fuzz.ratio(last, f) >= 85 for f in _LONG_LEGAL):
+            words.pop()
+        else:
+            for f in _LONG_LEGAL:
+                if last.endswith(f) and len(last) - len(f) >= 3:
+                    words[-1] = last[: -len(f)]
+                    break
     return " ".join(words)
+
+
+def _expand(a: str, b: str) -> str:
+    """``a`` with each word that abbreviates ``b``'s word at the same place written out.
+
+    A word abbreviates another when it is at least 3 letters and its start (``ind`` for
+    ``industries``, ``cons`` for ``consulting``); only when both names have as many words.
+    """
+    wa, wb = a.split(), b.split()
+    if len(wa) != len(wb) or len(wa) < 2:
+        return a
+    out, changed = [], False
+    for n, (x, y) in enumerate(zip(wa, wb)):
+        if n and x != y and len(x) >= 3 and len(y) > len(x) and y.startswith(x):
+            out.append(y)
+            changed = True
+        else:
+            out.append(x)
+    return " ".join(out) if changed else a
 
 
 def name_score(a: str, b: str) -> int:
     """Nearness of two name keys, 0-100: the better of plain and word-order-free similarity.
 
     Not token-set similarity: ``Summit Systems`` inside ``Trey Summit Systems`` is a
-    different company, not a perfect match.
+    different company, not a perfect match. Abbreviated words are written out first
+    (:func:`_expand`), as BC's nearness, which counts the characters of the shorter
+    string found in the longer one, also rates ``ISVIGRA IND GMBH`` 100 for ``Isvigra
+    Industries GmbH``; the first word is never abbreviated.
     """
-    return int(max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)))
+    sc = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b))
+    if sc < 100:
+        x = _expand(a, b)
+        if x is not a:
+            sc = max(sc, fuzz.ratio(x, b))
+    return int(sc)
+
+
+def _scorer(a: str, b: str, **kw: object) -> float:
+    return name_score(a, b)
 
 
 def text_spans(text: str) -> set[str]:
@@ -260,10 +313,89 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-@dataclass(slots=True)
-class _Item:
-    entry: LedgerEntry
-    due: date
+def _cents(a: Decimal) -> int | None:
+    """``a`` in cents when it has no more than two decimals (the subset search adds integers)."""
+    c = a * 100
+    i = int(c)
+    return i if i == c else None
+
+
+class _Book:
+    """One customer's open entries, oldest first, with amount indexes for the candidate look-ups.
+
+    An entry's expected amount on a date depends on its discount windows (§7.1), so the
+    entries are indexed three times: by remaining amount, by remaining amount less the
+    first discount and less the second one; a query takes from each index the entries
+    whose window state on that date selects it. Per line this is a bisection, not a walk
+    over the customer's open items.
+    """
+
+    __slots__ = ("_ix", "d1", "d2", "entries", "has_disc", "l1", "l2", "pos", "rem")
+
+    def __init__(self, entries: list[LedgerEntry], grace_days: int) -> None:
+        self.entries = entries
+        self.pos = {e.entry_no: i for i, e in enumerate(entries)}
+        self.rem = [e.remaining_amount for e in entries]
+        self.d1: list[Decimal] = []
+        self.l1: list[date | None] = []
+        self.d2: list[Decimal] = []
+        self.l2: list[date | None] = []
+        grace = timedelta(days=grace_days)
+        for e in entries:
+            last = e.pmt_disc_tolerance_date or (e.pmt_discount_date + grace if e.pmt_discount_date else None)
+            d1 = e.remaining_pmt_disc_possible if last is not None else ZERO
+            self.d1.append(d1)
+            self.l1.append(last if d1 else None)
+            d2 = e.remaining_pmt_disc_2_possible if e.pmt_discount_date_2 is not None else ZERO
+            self.d2.append(d2)
+            self.l2.append(e.pmt_discount_date_2 if d2 else None)
+        self.has_disc = any(self.d1) or any(self.d2)
+        self._ix: list[tuple[list[Decimal], list[int]]] | None = None
+
+    def state(self, i: int, on: date) -> int:
+        """0: no discount on ``on``; 1: the first discount is granted; 2: the second one."""
+        l1 = self.l1[i]
+        if l1 is not None and on <= l1:
+            return 1
+        l2 = self.l2[i]
+        if l2 is not None and on <= l2:
+            return 2
+        return 0
+
+    def expected(self, i: int, on: date) -> Decimal:
+        if not self.has_disc:
+            return self.rem[i]
+        st = self.state(i, on)
+        return self.rem[i] - (self.d1[i] if st == 1 else self.d2[i] if st == 2 else ZERO)
+
+    def _indexes(self) -> list[tuple[list[Decimal], list[int]]]:
+        if self._ix is None:
+            out = []
+            for k, disc in enumerate((None, self.d1, self.d2)):
+                if disc is None:
+                    pairs = sorted((a, i) for i, a in enumerate(self.rem))
+                else:
+                    pairs = sorted((self.rem[i] - d, i) for i, d in enumerate(disc) if d)
+                out.append(([a for a, _ in pairs], [i for _, i in pairs]))
+            self._ix = out
+        return self._ix
+
+    def in_range(self, lo: Decimal, hi: Decimal, on: date) -> list[int]:
+        """Positions of the entries whose expected amount on ``on`` is in [lo, hi], oldest first."""
+        out: list[int] = []
+        for k, (keys, idx) in enumerate(self._indexes()):
+            if not keys:
+                continue
+            a, b = bisect_left(keys, lo), bisect_right(keys, hi)
+            if a == b:
+                continue
+            if not self.has_disc:
+                out.extend(idx[a:b])
+            else:
+                out.extend(i for i in idx[a:b] if self.state(i, on) == k)
+        out.sort()
+        return out
+
 
 
 class OpenItemIndex:
@@ -282,7 +414,7 @@ class OpenItemIndex:
         with gc_paused():
             self._index(ledger, by_doc, by_compact, by_customer)
         self._sorted: set[str] = set()
-        self._rows: dict[str, list[tuple]] = {}
+        self._rows: dict[str, _Book] = {}
         self._grace = 0
         self._amounts: tuple[list[Decimal], list[LedgerEntry]] | None = None
         self._parties(mappings)
@@ -327,23 +459,20 @@ class OpenItemIndex:
             self._sorted.add(customer_no)
         return entries
 
-    def expected(self, customer_no: str, on: date, grace_days: int = 0) -> list[tuple[LedgerEntry, Decimal]]:
-        """The customer's open entries, oldest first, each with what a payment on ``on`` should be."""
+    def book(self, customer_no: str, grace_days: int = 0) -> _Book:
+        """The customer's open entries as a :class:`_Book` (built on first use, per grace period)."""
         if grace_days != self._grace:
             self._rows.clear()
             self._grace = grace_days
-        rows = self._rows.get(customer_no)
-        if rows is None:
-            rows = []
-            for e in self.open_entries(customer_no):
-                last = e.pmt_disc_tolerance_date or (e.pmt_discount_date + timedelta(days=grace_days)
-                                                     if e.pmt_discount_date else None)
-                d1 = e.remaining_pmt_disc_possible if last is not None else ZERO
-                d2 = e.remaining_pmt_disc_2_possible if e.pmt_discount_date_2 is not None else ZERO
-                rows.append((e, e.remaining_amount, d1, last, d2, e.pmt_discount_date_2))
-            self._rows[customer_no] = rows
-        return [(e, rem - d1 if d1 and on <= l1 else (rem - d2 if d2 and on <= l2 else rem))  # type: ignore
-                for e, rem, d1, l1, d2, l2 in rows]
+        b = self._rows.get(customer_no)
+        if b is None:
+            b = self._rows[customer_no] = _Book(self.open_entries(customer_no), grace_days)
+        return b
+
+    def expected(self, customer_no: str, on: date, grace_days: int = 0) -> list[tuple[LedgerEntry, Decimal]]:
+        """The customer's open entries, oldest first, each with what a payment on ``on`` should be."""
+        b = self.book(customer_no, grace_days)
+        return [(e, b.expected(i, on)) for i, e in enumerate(b.entries)]
 
     def in_range(self, lo: Decimal, hi: Decimal, limit: int = 50) -> list[LedgerEntry]:
         """Open entries whose remaining amount is in [lo, hi] (an amount index built on first use)."""
@@ -443,102 +572,149 @@ def _named_entries(line: StatementLine, idx: OpenItemIndex) -> list[LedgerEntry]
     return list(found.values())
 
 
-def _subsets(items: list[tuple[LedgerEntry, Decimal]], lo: Decimal, hi: Decimal,
-             s: MatchSettings) -> list[tuple[LedgerEntry, ...]]:
-    """Sets of 2..max_subset_size entries whose expected amounts add up to [lo, hi].
+_PAIRS: dict[int, list[tuple[int, int]]] = {}
 
-    Bounded: the ``max_subset_items`` oldest entries that fit under ``hi``, a depth-first
-    search over them in ascending amount order that stops a branch as soon as the sum
-    passes ``hi``, at most ``max_subset_nodes`` steps, and at most three sets (three are
-    as good as many: *Multiple Matches*).
+
+def _pair_index(n: int) -> list[tuple[int, int]]:
+    p = _PAIRS.get(n)
+    if p is None:
+        p = _PAIRS[n] = list(combinations(range(n), 2))
+    return p
+
+
+def _exact_sets(vals: list[int], target: int, max_size: int, cap: int) -> list[tuple[int, ...]]:
+    """Index sets of 2..``max_size`` (at most 4) values that add up to ``target`` exactly, at most ``cap``.
+
+    Meet in the middle over the pair sums: a triple is a value plus a pair, a quadruple two
+    disjoint pairs. A set look-up tells first whether there is any; the sets are only
+    spelled out when there is (most lines have none).
     """
-    pool = sorted([(int(a * 100), e) for e, a in items if a <= hi][: s.max_subset_items], key=lambda x: x[0])
+    pidx = _pair_index(len(vals))
+    sums = [vals[i] + vals[j] for i, j in pidx]
+    have = set(sums)
+    if not (target in have or (max_size >= 3 and any(target - v in have for v in vals))
+            or (max_size >= 4 and any(target - x in have for x in sums))):
+        return []
+    by_sum: dict[int, list[tuple[int, int]]] = {}
+    for sm, ij in zip(sums, pidx):
+        if sm < target:
+            by_sum.setdefault(sm, []).append(ij)
+    found: dict[tuple[int, ...], None] = {ij: None for sm, ij in zip(sums, pidx) if sm == target}
+    if max_size >= 3:
+        for k, v in enumerate(vals):
+            for i, j in by_sum.get(target - v, ()):
+                if k != i and k != j:
+                    found[tuple(sorted((i, j, k)))] = None
+    if max_size >= 4:
+        for sm, first in by_sum.items():
+            if sm + sm > target or len(found) > cap:
+                continue
+            for i, j in first:
+                for k, m in by_sum.get(target - sm, ()):
+                    if i != k and i != m and j != k and j != m:
+                        found[tuple(sorted((i, j, k, m)))] = None
+    return list(found)[:cap]
+
+
+def _near_sets(vals: list[int], lo: int, hi: int, cap: int) -> list[tuple[int, ...]]:
+    """Pairs and triples of values whose sum is within [lo, hi] (``vals`` ascending), at most ``cap``.
+
+    Larger sets within a tolerance are left out: among 50 open invoices a dozen sets of
+    four fall within ±1.00 of any amount, so such a proposal would say nothing.
+    """
+    pidx = _pair_index(len(vals))
+    st = sorted(zip([vals[i] + vals[j] for i, j in pidx], pidx))
+    ss = [x for x, _ in st]
+    found: dict[tuple[int, ...], None] = {ij: None for _, ij in st[bisect_left(ss, lo):bisect_right(ss, hi)]}
+    for k, v in enumerate(vals):
+        if len(found) >= cap:
+            break
+        for _, (i, j) in st[bisect_left(ss, lo - v):bisect_right(ss, hi - v)]:
+            if k != i and k != j:
+                found[tuple(sorted((i, j, k)))] = None
+    return list(found)[:cap]
+
+
+def _subsets(b: _Book, on: date, lo: Decimal, hi: Decimal, amount: Decimal,
+             s: MatchSettings) -> tuple[list[tuple[int, ...]], int]:
+    """Sets of 2..max_subset_size open entries (positions in ``b``) that one payment may have paid.
+
+    The pool is the customer's ``max_subset_items`` oldest entries whose expected amount
+    is below the range's top. First the sets whose expected amounts add up to the
+    statement amount *to the cent* (up to three; the second value returned is how many);
+    only when there is none, up to three sets whose sum lies within the tolerance.
+    """
+    pool: list[tuple[int, int]] = []
+    for i in range(len(b.entries)):
+        a = b.expected(i, on)
+        if ZERO < a <= hi:
+            c = _cents(a)
+            if c is not None:
+                pool.append((c, i))
+                if len(pool) >= s.max_subset_items:
+                    break
+    if len(pool) < 2:
+        return [], 0
+    pool.sort()
+    vals = [v for v, _ in pool]
+    size = min(s.max_subset_size, 4)
+    target = _cents(amount)
+    if target is not None:
+        exact = _exact_sets(vals, target, size, 3)
+        if exact:
+            return [tuple(sorted(pool[j][1] for j in c)) for c in exact], len(exact)
     lo_c, hi_c = int(lo * 100), int(hi * 100)
-    found: list[tuple[LedgerEntry, ...]] = []
-    amounts = [a for a, _ in pool]
-    n = len(pool)
-
-    budget = [s.max_subset_nodes]
-
-    def dfs(start: int, total: int, chosen: list[int]) -> bool:
-        for i in range(start, n):
-            budget[0] -= 1
-            if budget[0] < 0:
-                return True
-            t = total + amounts[i]
-            if t > hi_c:
-                return False
-            chosen.append(i)
-            if len(chosen) >= 2 and t >= lo_c:
-                found.append(tuple(pool[j][1] for j in chosen))
-                if len(found) >= 3:
-                    return True
-            if len(chosen) < s.max_subset_size and dfs(i + 1, t, chosen):
-                return True
-            chosen.pop()
-        return False
-
-    dfs(0, 0, [])
-    return found
+    if lo_c == hi_c:
+        return [], 0
+    return [tuple(sorted(pool[j][1] for j in c)) for c in _near_sets(vals, lo_c, hi_c, 3)], 0
 
 
 def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, named: list[LedgerEntry],
                          rp: tuple[RelatedParty, int, str], s: MatchSettings, lo: Decimal,
                          hi: Decimal) -> list[_Cand]:
     on = line.transaction_date
-    items = idx.expected(cust, on, s.grace_days)
-    mine = [e for e in named if e.customer_no == cust]
-    named_nos = {e.entry_no for e in mine}
-    exp: dict[int, Decimal] = {}
-    in_range: list[tuple[LedgerEntry, ...]] = []
-    for e, a in items:
-        if lo <= a <= hi:
-            in_range.append((e,))
-            exp[e.entry_no] = a
-        elif e.entry_no in named_nos:
-            exp[e.entry_no] = a
-    sets: list[tuple[LedgerEntry, ...]] = []
-    if len(mine) > 1:
-        sets.append(tuple(sorted(mine, key=lambda e: (e.due_date or e.posting_date, e.entry_no))))
-    sets += [(e,) for e in mine]
-    if len(mine) > 1:
-        tot = sum((exp[e.entry_no] for e in mine), ZERO)
+    b = idx.book(cust, s.grace_days)
+    named_pos = sorted({b.pos[e.entry_no] for e in named if e.customer_no == cust and e.entry_no in b.pos})
+    in_range: list[tuple[int, ...]] = [(i,) for i in b.in_range(lo, hi, on)]
+    sets: list[tuple[int, ...]] = []
+    if len(named_pos) > 1:
+        sets.append(tuple(named_pos))
+        tot = sum((b.expected(i, on) for i in named_pos), ZERO)
         if lo <= tot <= hi:
             in_range.append(sets[0])
-    subsets: list[tuple[LedgerEntry, ...]] = []
-    if not in_range and not mine and len(items) > 1 and rp[0] is not RelatedParty.NO:
+    sets += [(i,) for i in named_pos]
+    subsets: list[tuple[int, ...]] = []
+    n_exact = 0
+    if not in_range and not named_pos and len(b.entries) > 1 and rp[0] is not RelatedParty.NO:
         # one payment, several invoices, none named: only for a payer we know (spec §7.5)
-        subsets = _subsets(items, lo, hi, s)
+        subsets, n_exact = _subsets(b, on, lo, hi, line.amount, s)
         in_range += subsets
-        exp.update((e.entry_no, a) for e, a in items if a <= hi)
     for c in in_range:
         if c not in sets:
             sets.append(c)
     if not sets:
         sets.append(())
     n_in = len(in_range)
+    named_set = set(named_pos)
     out = []
     for c in sets:
-        nos = {e.entry_no for e in c}
-        tot = sum((exp[n] for n in nos), ZERO)
-        if c and nos <= named_nos:
+        if c and named_set.issuperset(c):
             doc = DocMatch.YES_MULTIPLE if len(c) > 1 else DocMatch.YES
         else:
             doc = DocMatch.NO
         if not c:
             amount = AmountMatch.NONE
         elif c in subsets:
-            # a set found by search, not named: One Match only when it is exact and the only one
-            exact = tot == line.amount and len(subsets) == 1
-            amount = AmountMatch.ONE if exact else AmountMatch.MULTIPLE
-        elif lo <= tot <= hi:
+            # a set found by search, not named: One Match only when it is the only one to the cent
+            amount = AmountMatch.ONE if n_exact == 1 else AmountMatch.MULTIPLE
+        elif lo <= sum((b.expected(i, on) for i in c), ZERO) <= hi:
             # xlar: when the text names other documents of this customer, an amount-only match
             # is not the only plausible reading (a short payment of the named invoice)
-            amount = AmountMatch.ONE if n_in == 1 and (doc is not DocMatch.NO or not mine) else \
+            amount = AmountMatch.ONE if n_in == 1 and (doc is not DocMatch.NO or not named_pos) else \
                 AmountMatch.MULTIPLE
         else:
             amount = AmountMatch.NONE
-        out.append(_Cand(cust, c, rp[0], doc, amount, rp[1], rp[2]))
+        out.append(_Cand(cust, tuple(b.entries[i] for i in c), rp[0], doc, amount, rp[1], rp[2]))
     return out
 
 
@@ -613,7 +789,7 @@ def match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings = Match
         pool = idx.name_candidates(line.payer_name or line.text)
         if pool:
             payer = name_key(line.payer_name or line.text)
-            scorer = fuzz.token_sort_ratio if line.payer_name else fuzz.partial_ratio
+            scorer = _scorer if line.payer_name else fuzz.partial_ratio
             choices = {c: idx.name_keys[c] for c in pool}
             for _, _sc, c in process.extract(payer, choices, scorer=scorer, limit=8,
                                              score_cutoff=s.name_partial):
