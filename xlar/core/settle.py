@@ -21,7 +21,7 @@ mutable working copies (``_W``) of the entries it touches, and freezes them at t
 from __future__ import annotations
 
 import gc
-from bisect import insort
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -264,9 +264,11 @@ class _Run:
         self.gl: list[GLLine] = []
         self.next_app_no = max((a.application_no for a in book.applications), default=0) + 1
         self.next_gl_no = max((g.entry_no for g in book.gl), default=0) + 1
-        self._by_customer: dict[str, list[int]] | None = None
-        self._sorted_customers: set[str] = set()
-        self._by_doc: dict[str, list[int]] | None = None
+        self._cust_entries: dict[str, list[int]] | None = None  # open entries of customers not yet bucketed
+        self._oldest_customers: set[str] = set()
+        self._buckets: dict[tuple[str, bool], list[tuple]] = {}
+        self._placed: dict[int, tuple[list[tuple], tuple]] = {}
+        self._by_doc: dict[str, int | list[int]] | None = None
         self._by_doc_ci: dict[str, list[int]] | None = None
         self._by_id: dict[str, list[int]] | None = None
 
@@ -290,76 +292,148 @@ class _Run:
         yield from self.entries
         yield from self.new_entries
 
-    def by_customer(self) -> dict[str, list[int]]:
-        if self._by_customer is None:
-            d: dict[str, list[int]] = {}
-            for e in self.all_entries():
-                if self.cur_open(e.entry_no):
-                    d.setdefault(e.customer_no, []).append(e.entry_no)
-            self._by_customer = d
-        return self._by_customer
-
     def docs(self, doc_no: str) -> list[int]:
         """Entry numbers with document number ``doc_no`` (exact first, else case-insensitive)."""
-        if self._by_doc is None:
-            d: dict[str, list[int]] = {}
-            for e in self.all_entries():
-                k = e.document_no
-                got = d.get(k)
-                if got is None:
-                    d[k] = [e.entry_no]
-                else:
-                    got.append(e.entry_no)
-            self._by_doc = d
-        hit = self._by_doc.get(doc_no)
+        d = self._by_doc
+        if d is None:
+            d = self._by_doc = self._doc_index()
+        hit = d.get(doc_no)
         if hit is not None and doc_no.upper() == doc_no:
-            return hit
+            return [hit] if hit.__class__ is int else hit
         if self._by_doc_ci is None:
             ci: dict[str, list[int]] = {}
-            for k, nos in self._by_doc.items():
-                ci.setdefault(k.upper(), []).extend(nos)
+            for k, nos in d.items():
+                if nos.__class__ is int:
+                    ci.setdefault(k.upper(), []).append(nos)
+                else:
+                    ci.setdefault(k.upper(), []).extend(nos)
             self._by_doc_ci = ci
         return self._by_doc_ci.get(doc_no.upper(), [])
+
+    def _doc_index(self) -> dict[str, int | list[int]]:
+        """document no. -> entry no. (a list when several entries share it), in ledger order.
+
+        One ``dict(zip(...))`` for the usual unique numbers: a million one-element lists
+        cost more to build and to free than the rest of a run's indexes together.
+        """
+        entries = [*self.entries, *self.new_entries]
+        d: dict[str, int | list[int]] = dict(zip([e.document_no for e in entries], [e.entry_no for e in entries]))
+        if len(d) != len(entries):  # shared document numbers: lists, first occurrence first
+            shared: dict[str, list[int]] = {}
+            seen: set[str] = set()
+            for e in entries:
+                k = e.document_no
+                if k in seen:
+                    shared.setdefault(k, []).append(e.entry_no)
+                else:
+                    seen.add(k)
+            for k, more in shared.items():
+                first = next(e.entry_no for e in entries if e.document_no == k)
+                d[k] = [first, *more]
+        return d
 
     def by_id(self) -> dict[str, list[int]]:
         if self._by_id is None:
             d: dict[str, list[int]] = {}
+            work = self.work
             for e in self.all_entries():
-                if e.applies_to_id and self.cur_open(e.entry_no):
-                    d.setdefault(e.applies_to_id.upper(), []).append(e.entry_no)
+                if e.applies_to_id:
+                    w = work.get(e.entry_no)
+                    if w.open if w is not None else e.open:
+                        d.setdefault(e.applies_to_id.upper(), []).append(e.entry_no)
             self._by_id = d
         return self._by_id
 
     def add_entry(self, e: LedgerEntry) -> None:
         self.new_entries.append(e)
-        self.pos[e.entry_no] = -len(self.new_entries)
-        if self._by_doc is not None:
-            self._by_doc.setdefault(e.document_no, []).append(e.entry_no)
-        if self._by_doc_ci is not None:
-            self._by_doc_ci.setdefault(e.document_no.upper(), []).append(e.entry_no)
-        if self._by_customer is not None and e.open:
-            lst = self._by_customer.setdefault(e.customer_no, [])
-            if e.customer_no in self._sorted_customers:
-                insort(lst, e.entry_no, key=self._key_of)
+        no = e.entry_no
+        self.pos[no] = -len(self.new_entries)
+        d = self._by_doc
+        if d is not None:
+            k = e.document_no
+            got = d.get(k)
+            if got is None:
+                d[k] = no
+            elif got.__class__ is int:
+                d[k] = [got, no]
             else:
-                lst.append(e.entry_no)
+                got.append(no)
+        if self._by_doc_ci is not None:
+            self._by_doc_ci.setdefault(e.document_no.upper(), []).append(no)
+        if e.open and self._cust_entries is not None:
+            cust = e.customer_no
+            if cust in self._oldest_customers:
+                self._place(no, self.sort_key(e), e.remaining_amount > 0, cust)
+            else:
+                self._cust_entries.setdefault(cust, []).append(no)
 
-    def open_of_customer(self, customer_no: str) -> list[int]:
-        """Open entry numbers of a customer in Apply-to-Oldest order (closed ones pruned lazily)."""
-        d = self.by_customer()
-        lst = d.get(customer_no, [])
-        if customer_no not in self._sorted_customers:
-            lst = [n for n in lst if self.cur_open(n)]
-            lst.sort(key=self._key_of)
-            d[customer_no] = lst
-            self._sorted_customers.add(customer_no)
-        elif lst and not self.cur_open(lst[0]):
-            lst[:] = [n for n in lst if self.cur_open(n)]  # prune what earlier payments closed
-        return lst
+    # ---- Apply-to-Oldest order
+    #
+    # Per customer and sign, the open entries sorted by their *current* application order
+    # (``sort_key``), built when the customer's first Apply-to-Oldest line comes. Every
+    # change of an entry's remaining amount or discount (``_after_change``) moves it to its
+    # new place, so a scan sees exactly what sorting all open entries afresh would give;
+    # closed entries are dropped lazily. Buckets hold the key tuples (their last element is
+    # the entry no.); ``_placed`` remembers each entry's bucket and key.
 
-    def _key_of(self, entry_no: int) -> tuple:
-        w = self.work.get(entry_no)
-        return self.sort_key(w if w is not None else self.entry(entry_no))
+    def _place(self, no: int, key: tuple, positive: bool, cust: str) -> None:
+        lst = self._buckets.setdefault((cust, positive), [])
+        insort(lst, key)
+        self._placed[no] = (lst, key)
+
+    def _replace(self, w: _W) -> None:
+        """``w``'s remaining amount or discount changed: keep its bucket place current."""
+        no = w.e.entry_no
+        old = self._placed.get(no)
+        if not w.open:
+            return  # dropped lazily (closed entries never reopen within a run)
+        key = self.sort_key(w)
+        positive = w.remaining > 0
+        if old is not None:
+            lst, okey = old
+            if okey == key and lst is self._buckets.get((w.e.customer_no, positive)):
+                return
+            i = bisect_left(lst, okey)
+            if i < len(lst) and lst[i] == okey:
+                del lst[i]
+        self._place(no, key, positive, w.e.customer_no)
+
+    def oldest_bucket(self, customer_no: str, positive: bool) -> list[tuple]:
+        """Open entries of ``customer_no`` with the sign ``positive`` in Apply-to-Oldest order (keys)."""
+        if self._cust_entries is None:
+            d: dict[str, list[int]] = {}
+            work = self.work
+            for e in self.all_entries():
+                w = work.get(e.entry_no)
+                if w.open if w is not None else e.open:
+                    got = d.get(e.customer_no)
+                    if got is None:
+                        d[e.customer_no] = [e.entry_no]
+                    else:
+                        got.append(e.entry_no)
+            self._cust_entries = d
+        if customer_no not in self._oldest_customers:
+            self._oldest_customers.add(customer_no)
+            pos: list[tuple] = []
+            neg: list[tuple] = []
+            placed = self._placed
+            for no in self._cust_entries.pop(customer_no, ()):
+                w = self.work.get(no)
+                x = w if w is not None else self.entry(no)
+                if not (w.open if w is not None else x.open):
+                    continue
+                key = self.sort_key(x)
+                if (w.remaining if w is not None else x.remaining_amount) > 0:
+                    pos.append(key)
+                    placed[no] = (pos, key)
+                else:
+                    neg.append(key)
+                    placed[no] = (neg, key)
+            pos.sort()
+            neg.sort()
+            self._buckets[(customer_no, True)] = pos
+            self._buckets[(customer_no, False)] = neg
+        return self._buckets[(customer_no, positive)]
 
     def rate(self, currency: str, day: date) -> Decimal | None:
         return self.idx.rates.rate(currency, day)
@@ -702,6 +776,11 @@ class _Run:
 
     def _after_change(self, w: _W, old_remaining: Decimal, *, scale: bool) -> None:
         """Open flag, discount possible and max tolerance after an entry's remaining amount changed."""
+        self._after_change_(w, old_remaining, scale)
+        if w.e.customer_no in self._oldest_customers:
+            self._replace(w)
+
+    def _after_change_(self, w: _W, old_remaining: Decimal, scale: bool) -> None:
         if w.remaining == 0:
             w.open = False
             w.rpdp = w.rpdp2 = w.max_tol = ZERO
@@ -944,20 +1023,30 @@ def _oldest_targets(run: _Run, n: _W) -> list[tuple[_W, Decimal | None]]:
     need = abs(n.remaining)
     got = ZERO
     work = run.work
-    for no in run.open_of_customer(ne.customer_no):
+    lst = run.oldest_bucket(ne.customer_no, not positive)
+    dead = 0  # closed entries at the head of the bucket: dropped after the scan
+    head = True
+    me, cur, day = ne.entry_no, ne.currency, ne.posting_date
+    for key in lst:
+        no = key[-1]
         w = work.get(no)
         if w is None:
             o = run.entry(no)
             is_open, rem = o.open, o.remaining_amount
         else:
             o, is_open, rem = w.e, w.open, w.remaining
-        if not is_open or no == ne.entry_no or (rem > 0) == positive or o.currency != ne.currency \
-                or o.posting_date > ne.posting_date:
+        if not is_open:
+            dead += head
+            continue
+        head = False
+        if no == me or (rem > 0) == positive or o.currency != cur or o.posting_date > day:
             continue
         out.append((w if w is not None else run.w(no), None))
         got += abs(rem)
         if got >= need:  # enough candidates to use the payment up
             break
+    if dead:
+        del lst[:dead]
     return out
 
 
