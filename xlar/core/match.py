@@ -380,6 +380,11 @@ class _Book:
             self._ix = out
         return self._ix
 
+    def in_full(self, lo: Decimal, hi: Decimal) -> list[int]:
+        """Positions of the entries whose remaining amount (no discount) is in [lo, hi]."""
+        keys, idx = self._indexes()[0]
+        return idx[bisect_left(keys, lo):bisect_right(keys, hi)]
+
     def in_range(self, lo: Decimal, hi: Decimal, on: date) -> list[int]:
         """Positions of the entries whose expected amount on ``on`` is in [lo, hi], oldest first."""
         out: list[int] = []
@@ -404,9 +409,9 @@ class OpenItemIndex:
     def __init__(self, ledger: Iterable[LedgerEntry], parties: Iterable[Party],
                  mappings: Sequence[TextMapping] = ()) -> None:
         self.parties: dict[str, Party] = {p.customer_no: p for p in parties}
-        self.by_doc: dict[str, list[LedgerEntry]] = defaultdict(list)
-        self.by_compact_doc: dict[str, list[LedgerEntry]] = defaultdict(list)
-        self.by_customer: dict[str, list[LedgerEntry]] = defaultdict(list)
+        self.by_doc: dict[str, LedgerEntry | list[LedgerEntry]] = {}
+        self.by_compact_doc: dict[str, LedgerEntry | list[LedgerEntry]] = {}
+        self.by_customer: dict[str, list[LedgerEntry]] = {}
         self.by_iban: dict[str, set[str]] = defaultdict(set)
         self.by_token: dict[str, set[str]] = defaultdict(set)
         self.name_keys: dict[str, str] = {}
@@ -421,17 +426,40 @@ class OpenItemIndex:
 
     @staticmethod
     def _index(ledger: Iterable[LedgerEntry], by_doc: dict, by_compact: dict, by_customer: dict) -> None:
+        # one entry per key unless numbers repeat (a list then): a million one-item lists cost more
+        # than the look-ups they serve
+        zero, least, drop = ZERO, _MIN_DOC, _DROP
         for e in ledger:
-            if not e.open or e.remaining_amount <= 0:
+            if not e.open or e.remaining_amount <= zero:
                 continue  # money in pays debits; credit memos are applied to invoices first (§7.1)
-            by_customer[e.customer_no].append(e)
-            for d in (e.document_no, e.external_document_no):
-                if d and len(d) >= _MIN_DOC:
-                    up = d.upper()
-                    by_doc[up].append(e)
-                    if not up.isalnum():
-                        c = up.translate(_DROP)
-                        by_compact[c if c.isalnum() else compact(up)].append(e)
+            mine = by_customer.get(e.customer_no)
+            if mine is None:
+                by_customer[e.customer_no] = [e]
+            else:
+                mine.append(e)
+            d, x = e.document_no, e.external_document_no
+            for d in ((d, x) if x else (d,)):
+                if not d or len(d) < least:
+                    continue
+                up = d.upper()
+                old = by_doc.get(up)
+                if old is None:
+                    by_doc[up] = e
+                elif type(old) is list:
+                    old.append(e)
+                else:
+                    by_doc[up] = [old, e]
+                if not up.isalnum():
+                    c = up.translate(drop)
+                    if not c.isalnum():
+                        c = compact(up)
+                    old = by_compact.get(c)
+                    if old is None:
+                        by_compact[c] = e
+                    elif type(old) is list:
+                        old.append(e)
+                    else:
+                        by_compact[c] = [old, e]
 
     def _parties(self, mappings: Sequence[TextMapping]) -> None:
         key_count: dict[str, int] = defaultdict(int)
@@ -554,20 +582,26 @@ def _related_party(line: StatementLine, idx: OpenItemIndex, cust: str, via_iban:
     return RelatedParty.NO, sc, f"{src} not near {idx.parties[cust].name!r} ({sc})"
 
 
+def _entries(hit: LedgerEntry | list[LedgerEntry] | None) -> Sequence[LedgerEntry]:
+    if hit is None:
+        return ()
+    return hit if type(hit) is list else (hit,)  # type: ignore[return-value]
+
+
 def _named_entries(line: StatementLine, idx: OpenItemIndex) -> list[LedgerEntry]:
     spans = text_spans(line.text + " " + line.reference)
     found: dict[int, LedgerEntry] = {}
     for sp in spans:
         if len(sp) < _MIN_DOC:
             continue
-        for e in idx.by_doc.get(sp, ()):
+        for e in _entries(idx.by_doc.get(sp)):
             found[e.entry_no] = e
         if sp.isalnum():
-            for e in idx.by_compact_doc.get(sp, ()):
+            for e in _entries(idx.by_compact_doc.get(sp)):
                 found[e.entry_no] = e
     ref = rf_reference(line.reference + " " + line.text)
     if ref:
-        for e in idx.by_doc.get(ref, ()) or idx.by_compact_doc.get(ref, ()):
+        for e in _entries(idx.by_doc.get(ref) or idx.by_compact_doc.get(ref)):
             found[e.entry_no] = e
     return list(found.values())
 
@@ -589,12 +623,13 @@ def _exact_sets(vals: list[int], target: int, max_size: int, cap: int) -> list[t
     disjoint pairs. A set look-up tells first whether there is any; the sets are only
     spelled out when there is (most lines have none).
     """
-    pidx = _pair_index(len(vals))
-    sums = [vals[i] + vals[j] for i, j in pidx]
+    sums = [a + b for a, b in combinations(vals, 2)]
     have = set(sums)
-    if not (target in have or (max_size >= 3 and any(target - v in have for v in vals))
-            or (max_size >= 4 and any(target - x in have for x in sums))):
+    rest = target.__sub__
+    if not (target in have or (max_size >= 3 and not have.isdisjoint(map(rest, vals)))
+            or (max_size >= 4 and not have.isdisjoint(map(rest, sums)))):
         return []
+    pidx = _pair_index(len(vals))
     by_sum: dict[int, list[tuple[int, int]]] = {}
     for sm, ij in zip(sums, pidx):
         if sm < target:
@@ -622,8 +657,7 @@ def _near_sets(vals: list[int], lo: int, hi: int, cap: int) -> list[tuple[int, .
     Larger sets within a tolerance are left out: among 50 open invoices a dozen sets of
     four fall within ±1.00 of any amount, so such a proposal would say nothing.
     """
-    pidx = _pair_index(len(vals))
-    st = sorted(zip([vals[i] + vals[j] for i, j in pidx], pidx))
+    st = sorted(zip([a + b for a, b in combinations(vals, 2)], _pair_index(len(vals))))
     ss = [x for x, _ in st]
     found: dict[tuple[int, ...], None] = {ij: None for _, ij in st[bisect_left(ss, lo):bisect_right(ss, hi)]}
     for k, v in enumerate(vals):
@@ -685,7 +719,14 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
     sets += [(i,) for i in named_pos]
     subsets: list[tuple[int, ...]] = []
     n_exact = 0
-    if not in_range and not named_pos and len(b.entries) > 1 and rp[0] is not RelatedParty.NO:
+    undiscounted: list[int] = []
+    if not in_range and not named_pos and b.has_disc:
+        # the full amount of an entry whose discount is still granted: BC does not match the
+        # amount (posting would leave the discount as an overpayment), but it is the entry paid
+        undiscounted = [i for i in b.in_full(lo, hi) if b.state(i, on)]
+        sets += [(i,) for i in undiscounted]
+    if not in_range and not named_pos and not undiscounted and len(b.entries) > 1 and \
+            rp[0] is not RelatedParty.NO:
         # one payment, several invoices, none named: only for a payer we know (spec §7.5)
         subsets, n_exact = _subsets(b, on, lo, hi, line.amount, s)
         in_range += subsets
@@ -724,6 +765,9 @@ def _explain(line: StatementLine, c: _Cand, lo: Decimal, hi: Decimal, on: date, 
     parts = [f"Related party {c.rp.value}: {c.rp_why}",
              f"Doc. No. {c.doc.value}" + (f" ({docs} in the text)" if c.doc is not DocMatch.NO else ""),
              f"Amount {c.amount.value}: {docs} expects {exp} in range {lo:.2f}..{hi:.2f}"]
+    if c.amount is AmountMatch.NONE and len(c.entries) == 1 and lo <= c.entries[0].remaining_amount <= hi:
+        parts.append(f"the full amount {c.entries[0].remaining_amount} while the discount is granted "
+                     f"(posting leaves {c.entries[0].remaining_amount - exp} as an overpayment)")
     return "; ".join(parts + c.notes)
 
 
