@@ -437,8 +437,8 @@ class OpenItemIndex:
                 by_customer[e.customer_no] = [e]
             else:
                 mine.append(e)
-            d, x = e.document_no, e.external_document_no
-            for d in ((d, x) if x else (d,)):
+            x = e.external_document_no
+            for d in ((e.document_no, x) if x else (e.document_no,)):
                 if not d or len(d) < least:
                     continue
                 up = d.upper()
