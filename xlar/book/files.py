@@ -284,6 +284,11 @@ def apply_plan(wb: Workbook, plan: WritePlan) -> None:
     for sw in plan.sheets.values():
         if sw:
             apply_sheet(wb, sw)
+    if plan.reports:
+        from xlar.book.reports import render  # reports imports this module
+
+        for t in plan.reports:
+            render(wb, t, exps=plan.exps)
 
 
 # --------------------------------------------------------------------------- saving

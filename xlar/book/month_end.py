@@ -4,8 +4,9 @@ Reads the book (``rows.read_book``) plus the collection sheets declared here
 (``ReminderTerms``, ``FinanceChargeTerms``, the customers' ``Reminder Terms`` / ``Fin.
 Charge Terms`` codes and the ``CollectionEntries`` trail), calls the core and returns a
 :class:`~xlar.book.plan.WritePlan` (new Ledger, GLEntries and CollectionEntries rows
-when documents are issued; Issues; RunLog) plus the report tables. :func:`run_month_end`
-applies both to the file and saves atomically: a failed run leaves the book untouched.
+when documents are issued; Issues; RunLog; the report tables in ``plan.reports``).
+:func:`run_month_end` applies it to the file through the zip-part writer and saves
+atomically: a failed run leaves the book untouched.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from pathlib import Path
 from xlar.book import plan as P
 from xlar.book import schema as S
 from xlar.book.commands import Outcome, next_run
-from xlar.book.files import apply_plan, open_book, save
 from xlar.book.grid import Grid
 from xlar.book.issues import SheetIssue, resolve
-from xlar.book.reports import render
 from xlar.book.rows import read_book, read_sheet_rows
 from xlar.book.schema import Column, Kind, SheetSpec
+from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.dunning import (
     FINANCE_CHARGE,
     REMINDER,
@@ -236,6 +236,7 @@ def execute_month_end(grids: dict[str, Grid], opts: MonthEndOptions, *, started:
         o.result = "Errors: nothing reported or posted"
     o.currency_exponents = exps
     o.issues = issues
+    plan.reports, plan.exps = list(tables), exps
     if issues:
         P.plan_issues(plan, run, issues)
     P.plan_runlog(plan, run=run, started=started, command=label, fingerprint=fingerprint,
@@ -262,14 +263,15 @@ def _plan_log(plan: P.WritePlan, log: tuple[CollectionEntry, ...], cur_of: dict[
 
 
 def run_month_end(path: Path, opts: MonthEndOptions, *, out: Path | None = None,
-                  label: str = "month-end") -> MonthEndOutcome:
-    """Open ``path``, run month end, write the plan and the reports, save atomically."""
-    book = open_book(Path(path))
-    plan, tables, outcome = execute_month_end(book.grids, opts, fingerprint=book.fingerprint, label=label)
-    apply_plan(book.wb, plan)
-    for t in tables:
-        render(book.wb, t, exps=outcome.currency_exponents)
-    written = save(book, out)
+                  label: str = "month-end", engine: str = "auto") -> MonthEndOutcome:
+    """Open ``path``, run month end, write the plan and the reports (``plan.reports``), save atomically.
+
+    ``engine`` as :func:`xlar.book.commands.run_file`: the zip-part writer keeps every part of
+    the book it does not rewrite (charts, images, pivots, VBA) byte for byte.
+    """
+    book = open_file(Path(path), engine)
+    plan, _, outcome = execute_month_end(book.grids, opts, fingerprint=book.fingerprint, label=label)
+    written = save_file(book, plan, out, engine)
     outcome.workbook = str(path)
     outcome.written_to = str(written)
     return outcome

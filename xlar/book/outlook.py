@@ -1,7 +1,7 @@
 """``xlar predict``: the Outlook sheet, each open invoice's chance of being paid late.
 
 Reads the workbook, trains :mod:`xlar.core.predict_model` on its own closed invoices
-and rewrites the ``Outlook`` report (rendered by :mod:`xlar.book.reports`): the model's
+and rewrites the ``Outlook`` report (``plan.reports``, rendered by every writer): the model's
 quality against the baseline on top, then one row per open invoice, most likely late
 first, with ``Late Payment``, ``Late Probability``, ``Prediction Confidence``
 (High / Medium / Low), ``Prediction Confidence %`` and ``Reasons``.
@@ -19,10 +19,10 @@ from pathlib import Path
 
 from xlar.book import plan as P
 from xlar.book.commands import Outcome, next_run
-from xlar.book.files import apply_plan, open_book, save
 from xlar.book.grid import Grid
 from xlar.book.issues import SheetIssue
 from xlar.book.rows import read_book
+from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.model import Severity
 from xlar.core.predict import QUALITY_THRESHOLD
 from xlar.core.tables import Emphasis, Table, day, money, pct
@@ -93,14 +93,17 @@ def predict(grids: dict[str, Grid], *, run: int, today: date | None = None, seed
               emphasis=Emphasis.WARNING if p.late and p.confidence == "High" else Emphasis.NONE)
     late = sum(p.late for p in preds)
     o.result = f"{late} of {len(preds)} open invoice(s) predicted late; {q.summary()}"
+    plan.reports.append(t)
     return PredictRun(plan, o, [t])
 
 
-def run_predict_file(path: Path, *, out: Path | None = None, seed: int = 0, label: str = "predict") -> Outcome:
-    """Open ``path``, predict, rewrite the Outlook sheet, save atomically (to ``out`` when given)."""
-    from xlar.book.reports import render
+def run_predict_file(path: Path, *, out: Path | None = None, seed: int = 0, label: str = "predict",
+                     engine: str = "auto") -> Outcome:
+    """Open ``path``, predict, rewrite the Outlook sheet, save atomically (to ``out`` when given).
 
-    book = open_book(Path(path))
+    The Outlook table goes in ``plan.reports``; the zip-part writer keeps the rest of the book.
+    """
+    book = open_file(Path(path), engine)
     started = datetime.now().replace(microsecond=0)
     pr = predict(book.grids, run=next_run(book.grids), seed=seed)
     o = pr.outcome
@@ -108,10 +111,7 @@ def run_predict_file(path: Path, *, out: Path | None = None, seed: int = 0, labe
         P.plan_issues(pr.plan, o.run, o.issues)
     P.plan_runlog(pr.plan, run=o.run, started=started, command=label, fingerprint=book.fingerprint,
                   lines_posted=0, warnings=o.warnings, errors=o.errors, result=o.result)
-    apply_plan(book.wb, pr.plan)
-    for t in pr.tables:
-        render(book.wb, t)
-    written = save(book, out)
+    written = save_file(book, pr.plan, out, engine)
     o.workbook, o.written_to = str(path), str(written)
     return o
 

@@ -728,6 +728,12 @@ def build(book: PartsBook, plan: WritePlan) -> _Package:
         pkg.changed[sp.path] = rewrite_sheet(xml, edit, styles, book.date1904, state)
         if sp.table is not None:
             pkg.changed[sp.table.path] = _rewrite_table(z.read(sp.table.path), region, added)
+    if plan.reports:  # report sheets are rewritten whole (xlsxreports)
+        from xlar.book.xlsxreports import write_reports
+
+        if wb_root is None:
+            wb_root = _lxml(z.read(book.workbook_part), "workbook.xml")
+        write_reports(z, book, pkg, wb_root, wb_rels_path, names, styles, plan.reports, plan.exps)
     if not pkg.changed:
         return pkg
     if styles.changed:
