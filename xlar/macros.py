@@ -18,24 +18,32 @@ the ``@script`` wrappers in :mod:`xlar.lite`.
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from xlar.book import excel
 from xlar.book import plan as P
 from xlar.book import schema as S
-from xlar.book.cells import CellError, read_int
+from xlar.book.cells import CellError, read_date, read_int, read_text
 from xlar.book.commands import Outcome, execute, next_run
+from xlar.book.files import BookError
+from xlar.book.grid import find
 from xlar.book.issues import SheetIssue
+from xlar.core.tables import Table
 
 TITLE = "xlar"
 _REMOTE = {"remote", "officejs", "calamine"}
-
-# Filled by match/accept/reconcile/month-end once their book-layer commands exist (see the add-in issue).
-TODO_MACROS = ("import_statement", "match", "accept", "reconcile", "month_end", "sepa")
+#: commands whose result the user reads in a message even when all went well (figures, counts, a file)
+_TELL = {"check", "import-statement", "match", "accept", "reconcile", "month-end", "sepa", "predict"}
+#: the workbook-scope name of the cell holding month end's as-of date (else today)
+AS_OF_NAME = "AsOfDate"
 
 
 def _caller(book: Any) -> Any:
@@ -92,6 +100,11 @@ def summary(o: Outcome) -> str:
     text = f"{o.command}: {o.result} (run {o.run})."
     if o.command in ("post", "check"):
         text += f"\nJournal lines posted: {o.lines_posted}, with errors: {o.lines_failed}."
+    if o.command == "month-end" and getattr(o, "as_of", ""):
+        m: Any = o
+        text += (f"\nAs of {m.as_of}: aging total (LCY) {m.aging_total_lcy}; ledger {m.ledger_lcy}, G/L {m.gl_lcy}, "
+                 f"difference {m.tie_difference}.\nReminders: {m.reminders}, finance charge memos: "
+                 f"{m.finance_charges} ({'issued' if m.issued else 'suggested'}); statements: {m.statements}.")
     if o.command != "check" and (o.new_entries or o.changed_entries or o.applications):
         text += (f"\nNew ledger entries: {o.new_entries}, entries changed: {o.changed_entries}, "
                  f"applications: {o.applications}, G/L lines: {o.gl_lines}.")
@@ -103,52 +116,106 @@ def summary(o: Outcome) -> str:
     return text
 
 
-def run(book: Any, command: str, *, label: str = "", alert: bool = True, **options: object) -> Outcome:
-    """Run ``command`` on the live ``book``: read once, execute, write once. Never raises."""
+class NeedInput(Exception):
+    """The macro needs something from the user first (a selected row, a file); nothing was read or written."""
+
+
+@dataclass(slots=True)
+class Work:
+    """What an executor computed: the plan (report sheets in ``plan.reports``) and the outcome; ``done``
+    runs after the plan is written (e.g. a file moved into place), ``undo`` when anything failed."""
+
+    plan: P.WritePlan
+    outcome: Outcome
+    done: Callable[[], str] | None = None
+    undo: Callable[[], None] | None = None
+
+
+#: an executor: the workbook as read, when the run started, its label -> the work to write
+Executor = Callable[[excel.LiveBook, datetime, str], Work]
+
+
+def with_reports(plan: P.WritePlan, tables: list[Table], exps: dict[str, int] | None = None) -> P.WritePlan:
+    """``plan`` carrying ``tables`` as report sheets (a table already in the plan is not added twice)."""
+    names = {S.norm(t.name) for t in plan.reports}
+    plan.reports.extend(t for t in tables if S.norm(t.name) not in names)
+    if exps and plan.exps is None:
+        plan.exps = exps
+    return plan
+
+
+def run(book: Any, command: str, *, label: str = "", alert: bool = True, executor: Executor | None = None,
+        **options: object) -> Outcome:
+    """Run ``command`` on the live ``book``: read once, execute, write once. Never raises.
+
+    Without ``executor`` the command is one of :func:`xlar.book.commands.execute`'s, with ``options``.
+    """
     ui = _Excel(book)
     started = datetime.now().replace(microsecond=0)
     live: excel.LiveBook | None = None
+    work: Work | None = None
+    writing = False
+    label = label or command
     with ui.quiet():
         try:
             ui.status(f"{command}: reading the workbook ...")
             live = excel.read_book(book)
             ui.status(f"{command}: working ...")
-            plan, outcome = execute(live.grids, command, started=started, fingerprint=live.fingerprint,
-                                    label=label or command, **options)  # type: ignore[arg-type]
+            if executor is None:
+                plan, outcome = execute(live.grids, command, started=started, fingerprint=live.fingerprint,
+                                        label=label, **options)  # type: ignore[arg-type]
+                work = Work(plan, outcome)
+            else:
+                work = executor(live, started, label)
+            outcome = work.outcome
             ui.status(f"{command}: writing ...")
-            excel.apply_plan(live, plan)
+            writing = True
+            excel.apply_plan(live, work.plan)
+            if work.done is not None:
+                outcome.result += work.done()
+        except NeedInput as exc:
+            ui.alert(f"{command}: {exc}")
+            return Outcome(command=command, run=0, result="Nothing done", exit_code=2, workbook=_name(book))
         except Exception as exc:  # noqa: BLE001 - shown to the user, never as a traceback dialog
-            outcome = _failed(book, live, command, label or command, started, exc)
+            if work is not None and work.undo is not None:
+                with contextlib.suppress(Exception):
+                    work.undo()
+            checked = not writing or isinstance(exc, excel.LiveBookError)  # raised before the first write
+            outcome = _failed(book, live if checked else None, command, label, started, exc,
+                              run_no=work.outcome.run if work is not None else None)
     outcome.workbook = _name(book)
     outcome.written_to = outcome.workbook
-    if alert and (outcome.exit_code or command == "check"):
+    if alert and (outcome.exit_code or command in _TELL):
         ui.alert(summary(outcome))
     return outcome
 
 
 def _failed(book: Any, live: excel.LiveBook | None, command: str, label: str, started: datetime,
-            exc: Exception) -> Outcome:
-    """The run stopped outside the accounting rules (a table in the way, Excel refused a write):
-    the problem goes to the Issues sheet and RunLog when the book can still be written."""
-    if isinstance(exc, excel.LiveBookError):
-        problem = f"{exc}. Nothing was posted."
+            exc: Exception, run_no: int | None = None) -> Outcome:
+    """The run stopped outside the accounting rules (a table in the way, a statement file that cannot be
+    read, Excel refused a write): the problem goes to the Issues sheet and RunLog when the book can still
+    be written. ``live``: the book as read when nothing was written yet, else None (it is read again)."""
+    user = isinstance(exc, (excel.LiveBookError, BookError))
+    if user:
+        problem = f"{exc}. Nothing was posted." if not str(exc).endswith(".") else f"{exc} Nothing was posted."
     else:
         tb = traceback.extract_tb(exc.__traceback__)
         where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
         problem = f"xlar failed: {type(exc).__name__}: {exc}{where}; nothing was posted. Please report this."
-    issue = SheetIssue("", None, "", None, problem, "internal-error" if not isinstance(
-        exc, excel.LiveBookError) else "book-error")
-    run_no = next_run(live.grids) if live is not None else 1
-    outcome = Outcome(command=command, run=run_no, result="Failed", exit_code=1, issues=[issue])
+    issue = SheetIssue("", None, "", None, problem, "book-error" if user else "internal-error")
+    exit_code = int(getattr(exc, "exit_code", 1) or 1)
+    with contextlib.suppress(Exception):  # if even the read fails, the message box still tells the user
+        live = live if live is not None else excel.read_book(book)
     if live is None:
-        return outcome
+        return Outcome(command=command, run=run_no or 1, result="Failed", exit_code=exit_code, issues=[issue])
+    run_no = next_run(live.grids)
+    outcome = Outcome(command=command, run=run_no, result="Failed", exit_code=exit_code, issues=[issue])
     plan = P.WritePlan()
     P.plan_issues(plan, run_no, [issue])
     P.plan_runlog(plan, run=run_no, started=started, command=label, fingerprint=live.fingerprint,
                   lines_posted=0, warnings=0, errors=1, result="Failed")
-    with contextlib.suppress(Exception):  # if even this fails, the message box still tells the user
-        # a LiveBookError is raised before the first write; after anything else, read what is there now
-        excel.apply_plan(live if isinstance(exc, excel.LiveBookError) else excel.read_book(book), plan)
+    with contextlib.suppress(Exception):
+        excel.apply_plan(live, plan)
     return outcome
 
 
@@ -200,6 +267,257 @@ def check(book: Any = None) -> Outcome:
     return run(_caller(book), "check", label="check")
 
 
+# --------------------------------------------------------------------------- bank, month end, SEPA, predict
+
+def _bank(command: str, **options: object) -> Executor:
+    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
+        from xlar.book.bank import execute_bank
+
+        br = execute_bank(live.grids, command, started=started, fingerprint=live.fingerprint, label=label,
+                          **options)
+        return Work(with_reports(br.plan, br.reports), br.outcome)
+    return executor
+
+
+def import_statement(book: Any = None, *, file: str | Path | None = None, profile: str | None = None,
+                     statement_no: str | None = None) -> Outcome:
+    """Read a bank statement file (CAMT.053, MT940, CSV, XLSX) into BankStatement (``xlar import-statement``).
+
+    Without ``file``, desktop Excel on Windows asks for it with its file dialog.
+    """
+    book = _caller(book)
+    if file is None:
+        file = _ask_file(book)
+        if file is None:
+            _Excel(book).alert("import-statement: no statement file chosen; nothing was imported.")
+            return Outcome(command="import-statement", run=0, result="Nothing done", exit_code=2,
+                           workbook=_name(book))
+    path = Path(file)
+    return run(book, "import-statement", label=f"import-statement {path.name}",
+               executor=_bank("import-statement", file=path, profile=profile, statement_no=statement_no))
+
+
+def _ask_file(book: Any) -> str | None:
+    """Excel's own Open dialog (Windows COM); None when cancelled or not available (Mac, Lite, Server)."""
+    try:
+        if not _Excel(book).desktop:
+            return None
+        chosen = book.app.api.GetOpenFilename(
+            "Bank statements (*.xml;*.sta;*.txt;*.csv;*.xlsx),*.xml;*.sta;*.txt;*.csv;*.xlsx", 1,
+            "xlar: import a bank statement")
+    except Exception:  # noqa: BLE001 - no dialog on this engine
+        return None
+    return str(chosen) if chosen else None
+
+
+def match(book: Any = None, *, profile: str | None = None) -> Outcome:
+    """Propose matches for the open statement lines: MatchProposals and BankStatement's match columns
+    (``xlar match``)."""
+    return run(_caller(book), "match", label="match", executor=_bank("match", profile=profile))
+
+
+def accept(book: Any = None, *, min_confidence: str = "High", skip_errors: bool = False) -> Outcome:
+    """Post the statement lines matched with at least ``min_confidence`` (High, Medium or Low) and the
+    lines marked Manual: Journal, Ledger, Applications, G/L, BankLedger (``xlar accept``)."""
+    book = _caller(book)
+    if str(min_confidence).lower() not in ("high", "medium", "low"):
+        _Excel(book).alert(f"accept: the minimum confidence is High, Medium or Low, not {min_confidence!r}.")
+        return Outcome(command="accept", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
+    return run(book, "accept", label=f"accept --min-confidence {min_confidence}",
+               executor=_bank("accept", min_confidence=min_confidence, skip_errors=skip_errors))
+
+
+def reconcile(book: Any = None, *, statement_no: str | None = None, ending_balance: Decimal | None = None,
+              balance_last_statement: Decimal | None = None) -> Outcome:
+    """Reconcile a statement against BankLedger: BankReconciliation sheet (``xlar reconcile``).
+
+    Without ``statement_no``, the statement on the selected row of the BankStatement sheet.
+    """
+    book = _caller(book)
+    picked = statement_no
+
+    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
+        no = picked if picked is not None else selected_statement(book, live)
+        if no is None:
+            raise NeedInput("select a line of the statement on the BankStatement sheet first "
+                            "(its Statement No. is reconciled).")
+        return _bank("reconcile", statement_no=no, ending_balance=ending_balance,
+                     balance_last_statement=balance_last_statement)(live, started, f"reconcile --statement {no}")
+
+    return run(book, "reconcile", label="reconcile", executor=executor)
+
+
+def selected_statement(book: Any, live: excel.LiveBook) -> str | None:
+    """The Statement No. on the selected row of the BankStatement sheet, from the cells already read."""
+    try:
+        sel = book.app.selection
+        sheet, row = sel.sheet.name, sel.row
+    except Exception:  # noqa: BLE001 - no selection (a chart, another app)
+        return None
+    grid = find(live.grids, "BankStatement")
+    if grid is None or S.norm(sheet) != S.norm(grid.title):
+        return None
+    keys = [S.norm(h) for h in grid.headers]
+    if "statementno" not in keys:
+        return None
+    vals = dict(grid.rows).get(row)
+    if vals is None:
+        return None
+    text = read_text(vals[keys.index("statementno")] or "")
+    return text or None
+
+
+def month_end(book: Any = None, *, as_of: date | None = None, issue: bool = False, start: date | None = None,
+              period_length: str = "30D", periods: int = 3, statements: bool = True) -> Outcome:
+    """Aging with the G/L tie-out, statements, reminders, finance charges and KPIs (``xlar month-end``).
+
+    The as-of date: ``as_of``, else the cell named ``AsOfDate`` (Formulas > Define Name), else today.
+    ``issue`` posts the reminders and finance charge memos.
+    """
+    book = _caller(book)
+
+    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
+        from xlar.book.month_end import MonthEndOptions, execute_month_end
+
+        day = as_of or named_date(book, live, AS_OF_NAME) or date.today()
+        opts = MonthEndOptions(as_of=day, start=start, period_length=period_length, periods=periods, issue=issue,
+                               statements=statements)
+        label = f"month-end --as-of {day.isoformat()}" + (" --issue" if issue else "")
+        plan, tables, outcome = execute_month_end(live.grids, opts, started=started, fingerprint=live.fingerprint,
+                                                  label=label)
+        return Work(with_reports(plan, tables, outcome.currency_exponents), outcome)
+
+    return run(book, "month-end", label="month-end", executor=executor)
+
+
+def named_date(book: Any, live: excel.LiveBook, name: str) -> date | None:
+    """The date in the cell a workbook name refers to, from the cells already read (no extra read).
+
+    None when the book has no such name; a BookError when the cell holds no date.
+    """
+    try:
+        found = next((n for n in book.names if S.norm(n.name.split("!")[-1]) == S.norm(name)), None)
+        if found is None:
+            return None
+        rng = found.refers_to_range
+        sheet, row, col = rng.sheet.name, rng.row, rng.column
+    except Exception:  # noqa: BLE001 - a name that is not a cell (a constant, a formula): not ours
+        return None
+    ls = next((x for x in live.sheets.values() if S.norm(x.title) == S.norm(sheet)), None)
+    value = ls.cell(row, col) if ls is not None else None
+    try:
+        return read_date(value)
+    except (CellError, ValueError, TypeError):
+        raise BookError(f"The cell named {name} ({sheet}!{_col(col)}{row}) holds {value!r}, not a date") from None
+
+
+def _col(col: int) -> str:
+    name = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        name = chr(65 + rem) + name
+    return name
+
+
+def sepa(book: Any = None, *, collection_date: date | None = None, xml_path: str | Path | None = None,
+         confirm: str | None = None, reject: list[str] | str | None = None, return_date: date | None = None,
+         version: str | None = None, collection_id: str | None = None) -> Outcome:
+    """SEPA direct debit (``xlar sepa``): collect (the default), confirm or reject.
+
+    - collect: the debits due by ``collection_date`` (default today) go to DirectDebit and the pain.008
+      file is written to ``xml_path``; on desktop it defaults to ``<workbook>-<collection id>.xml`` next to
+      the workbook. The file is moved into place only after the sheets are written.
+    - ``confirm``: a collection ID the bank executed: its payments are posted.
+    - ``reject``: Transaction IDs or a collection ID the bank returned: marked Rejected, posted ones reversed.
+    """
+    book = _caller(book)
+    rejects = [reject] if isinstance(reject, str) else list(reject or [])
+    if sum(bool(x) for x in (confirm, rejects)) > 1:
+        _Excel(book).alert("sepa: give either a collection to confirm or debits to reject, not both.")
+        return Outcome(command="sepa", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
+    collecting = not confirm and not rejects
+    target: Path | None = Path(xml_path) if xml_path is not None else None
+    if collecting and target is None:
+        folder = _folder(book)
+        if folder is None:
+            _Excel(book).alert("sepa: give the pain.008 file's path (xml_path); this Excel has no folder for the "
+                               "workbook to put it in.")
+            return Outcome(command="sepa", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
+        stem = Path(_name(book)).stem or "xlar"
+
+    def name_of(cid: str) -> str:
+        nonlocal target
+        if target is None:
+            target = folder / f"{stem}-{cid}.xml"
+        return target.name
+
+    day = collection_date or date.today()
+    label = (f"sepa --confirm {confirm}" if confirm else "sepa --reject " + " ".join(rejects) if rejects
+             else f"sepa --collection-date {day.isoformat()}")
+
+    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
+        from xlar.book.sepa import execute_sepa
+
+        sr = execute_sepa(live.grids, collection_date=day if collecting else None, file=name_of,
+                          confirm_id=confirm, reject_ids=rejects or None, return_date=return_date, version=version,
+                          collection_id=collection_id, started=started, fingerprint=live.fingerprint, label=label)
+        work = Work(sr.plan, sr.outcome)
+        if sr.xml:
+            assert target is not None
+            work.done, work.undo = _xml_file(target, sr.xml)
+        return work
+
+    return run(book, "sepa", label=label, executor=executor)
+
+
+def _folder(book: Any) -> Path | None:
+    """The workbook's folder on desktop Excel (None for an unsaved book, Lite and Server)."""
+    if not _Excel(book).desktop:
+        return None
+    try:
+        full = Path(str(book.fullname))
+    except Exception:  # noqa: BLE001
+        return None
+    return full.parent if full.parent != Path() and full.parent.is_dir() else None
+
+
+def _xml_file(target: Path, xml: bytes) -> tuple[Callable[[], str], Callable[[], None]]:
+    """Write ``xml`` beside ``target`` now (so an unwritable folder stops the run before the sheets change);
+    ``done`` moves it into place, ``undo`` removes it."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".~xlar-", suffix=".xml", dir=str(target.parent))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(xml)
+    except OSError as exc:
+        raise BookError(f"{target}: cannot write the file ({exc.strerror or exc}); nothing was changed") from exc
+
+    def done() -> str:
+        os.replace(tmp, target)
+        return f"; file {target}"
+
+    def undo() -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+    return done, undo
+
+
+def predict(book: Any = None, *, seed: int = 0) -> Outcome:
+    """Which open invoices will be paid late: the Outlook sheet (``xlar predict``; needs scikit-learn)."""
+    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
+        from xlar.book.outlook import predict as outlook
+
+        pr = outlook(live.grids, run=next_run(live.grids), seed=seed)
+        o = pr.outcome
+        if o.issues:
+            P.plan_issues(pr.plan, o.run, o.issues)
+        P.plan_runlog(pr.plan, run=o.run, started=started, command=label, fingerprint=live.fingerprint,
+                      lines_posted=0, warnings=o.warnings, errors=o.errors, result=o.result)
+        return Work(with_reports(pr.plan, pr.tables), o)
+
+    return run(_caller(book), "predict", label="predict", executor=executor)
+
+
 def selected_application(book: Any) -> int | None:
     """The Application No. on the selected row of the Applications sheet (address only; no cell read)."""
     try:
@@ -222,4 +540,5 @@ def selected_application(book: Any) -> int | None:
         return None
 
 
-__all__ = ["apply", "check", "post", "post_skip_errors", "run", "summary", "unapply"]
+__all__ = ["accept", "apply", "check", "import_statement", "match", "month_end", "post", "post_skip_errors", "predict",
+           "reconcile", "run", "sepa", "summary", "unapply"]

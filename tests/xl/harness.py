@@ -122,6 +122,9 @@ class AppliedBook:
         self.number_formats: dict[tuple[str, int, int], str] = {}
         self.formulas: dict[tuple[str, int, int], str] = {}
         self.log: list[str] = []
+        # formatting the values don't show, recorded per sheet name for assertions
+        self.styles: dict[str, list[tuple[str, object, int, int, int, int]]] = {}  # (what, value, r0, c0, rows, cols)
+        self.frozen: dict[str, str] = {}
 
     # helpers ---------------------------------------------------------------------
     def _sheet(self, pos):
@@ -200,7 +203,57 @@ class AppliedBook:
     def _do_sheetClearContents(self, a):
         self._sheet(a["sheet_position"])["values"] = [[]]
 
-    _do_sheetClear = _do_sheetClearContents
+    def _do_sheetClear(self, a):  # contents and formats
+        self._do_sheetClearContents(a)
+        name = self._sheet(a["sheet_position"])["name"]
+        self.number_formats = {k: v for k, v in self.number_formats.items() if k[0] != name}
+        self.styles.pop(name, None)
+
+    def _style(self, a, what, value):
+        name = self._sheet(a["sheet_position"])["name"]
+        self.styles.setdefault(name, []).append(
+            (what, value, a["start_row"], a["start_column"], a["row_count"], a["column_count"]))
+
+    def _do_setFontProperty(self, a):
+        self._style(a, a["args"][0], a["args"][1])
+
+    def _do_setRangeColor(self, a):
+        self._style(a, "fill", _one(a["args"]))
+
+    def _do_setColumnWidth(self, a):
+        self._style(a, "width", _one(a["args"]))
+
+    def _do_freezePaneAtRange(self, a):
+        self.frozen[self._sheet(a["sheet_position"])["name"]] = a["args"][0]
+
+    def _do_freezePaneUnfreeze(self, a):
+        self.frozen.pop(self._sheet(a["sheet_position"])["name"], None)
+
+    @property
+    def charts(self) -> dict[str, list[dict]]:
+        """Charts per sheet name, kept in the payload (as the client sends them) so a later run sees them."""
+        return {sh["name"]: sh["charts"] for sh in self.payload["sheets"] if sh.get("charts")}
+
+    def _do_addChart(self, a):
+        name, kind, source_sheet, source, left, top, width, height, plot_by, anchor, style = a["args"]
+        self._sheet(a["sheet_position"]).setdefault("charts", []).append(
+            {"name": name, "chart_type": kind, "left": left or 0, "top": top or 0, "width": width, "height": height,
+             "source": f"{source_sheet}!{source}", "plot_by": plot_by, "anchor": anchor})
+
+    def _chart(self, a):
+        return self._sheet(a["sheet_position"])["charts"][a["args"][0]]
+
+    def _do_setChartXAxisValues(self, a):
+        self._chart(a)["x_axis"] = f"{a['args'][1]}!{a['args'][2]}"
+
+    def _do_setChartTitle(self, a):
+        self._chart(a)["title"] = a["args"][1]
+
+    def _do_setChartLegend(self, a):
+        self._chart(a)["legend_" + a["args"][1]] = a["args"][2]
+
+    def _do_deleteChart(self, a):
+        del self._sheet(a["sheet_position"])["charts"][a["args"][0]]
 
     def _do_addSheet(self, a):
         position, name = a["args"]  # Office.js: worksheets.add(name); sheet.position = args[0]
@@ -255,6 +308,11 @@ class AppliedBook:
                 if sheet == s["name"]:
                     ws.cell(r + 1, c + 1).number_format = fmt
         return wb
+
+
+def _one(args):
+    """An action's single argument (xlwings wraps a scalar ``args`` in a list)."""
+    return args[0] if isinstance(args, list) and len(args) == 1 else args
 
 
 def open_book(payload: dict) -> xw.Book:

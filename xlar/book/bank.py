@@ -23,14 +23,14 @@ from xlar.book import plan as P
 from xlar.book import schema as S
 from xlar.book.cells import read_text
 from xlar.book.commands import Outcome, next_run
-from xlar.book.files import BookError
+from xlar.book.files import BookError, apply_plan, open_book, save
 from xlar.book.grid import Bound, Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.plan import Out
+from xlar.book.reports import render
 from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
 from xlar.book.statements import Parsed, Profile, StatementError, parse_file, renumber
-from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.bank import (
     BankLedgerEntry,
     Confidence,
@@ -301,6 +301,37 @@ def _finish(run: BankRun, grids: dict[str, Grid], started: datetime, fingerprint
     return run
 
 
+def execute_bank(grids: dict[str, Grid], command: str, *, started: datetime | None = None, fingerprint: str = "",
+                 label: str = "", **options: object) -> BankRun:
+    """A bank command on a workbook's grids, Issues and RunLog rows included: what a live workbook (the
+    Excel macros) applies. ``options`` are those of :func:`run_bank_file`; import-statement reads
+    ``options["file"]`` (the statement file, not the workbook). Raises ``BookError`` like the file path."""
+    started = started or datetime.now().replace(microsecond=0)
+    run = next_run(grids)
+    if command == "import-statement":
+        try:
+            parsed = parse_file(Path(str(options["file"])), profile=_profile(read_bank(grids),
+                                                                             options.get("profile"))[0],  # type: ignore
+                                statement_no=str(options.get("statement_no") or ""),
+                                currency=read_book(grids).book.settings.company_currency)
+        except StatementError as exc:
+            raise BookError(str(exc)) from exc
+        br = import_statement(grids, parsed, run=run)
+    elif command == "match":
+        br = match(grids, run=run, profile=options.get("profile"))  # type: ignore[arg-type]
+    elif command == "accept":
+        br = accept(grids, run=run, min_confidence=str(options.get("min_confidence") or "High"),
+                    skip_errors=bool(options.get("skip_errors")))
+    elif command == "reconcile":
+        br = reconcile_statement(grids, str(options["statement_no"]), run=run,
+                                 ending_balance=options.get("ending_balance"),  # type: ignore[arg-type]
+                                 balance_last_statement=options.get("balance_last_statement"),  # type: ignore
+                                 date_tolerance_days=int(options.get("date_tolerance_days") or 3))  # type: ignore
+    else:
+        raise ValueError(command)
+    return _finish(br, grids, started, fingerprint, label or command)
+
+
 # --------------------------------------------------------------------------- commands
 
 def import_statement(grids: dict[str, Grid], parsed: Parsed, *, run: int) -> BankRun:
@@ -546,14 +577,10 @@ def _reconciliation_report(rec: Reconciliation, currency: str) -> Table:
 
 # --------------------------------------------------------------------------- file wrapper
 
-def run_bank_file(path: Path, command: str, *, out: Path | None = None, label: str = "", engine: str = "auto",
+def run_bank_file(path: Path, command: str, *, out: Path | None = None, label: str = "",
                   **options: object) -> Outcome:
-    """Open ``path``, run a bank command, write atomically (to ``out`` when given).
-
-    The reports go in ``plan.reports``; the zip-part writer keeps the rest of the book (``engine``
-    as :func:`xlar.book.commands.run_file`).
-    """
-    book = open_file(Path(path), engine)
+    """Open ``path``, run a bank command, write atomically (to ``out`` when given)."""
+    book = open_book(Path(path))
     started = datetime.now().replace(microsecond=0)
     run = next_run(book.grids)
     if command == "import-statement":
@@ -578,8 +605,10 @@ def run_bank_file(path: Path, command: str, *, out: Path | None = None, label: s
     else:
         raise ValueError(command)
     _finish(br, book.grids, started, book.fingerprint, label or command)
-    br.plan.reports = list(br.reports)
-    written = save_file(book, br.plan, out, engine)
+    apply_plan(book.wb, br.plan)
+    for t in br.reports:
+        render(book.wb, t)
+    written = save(book, out)
     br.outcome.workbook = str(path)
     br.outcome.written_to = str(written)
     return br.outcome

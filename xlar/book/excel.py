@@ -32,8 +32,9 @@ from decimal import Decimal
 from typing import Any
 
 from xlar.book.grid import Grid
-from xlar.book.plan import Out, SheetWrite, WritePlan
+from xlar.book.plan import DATE_FORMAT, Out, SheetWrite, WritePlan, money_format
 from xlar.book.schema import norm
+from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
 _ERRORS = {"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",
            "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#BUSY!", "#CONNECT!", "#UNKNOWN!", "#PYTHON!"}
@@ -456,8 +457,10 @@ def write_block(sheet: Any, row: int, col: int, values: list[list[object]]) -> N
 
 
 def apply_plan(lb: LiveBook, plan: WritePlan) -> None:
-    """Write ``plan`` to the live book: everything is checked first, then each sheet is written in blocks."""
+    """Write ``plan`` to the live book: everything is checked first, then each sheet is written in blocks,
+    then each report sheet (``plan.reports``) is rewritten whole (:func:`render_report`)."""
     jobs = [_plan_sheet(lb, sw) for sw in plan.sheets.values() if sw]
+    layouts = [report_layout(t, plan.exps) for t in plan.reports]
     book = lb.book
     for job in jobs:
         if job.live is None:
@@ -476,3 +479,186 @@ def apply_plan(lb: LiveBook, plan: WritePlan) -> None:
             table = job.live.region.table
             table.resize(sheet.range((job.header_row, job.first_col), job.table_end))
             lb.writes[title] += 1
+    for layout in layouts:
+        render_report(lb, layout)
+
+
+# --------------------------------------------------------------------------- report sheets
+
+#: the styles of ``xlar.book.reports`` (openpyxl), as range calls: (bold, italic, size, font colour, fill)
+_EMPHASIS: dict[Emphasis, tuple[bool, bool, int | None, str | None, str | None]] = {
+    Emphasis.TITLE: (True, False, 12, None, None),
+    Emphasis.HEADER: (True, False, None, None, "#DDEBF7"),
+    Emphasis.TOTAL: (True, False, None, None, None),
+    Emphasis.WARNING: (True, False, None, None, "#F8CBAD"),
+    Emphasis.OK: (False, False, None, None, "#C6EFCE"),
+    Emphasis.NOTE: (False, True, None, "#595959", None),
+}
+_KIND_FORMAT = {CellKind.DATE: DATE_FORMAT, CellKind.PCT: "0.0%", CellKind.NUMBER: "0.0"}
+#: Excel's default column is 8.43 characters = 48 points; the remote engine sets widths in points
+_POINTS_PER_CHAR = 48 / 8.43
+#: widths are measured on the first rows only (like the openpyxl renderer)
+_WIDTH_ROWS = 5000
+
+
+@dataclass(slots=True)
+class ReportLayout:
+    """A report table turned into what Excel needs, before anything is written: one value block, number
+    formats as (row1, row2, col1, col2, format) ranges, emphasis as (row1, row2, col1, col2, emphasis)
+    ranges, column widths (in characters) as (col1, col2, width) runs, frozen rows and the chart."""
+
+    name: str
+    values: list[list[object]]
+    formats: list[tuple[int, int, int, int, str]]
+    styles: list[tuple[int, int, int, int, Emphasis]]
+    widths: list[tuple[int, int, float]]
+    frozen: int
+    chart: tuple[int, int, int, int, str] | None
+
+
+def report_layout(table: Table, exps: dict[str, int] | None = None) -> ReportLayout:
+    """The table as one block of Excel values plus range formats, merged into as few ranges as possible."""
+    values: list[list[object]] = []
+    col_formats: dict[int, list[tuple[int, str | None]]] = {}  # col -> (row, format; None: General) per cell
+    styles: list[tuple[int, int, int, int, Emphasis]] = []
+    widths: dict[int, int] = {}
+    money: dict[str, str] = {}
+    width = 0
+    for r, row in enumerate(table.rows, start=1):
+        line: list[object] = []
+        last = 0
+        for c, cell in enumerate(row.cells, start=1):
+            if cell.__class__ is not Cell:
+                cell = Cell(cell)
+            v = cell.value
+            if v is None or v == "":
+                line.append("")
+                continue
+            line.append(excel_value(v))
+            last = c
+            kind = cell.kind
+            if kind is CellKind.MONEY:
+                fmt = money.get(cell.currency)
+                if fmt is None:
+                    fmt = money[cell.currency] = money_format(cell.currency, exps)
+            else:
+                fmt = _KIND_FORMAT.get(kind)
+            if fmt is not None or (kind is not CellKind.TEXT and not isinstance(v, str)):
+                col_formats.setdefault(c, []).append((r, fmt))  # a number without a format breaks a run
+            if r <= _WIDTH_ROWS:
+                n = min(len(str(v)) + 2, 60) if kind is CellKind.TEXT else 14
+                if kind is CellKind.TEXT and row.emphasis in (Emphasis.TITLE, Emphasis.NOTE) and c == 1:
+                    n = 14
+                widths[c] = max(widths.get(c, 10), n)
+        values.append(line)
+        width = max(width, len(line))
+        if row.emphasis is not Emphasis.NONE and row.emphasis in _EMPHASIS:
+            span = max(last, 1)
+            prev = styles[-1] if styles else None
+            if prev is not None and prev[1] == r - 1 and prev[3] == span and prev[4] is row.emphasis:
+                styles[-1] = (prev[0], r, 1, span, row.emphasis)
+            else:
+                styles.append((r, r, 1, span, row.emphasis))
+    for line in values:
+        line.extend([""] * (width - len(line)))
+    runs: list[tuple[int, int, int, str]] = []
+    for c, cells in col_formats.items():
+        col_runs: list[list[object]] = []
+        for r, fmt in cells:
+            if col_runs and col_runs[-1][2] == fmt:
+                col_runs[-1][1] = r  # blank and text cells between cells of one format join the run
+            else:
+                col_runs.append([r, r, fmt])
+        kept = [x for x in col_runs if x[2] is not None]
+        if len(kept) > MAX_FORMAT_RUNS:  # a column alternating formats: its most common one, once
+            common = Counter(str(f) for _, _, f in kept).most_common(1)[0][0]
+            kept = [[kept[0][0], kept[-1][1], common]]
+        runs.extend((int(a), int(b), c, str(f)) for a, b, f in kept)
+    col_widths: list[tuple[int, int, float]] = []
+    for c in sorted(widths):
+        w = float(widths[c])
+        if col_widths and col_widths[-1][1] == c - 1 and col_widths[-1][2] == w:
+            col_widths[-1] = (col_widths[-1][0], c, w)
+        else:
+            col_widths.append((c, c, w))
+    return ReportLayout(table.name, values, merged_formats(runs), styles, col_widths, table.header_rows,
+                        table.chart)
+
+
+def _style_calls(rng: Any, emphasis: Emphasis) -> int:
+    """Apply one emphasis to a range; returns the number of calls made."""
+    bold, italic, size, color, fill = _EMPHASIS[emphasis]
+    calls = 0
+    font = rng.font
+    if bold:
+        font.bold = True
+        calls += 1
+    if italic:
+        font.italic = True
+        calls += 1
+    if size is not None:
+        font.size = size
+        calls += 1
+    if color is not None:
+        font.color = color
+        calls += 1
+    if fill is not None:
+        rng.color = fill
+        calls += 1
+    return calls
+
+
+def render_report(lb: LiveBook, layout: ReportLayout) -> None:
+    """Rewrite the report sheet ``layout.name``: cleared in place (same position; notes on other sheets and
+    references to the sheet survive) or created at the end; one value block, then formats, styles,
+    widths, frozen rows and the chart, each as range calls counted in ``lb.writes``."""
+    book = lb.book
+    live = next((ls for ls in lb.sheets.values() if norm(ls.title) == norm(layout.name)), None)
+    remote = _engine_type(book) != "desktop"
+    if live is None:
+        sheet = book.sheets.add(layout.name, after=book.sheets[-1])
+        title = layout.name
+    else:
+        sheet, title = live.sheet, live.title
+        sheet.clear()  # contents and formats
+        lb.writes[title] += 1
+        try:
+            old_charts = list(sheet.charts)
+        except (NotImplementedError, AttributeError, KeyError):
+            old_charts = []
+        for ch in reversed(old_charts):
+            ch.delete()
+            lb.writes[title] += 1
+    if layout.values and layout.values[0]:
+        write_block(sheet, 1, 1, layout.values)
+        lb.writes[title] += 1
+    for r1, r2, c1, c2, fmt in layout.formats:
+        sheet.range((r1, c1), (r2, c2)).number_format = fmt
+        lb.writes[title] += 1
+    for r1, r2, c1, c2, emphasis in layout.styles:
+        lb.writes[title] += _style_calls(sheet.range((r1, c1), (r2, c2)), emphasis)
+    for c1, c2, w in layout.widths:
+        sheet.range((1, c1), (1, c2)).column_width = round(w * _POINTS_PER_CHAR, 1) if remote else w
+        lb.writes[title] += 1
+    if layout.frozen:
+        sheet.freeze_panes.freeze_at(f"1:{layout.frozen}")
+        lb.writes[title] += 1
+    elif live is not None:
+        sheet.freeze_panes.unfreeze()
+        lb.writes[title] += 1
+    if layout.chart is not None:
+        lb.writes[title] += _chart(sheet, layout)
+
+
+def _chart(sheet: Any, layout: ReportLayout) -> int:
+    """The report's column chart of one row (values) against its headings row; returns the calls made."""
+    assert layout.chart is not None
+    head, row, first, count, title = layout.chart
+    last = first + count - 1
+    chart = sheet.charts.add(width=480, height=225, chart_type="column_clustered",
+                             source=sheet.range((row, first), (row, last)), plot_by="rows",
+                             anchor=sheet.range((3, last + 4)))
+    chart.set_x_axis_values(sheet.range((head, first), (head, last)))
+    chart.title = title
+    chart.legend.visible = False
+    return 4

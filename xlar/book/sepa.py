@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,7 +42,7 @@ from xlar.book import plan as P
 from xlar.book import schema as S
 from xlar.book.cells import is_blank, read_text
 from xlar.book.commands import Outcome, next_run
-from xlar.book.files import BookError
+from xlar.book.files import BookError, apply_plan, open_book, save
 from xlar.book.grid import Bound, Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.plan import Out
@@ -49,7 +50,6 @@ from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.rows import today as rows_today
 from xlar.book.schema import Column, Kind, SheetSpec
 from xlar.book.sepa_xml import VERSIONS, pain008
-from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.model import Application, Book, GLLine, Issue, JournalLine, LineResult, Settlement, Severity
 from xlar.core.money import ZERO
 from xlar.core.sepa import (
@@ -251,10 +251,10 @@ def _stop(o: Outcome) -> bool:
     return False
 
 
-def _next_collection_id(debits: list[DebitEntry]) -> str:
+def _next_collection_id(ids: Iterable[str]) -> str:
     n = 0
-    for d in debits:
-        tail = d.collection_id[2:] if d.collection_id.upper().startswith("DD") else ""
+    for cid in ids:
+        tail = cid[2:] if cid.upper().startswith("DD") else ""
         if tail.isdigit():
             n = max(n, int(tail))
     return f"DD{n + 1:04d}"
@@ -293,7 +293,7 @@ def collect(grids: dict[str, Grid], collection_date: date, *, run: int, created:
     if r.read.book.settings.company_currency != "EUR":
         o.issues.append(SheetIssue(S.SETTINGS_SHEET, None, "Company Currency", r.read.book.settings.company_currency,
                                    "SEPA direct debits need EUR as the company currency", "sepa-not-euro"))
-    cid = collection_id or _next_collection_id(r.debits)
+    cid = collection_id or _next_collection_id(d.collection_id for d in r.debits)
     if any(d.collection_id == cid for d in r.debits):
         o.issues.append(SheetIssue(DIRECT_DEBIT.name, None, "Collection ID", cid,
                                    f"Collection {cid} already exists", "duplicate-collection"))
@@ -483,20 +483,44 @@ def reject(grids: dict[str, Grid], transaction_ids: list[str], *, run: int, retu
     return SepaRun(plan, o)
 
 
+def execute_sepa(grids: dict[str, Grid], *, collection_date: date | None = None, file: str | Callable[[str], str] = "",
+                 confirm_id: str | None = None, reject_ids: list[str] | None = None, return_date: date | None = None,
+                 version: str | None = None, collection_id: str | None = None, started: datetime | None = None,
+                 fingerprint: str = "", label: str = "sepa") -> SepaRun:
+    """One mode on a workbook's grids, Issues and RunLog rows included (what a live workbook, the Excel
+    macros, applies). ``file``: the XML file's name recorded on DirectDebit, or a function of the collection
+    ID that gives it; the caller writes ``xml``."""
+    started = started or datetime.now().replace(microsecond=0)
+    run = next_run(grids)
+    if callable(file) and not confirm_id and not reject_ids:
+        collection_id = collection_id or _next_collection_id(
+            str(f["collection_id"]) for _, f in read_sheet_rows(grids, DIRECT_DEBIT, [], "EUR"))
+        file = file(collection_id)
+    if confirm_id:
+        sr = confirm(grids, confirm_id, run=run)
+    elif reject_ids:
+        sr = reject(grids, reject_ids, run=run, return_date=return_date)
+    else:
+        assert collection_date is not None
+        sr = collect(grids, collection_date, run=run, created=started, file=str(file), version=version,
+                     collection_id=collection_id)
+    _finish(sr.plan, sr.outcome, started=started, fingerprint=fingerprint, label=label)
+    return sr
+
+
 # --------------------------------------------------------------------------- file wrapper
 
 
 def run_sepa_file(path: Path, *, collection_date: date | None = None, xml_out: Path | None = None,
                   confirm_id: str | None = None, reject_ids: list[str] | None = None,
                   return_date: date | None = None, version: str | None = None, collection_id: str | None = None,
-                  book_out: Path | None = None, label: str = "sepa", engine: str = "auto") -> Outcome:
+                  book_out: Path | None = None, label: str = "sepa") -> Outcome:
     """Open ``path``, run one mode, write the XML (collect) and the workbook atomically.
 
     The XML goes to a temporary file beside ``xml_out`` first and is renamed into place
-    only after the workbook is saved, so a failed save leaves neither. The workbook is written by
-    the zip-part writer (``engine`` as :func:`xlar.book.commands.run_file`).
+    only after the workbook is saved, so a failed save leaves neither.
     """
-    book = open_file(Path(path), engine)
+    book = open_book(Path(path))
     started = datetime.now().replace(microsecond=0)
     run = next_run(book.grids)
     if confirm_id:
@@ -520,7 +544,8 @@ def run_sepa_file(path: Path, *, collection_date: date | None = None, xml_out: P
             raise BookError(f"{xml_out}: cannot write the file ({exc.strerror or exc}); nothing was changed.") \
                 from exc
     try:
-        written = save_file(book, sr.plan, book_out, engine)
+        apply_plan(book.wb, sr.plan)
+        written = save(book, book_out)
         if tmp is not None:
             os.replace(tmp, xml_out)  # type: ignore[arg-type]
             tmp = None
