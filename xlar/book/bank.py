@@ -23,14 +23,14 @@ from xlar.book import plan as P
 from xlar.book import schema as S
 from xlar.book.cells import read_text
 from xlar.book.commands import Outcome, next_run
-from xlar.book.files import BookError, apply_plan, open_book, save
+from xlar.book.files import BookError
 from xlar.book.grid import Bound, Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.plan import Out
-from xlar.book.reports import render
 from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
 from xlar.book.statements import Parsed, Profile, StatementError, parse_file, renumber
+from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.bank import (
     BankLedgerEntry,
     Confidence,
@@ -577,10 +577,14 @@ def _reconciliation_report(rec: Reconciliation, currency: str) -> Table:
 
 # --------------------------------------------------------------------------- file wrapper
 
-def run_bank_file(path: Path, command: str, *, out: Path | None = None, label: str = "",
+def run_bank_file(path: Path, command: str, *, out: Path | None = None, label: str = "", engine: str = "auto",
                   **options: object) -> Outcome:
-    """Open ``path``, run a bank command, write atomically (to ``out`` when given)."""
-    book = open_book(Path(path))
+    """Open ``path``, run a bank command, write atomically (to ``out`` when given).
+
+    The reports go in ``plan.reports``; the zip-part writer keeps the rest of the book (``engine``
+    as :func:`xlar.book.commands.run_file`).
+    """
+    book = open_file(Path(path), engine)
     started = datetime.now().replace(microsecond=0)
     run = next_run(book.grids)
     if command == "import-statement":
@@ -605,10 +609,8 @@ def run_bank_file(path: Path, command: str, *, out: Path | None = None, label: s
     else:
         raise ValueError(command)
     _finish(br, book.grids, started, book.fingerprint, label or command)
-    apply_plan(book.wb, br.plan)
-    for t in br.reports:
-        render(book.wb, t)
-    written = save(book, out)
+    br.plan.reports = list(br.reports)
+    written = save_file(book, br.plan, out, engine)
     br.outcome.workbook = str(path)
     br.outcome.written_to = str(written)
     return br.outcome

@@ -42,7 +42,7 @@ from xlar.book import plan as P
 from xlar.book import schema as S
 from xlar.book.cells import is_blank, read_text
 from xlar.book.commands import Outcome, next_run
-from xlar.book.files import BookError, apply_plan, open_book, save
+from xlar.book.files import BookError
 from xlar.book.grid import Bound, Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.plan import Out
@@ -50,6 +50,7 @@ from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.rows import today as rows_today
 from xlar.book.schema import Column, Kind, SheetSpec
 from xlar.book.sepa_xml import VERSIONS, pain008
+from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.model import Application, Book, GLLine, Issue, JournalLine, LineResult, Settlement, Severity
 from xlar.core.money import ZERO
 from xlar.core.sepa import (
@@ -514,13 +515,14 @@ def execute_sepa(grids: dict[str, Grid], *, collection_date: date | None = None,
 def run_sepa_file(path: Path, *, collection_date: date | None = None, xml_out: Path | None = None,
                   confirm_id: str | None = None, reject_ids: list[str] | None = None,
                   return_date: date | None = None, version: str | None = None, collection_id: str | None = None,
-                  book_out: Path | None = None, label: str = "sepa") -> Outcome:
+                  book_out: Path | None = None, label: str = "sepa", engine: str = "auto") -> Outcome:
     """Open ``path``, run one mode, write the XML (collect) and the workbook atomically.
 
     The XML goes to a temporary file beside ``xml_out`` first and is renamed into place
-    only after the workbook is saved, so a failed save leaves neither.
+    only after the workbook is saved, so a failed save leaves neither. The workbook is written by
+    the zip-part writer (``engine`` as :func:`xlar.book.commands.run_file`).
     """
-    book = open_book(Path(path))
+    book = open_file(Path(path), engine)
     started = datetime.now().replace(microsecond=0)
     run = next_run(book.grids)
     if confirm_id:
@@ -544,8 +546,7 @@ def run_sepa_file(path: Path, *, collection_date: date | None = None, xml_out: P
             raise BookError(f"{xml_out}: cannot write the file ({exc.strerror or exc}); nothing was changed.") \
                 from exc
     try:
-        apply_plan(book.wb, sr.plan)
-        written = save(book, book_out)
+        written = save_file(book, sr.plan, book_out, engine)
         if tmp is not None:
             os.replace(tmp, xml_out)  # type: ignore[arg-type]
             tmp = None
