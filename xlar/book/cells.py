@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from xlar.book.schema import Column, Kind, choice
 from xlar.core.dates import is_valid_formula
-from xlar.core.money import to_decimal, to_money
+from xlar.core.money import quantum, to_decimal, to_money
 
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -152,3 +152,143 @@ def read_cell(value: object, column: Column, currency: str = "", exponents: dict
     if kind is Kind.LIST:
         return read_list(value)
     raise AssertionError(kind)
+
+
+# --------------------------------------------------------------------------- whole columns
+
+def convert_column(values: list[object], column: Column, currency: str | list[str] = "",
+                   exponents: dict[str, int] | None = None, track_blank: bool = True) -> tuple[list[object], list[int]]:
+    """A whole column at once: ``(converted, left)``.
+
+    The converter is chosen once for the column; the cell types calamine and openpyxl give
+    for a well-kept sheet (float, int, date, datetime, bool, clean text) are converted
+    inline, with exactly the result :func:`read_cell` gives. ``converted[i]`` is None for
+    every index in ``left``: blank cells (only when ``track_blank``; untracked blanks are
+    None and not listed) and cells of any other type, which the caller reads one by one
+    with :func:`read_cell` (and its error) instead. ``currency``: one currency for the
+    column, or one per value (money only).
+    """
+    kind = column.kind
+    out: list[object] = []
+    left: list[int] = []
+    add = out.append
+    if kind is Kind.TEXT:
+        for i, v in enumerate(values):
+            if type(v) is str:
+                s = v.strip()
+                if s:
+                    add(s)
+                    continue
+            elif v is None and not track_blank:
+                add(None)
+                continue
+            add(None)
+            left.append(i)
+    elif kind is Kind.MONEY:
+        if isinstance(currency, str):
+            quants = None
+            q = quantum(currency, exponents)
+        else:
+            by_cur: dict[str, Decimal] = {}
+            quants = []
+            for c in currency:
+                qq = by_cur.get(c)
+                if qq is None:
+                    qq = by_cur[c] = quantum(c, exponents)
+                quants.append(qq)
+            q = quants[0] if quants else Decimal(1)
+        for i, v in enumerate(values):
+            t = type(v)
+            if t is float:
+                if v - v == 0:  # finite
+                    add(Decimal(repr(v)).quantize(q if quants is None else quants[i], ROUND_HALF_UP))
+                    continue
+            elif t is int:
+                add(Decimal(v).quantize(q if quants is None else quants[i], ROUND_HALF_UP))
+                continue
+            elif v is None and not track_blank:
+                add(None)
+                continue
+            add(None)
+            left.append(i)
+    elif kind is Kind.DATE or kind is Kind.DATETIME:
+        for i, v in enumerate(values):
+            t = type(v)
+            if t is date:
+                add(v)
+                continue
+            if t is datetime:
+                add(v.date())  # type: ignore[union-attr]
+                continue
+            if v is None and not track_blank:
+                add(None)
+                continue
+            add(None)
+            left.append(i)
+    elif kind is Kind.INT:
+        for i, v in enumerate(values):
+            t = type(v)
+            if t is float:
+                if v.is_integer() and -1e15 < v < 1e15:  # type: ignore[union-attr, operator]  # exact
+                    add(int(v))  # type: ignore[arg-type]
+                    continue
+            elif t is int:
+                add(v)
+                continue
+            elif v is None and not track_blank:
+                add(None)
+                continue
+            add(None)
+            left.append(i)
+    elif kind is Kind.BOOL:
+        for i, v in enumerate(values):
+            if type(v) is bool:
+                add(v)
+                continue
+            if v is None and not track_blank:
+                add(None)
+                continue
+            add(None)
+            left.append(i)
+    elif kind is Kind.DECIMAL or kind is Kind.RATE:
+        positive = kind is Kind.RATE
+        for i, v in enumerate(values):
+            t = type(v)
+            if t is float:
+                if v - v == 0 and (not positive or v > 0):  # type: ignore[operator]
+                    add(Decimal(repr(v)))
+                    continue
+            elif t is int:
+                if not positive or v > 0:  # type: ignore[operator]
+                    add(Decimal(v))  # type: ignore[arg-type]
+                    continue
+            elif v is None and not track_blank:
+                add(None)
+                continue
+            add(None)
+            left.append(i)
+    elif kind is Kind.CHOICE:
+        assert column.choices is not None
+        enum = column.choices
+        seen: dict[str, StrEnum] = {}
+        for i, v in enumerate(values):
+            if type(v) is str:
+                m = seen.get(v)  # type: ignore[arg-type]
+                if m is None:
+                    m = choice(enum, v.strip()) if v.strip() else None  # type: ignore[union-attr]
+                    if m is not None:
+                        seen[v] = m  # type: ignore[index]
+                if m is not None:
+                    add(m)
+                    continue
+            elif v is None and not track_blank:
+                add(None)
+                continue
+            add(None)
+            left.append(i)
+    else:  # formulas, lists: cell by cell
+        for i, v in enumerate(values):
+            add(None)
+            if v is not None or track_blank:
+                left.append(i)
+    return out, left

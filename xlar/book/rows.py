@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from xlar.book import schema as S
-from xlar.book.cells import CellError, is_blank, read_cell, read_choice, read_text
+from xlar.book.cells import CellError, convert_column, is_blank, read_cell, read_choice, read_text
 from xlar.book.grid import Bound, Grid, find
 from xlar.book.issues import SheetIssue
 from xlar.book.schema import Column, Cur, SheetSpec, norm
@@ -92,7 +92,7 @@ class ReadResult:
     posted_lines: set[int] = field(default_factory=set)  # journal lines already Posted before this run
     journal_rows: dict[int, int] = field(default_factory=dict)  # line_no -> Excel row
     ledger_rows: dict[int, int] = field(default_factory=dict)  # entry_no -> Excel row
-    ledger_filled: dict[int, set[str]] = field(default_factory=dict)  # entry_no -> derived fields xlar filled
+    ledger_filled: dict[int, frozenset[str]] = field(default_factory=dict)  # entry_no -> derived fields xlar filled
     application_rows: dict[tuple[int, int, int], int] = field(default_factory=dict)
     grids: dict[str, Grid] = field(default_factory=dict)
 
@@ -168,6 +168,61 @@ class _Reader:
                     out[col.field or col.key] = read_cell(raw, col, cur or self.lcy, self.exps)
             except CellError as e:
                 self._bad(b, row, header, raw, e.code, f"{header}: {e.problem}", errors)
+        return out
+
+    def read_columns(self, b: Bound, columns: list[Column], currency: str | list[str] = "", *,
+                     errs: dict[int, list[SheetIssue]]) -> dict[str, list[object]]:
+        """:meth:`cells` for every row of the sheet at once, column by column.
+
+        Returns field -> one value per grid row (None: blank, or bad). Every bad cell becomes
+        an issue exactly as in :meth:`cells` and is listed under its row's index in ``errs``.
+        ``currency``: for money columns, one currency or one per row (columns declared in
+        LCY always use the company currency).
+        """
+        rows = b.grid.rows
+        uncalc = b.grid.uncalculated
+        title = b.grid.title
+        out: dict[str, list[object]] = {}
+        for col in columns:
+            pos = b.positions.get(col.key)
+            if pos is None:
+                continue
+            try:
+                raw = [vals[pos] for _, vals in rows]
+            except IndexError:
+                raw = [vals[pos] if pos < len(vals) else None for _, vals in rows]
+            header = b.header_of(col)
+            cur: str | list[str] = currency
+            if col.kind is S.Kind.MONEY:
+                if col.currency is Cur.LCY or not cur:
+                    cur = self.lcy
+                elif not isinstance(cur, str) and not all(cur):
+                    cur = [c or self.lcy for c in cur]
+            conv, left = convert_column(raw, col, cur, self.exps, col.required or bool(uncalc))
+            doc_type = col.kind is S.Kind.CHOICE and col.choices is DocumentType
+            for i in left:
+                v = raw[i]
+                row = rows[i][0]
+                if is_blank(v):
+                    if (row, pos) in uncalc:
+                        issue = SheetIssue(title, row, header, None, f"{header} holds a formula Excel has not "
+                                           "calculated; open and save the book in Excel", "uncalculated-formula")
+                    elif col.required:
+                        issue = SheetIssue(title, row, header, None, f"{header} is blank", "missing-value")
+                    else:
+                        continue
+                else:
+                    try:
+                        if doc_type:
+                            conv[i] = read_choice(v, DocumentType, "unknown-document-type")
+                        else:
+                            conv[i] = read_cell(v, col, cur if isinstance(cur, str) else cur[i], self.exps)
+                        continue
+                    except CellError as e:
+                        issue = SheetIssue(title, row, header, v, f"{header}: {e.problem}", e.code)
+                self.issues.append(issue)
+                errs.setdefault(i, []).append(issue)
+            out[col.field or col.key] = conv
         return out
 
     def _bad(self, b: Bound, row: int, header: str, raw: object, code: str, problem: str,
@@ -321,7 +376,7 @@ class _Reader:
         c = customers.get(customer_no)
         return c.currency.upper() if c and c.currency else self.lcy
 
-    def ledger(self, master: Book) -> tuple[tuple[LedgerEntry, ...], dict[int, int], dict[int, set[str]]]:
+    def ledger(self, master: Book) -> tuple[tuple[LedgerEntry, ...], dict[int, int], dict[int, frozenset[str]]]:
         b = self.bind(S.LEDGER)
         if b is None:
             return (), {}, {}
@@ -332,15 +387,29 @@ class _Reader:
         money_cols = [c for c in spec.columns if c.kind is S.Kind.MONEY]
         parsed: list[tuple[int, list[object], dict[str, object]]] = []
         used: set[int] = set()
-        for row, vals in b.grid.rows:
-            errs: list[SheetIssue] = []
-            f = self.cells(b, row, vals, text_cols, errors=errs)
-            cust = str(f.get("customer_no", ""))
-            cur = self.currency_for(customers, cust, f.get("currency"))
-            f.update(self.cells(b, row, vals, money_cols, cur, errors=errs))
-            if errs or any(k not in f for k in ("customer_no", "posting_date", "document_type", "document_no",
-                                                 "amount")):
+        grid_rows = b.grid.rows
+        errs: dict[int, list[SheetIssue]] = {}
+        text = self.read_columns(b, text_cols, errs=errs)
+        custs = text.get("customer_no") or [None] * len(grid_rows)
+        given_curs = text.get("currency") or [None] * len(grid_rows)
+        cur_of: dict[tuple[object, object], str] = {}
+        curs: list[str] = []
+        for key in zip(custs, given_curs):
+            cur = cur_of.get(key)
+            if cur is None:
+                cur = cur_of[key] = self.currency_for(customers, str(key[0] if key[0] is not None else ""), key[1])
+            curs.append(cur)
+        money = self.read_columns(b, money_cols, curs, errs=errs)
+        names = list(text) + list(money)
+        required = ("customer_no", "posting_date", "document_type", "document_no", "amount")
+        for i, cells in enumerate(zip(*text.values(), *money.values())):
+            if i in errs:
                 continue
+            f = {k: v for k, v in zip(names, cells) if v is not None}
+            if any(k not in f for k in required):
+                continue
+            row, vals = grid_rows[i]
+            cust = str(f.get("customer_no", ""))
             if "entry_no" in f:
                 no = int(f["entry_no"])  # type: ignore[arg-type]
                 if no in used:
@@ -362,7 +431,9 @@ class _Reader:
         next_no = max(used, default=0)
         entries: list[LedgerEntry] = []
         rows: dict[int, int] = {}
-        filled: dict[int, set[str]] = {}
+        filled: dict[int, frozenset[str]] = {}
+        derived = frozenset(c.field for c in spec.columns if c.derived)
+        shared: dict[frozenset[str], frozenset[str]] = {}
         for row, vals, f in parsed:
             given = set(f)
             if "entry_no" not in f:
@@ -380,7 +451,8 @@ class _Reader:
                            f"No exchange rate for {e.currency} on or before {e.posting_date.isoformat()}",
                            "unknown-currency")
                 continue
-            filled[no] = {c.field for c in spec.columns if c.derived and c.field not in given}
+            fill = derived.difference(given)
+            filled[no] = shared.setdefault(fill, fill)  # one set per combination: a big ledger has few
             entries.append(e)
             rows[no] = row
             self.index.add("ledger", no, row, vals)
@@ -525,14 +597,22 @@ def build_entry(master: Book, f: dict[str, object], lcy: str, exps: dict[str, in
     )
     if e.exchange_rate == 0:
         return e
-    overlay = {k: v for k, v in f.items() if k in S.LEDGER.by_field}
-    overlay["currency"] = e.currency
-    e = dataclasses.replace(e, **overlay)
-    if "remaining_amount" in f and "remaining_amount_lcy" not in f:
-        e = dataclasses.replace(e, remaining_amount_lcy=_lcy_of(e, lcy, exps))
-    if "remaining_amount" in f and "open" not in f:
-        e = dataclasses.replace(e, open=e.remaining_amount != 0)
+    # the cells given overlay what was derived (the entry's currency is the one new_entry resolved).
+    # ``e`` was just made by new_entry and nobody else holds it yet: its fields are set in place,
+    # which is dataclasses.replace without copying 30 fields once per row of a big ledger
+    setf = object.__setattr__
+    for k, v in f.items():
+        if k in _OVERLAID:
+            setf(e, k, v)
+    if "remaining_amount" in f:
+        if "remaining_amount_lcy" not in f:
+            setf(e, "remaining_amount_lcy", _lcy_of(e, lcy, exps))
+        if "open" not in f:
+            setf(e, "open", e.remaining_amount != 0)
     return e
+
+
+_OVERLAID = frozenset(S.LEDGER.by_field) - {"currency"}
 
 
 def _lcy_of(e: LedgerEntry, lcy: str, exps: dict[str, int] | None) -> Decimal:
