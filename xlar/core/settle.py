@@ -24,7 +24,7 @@ import gc
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import wraps
@@ -49,6 +49,7 @@ from xlar.core.model import (
 )
 from xlar.core.money import ONE as _ONE
 from xlar.core.money import ZERO, round_to
+from xlar.core.records import constructor, rebuilder
 from xlar.core.terms import BookIndex, index_of, new_entry
 
 DT = DocumentType
@@ -85,61 +86,14 @@ def _without_gc(fn: Callable[_P, _R]) -> Callable[_P, _R]:
 # --------------------------------------------------------------------------- working state
 
 
-def _unrolled(cls: type, signature: str, assignments: dict[str, str]) -> object:
-    """Generate ``def make(<signature>)`` that builds a frozen ``cls`` by setting every slot directly.
-
-    The record is filled as an instance of a plain twin class with the same ``__slots__``
-    (plain attribute stores, no ``object.__setattr__`` call per field) and then given its
-    real class; CPython allows that because the two layouts are identical. About 4x faster
-    than the dataclass ``__init__``/``replace`` for our 10-35 field records, which matters
-    when a run settles hundreds of thousands of entries. ``assignments`` maps each field
-    to the expression that gives its value.
-    """
-    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
-    try:
-        probe = object.__new__(twin)
-        probe.__class__ = cls
-    except TypeError:  # an interpreter that refuses the switch: set each slot through object.__setattr__
-        twin = None
-    if twin is not None:
-        body = [f"def make({signature}):", "    x = _new(_T)"]
-        body += [f"    x.{name} = {expr}" for name, expr in assignments.items()]
-        body.append("    x.__class__ = _C")
-    else:
-        body = [f"def make({signature}):", "    x = _new(_C)"]
-        body += [f"    _set(x, {name!r}, {expr})" for name, expr in assignments.items()]
-    body.append("    return x")
-    ns: dict[str, object] = {"_new": object.__new__, "_C": cls, "_T": twin, "_set": object.__setattr__,
-                             "ZERO": ZERO}
-    exec("\n".join(body), ns)  # noqa: S102 - generated from the dataclass's own field names
-    return ns["make"]
-
-
 _CHANGING = ("remaining_amount", "remaining_amount_lcy", "unrealized_lcy", "remaining_pmt_disc_possible",
              "remaining_pmt_disc_2_possible", "max_payment_tolerance", "open", "closed_by_entry_no",
              "closed_at_date", "closed_by_amount", "applies_to_id", "amount_to_apply")
 
-
-def _make_rebuilder() -> object:
-    """``rebuild(entry, <the fields settlement changes>) -> LedgerEntry`` (a fast ``replace``)."""
-    return _unrolled(LedgerEntry, "e, " + ", ".join(_CHANGING),
-                     {f.name: f.name if f.name in _CHANGING else f"e.{f.name}" for f in fields(LedgerEntry)})
-
-
-def _make_constructor(cls: type) -> object:
-    """A keyword constructor for ``cls`` with the same defaults (immutable defaults only)."""
-    params = []
-    for f in fields(cls):
-        if f.default is MISSING:
-            params.append(f.name)
-        else:
-            params.append(f"{f.name}={'ZERO' if f.default == ZERO and isinstance(f.default, Decimal) else repr(f.default)}")
-    return _unrolled(cls, "*, " + ", ".join(params), {f.name: f.name for f in fields(cls)})
-
-
-_new_application = _make_constructor(Application)
-_new_gl = _make_constructor(GLLine)
-_rebuild = _make_rebuilder()
+_new_application = constructor(Application)
+_new_gl = constructor(GLLine)
+_new_result = constructor(LineResult)
+_rebuild = rebuilder(LedgerEntry, _CHANGING)
 
 
 class _W:

@@ -24,8 +24,10 @@ from xlar.core.model import (
     Settings,
 )
 from xlar.core.money import HUNDRED, ZERO, quantum, round_to
+from xlar.core.records import constructor
 
 _DISCOUNTABLE = (DocumentType.INVOICE, DocumentType.CREDIT_MEMO)
+_new_ledger_entry = constructor(LedgerEntry)
 
 
 def max_payment_tolerance(
@@ -179,52 +181,41 @@ def new_entry(
     settings = book.settings
     cur = idx.currency_of(customer_no, currency)
     q = idx.q(cur)
-    lq = idx.q(idx.lcy)
     amount = round_to(amount, q)
     rate = exchange_rate if exchange_rate is not None else idx.rates.rate(cur, posting_date)
     rate = rate if rate is not None else ZERO
-    amount_lcy = round_to(amount * rate, lq)
+    amount_lcy = round_to(amount * rate, idx.q(idx.lcy))
     doc_date = document_date or posting_date
-    code = payment_terms or (idx.customers[customer_no].payment_terms if customer_no in idx.customers else "")
-    terms = idx.terms.get(code.upper()) if code else None
-    # terms give invoices and credit memos their due and discount dates; other documents are due at once
-    sched = discount_schedule(
-        terms=terms if document_type in _DISCOUNTABLE else None, settings=settings, document_type=document_type,
-        document_date=doc_date, amount=amount, amount_excl_vat=amount_excl_vat, q=q,
-    )
-    max_amount = settings.max_payment_tolerance_amount
-    if cur != idx.lcy and max_amount and rate:
-        max_amount = round_to(max_amount / rate, q)  # the LCY cap in the document's currency
     customer = idx.customers.get(customer_no)
-    blocks_tol = bool(customer and customer.block_payment_tolerance)
-    max_tol = ZERO if blocks_tol else max_payment_tolerance(
-        amount, document_type, settings.payment_tolerance_pct, max_amount, q
-    )
-    return LedgerEntry(
-        entry_no=entry_no,
-        customer_no=customer_no,
-        posting_date=posting_date,
-        document_type=document_type,
-        document_no=document_no,
-        amount=amount,
-        remaining_amount=amount,
-        currency=cur,
-        exchange_rate=rate,
-        amount_lcy=amount_lcy,
-        remaining_amount_lcy=amount_lcy,
-        document_date=doc_date,
-        due_date=due_date or sched.due_date,
-        pmt_discount_date=sched.discount_date,
-        original_pmt_disc_possible=sched.discount,
-        remaining_pmt_disc_possible=sched.discount,
-        pmt_discount_date_2=sched.discount_date_2,
-        original_pmt_disc_2_possible=sched.discount_2,
-        remaining_pmt_disc_2_possible=sched.discount_2,
-        pmt_disc_tolerance_date=sched.tolerance_date,
-        max_payment_tolerance=max_tol,
-        open=amount != 0,
-        external_document_no=external_document_no,
-        description=description,
-        amount_excl_vat=amount_excl_vat,
-        payment_terms=code if payment_terms else "",
+    code = payment_terms or (customer.payment_terms if customer is not None else "")
+    if document_type in _DISCOUNTABLE:
+        # terms give invoices and credit memos their due and discount dates
+        sched = discount_schedule(
+            terms=idx.terms.get(code.upper()) if code else None, settings=settings, document_type=document_type,
+            document_date=doc_date, amount=amount, amount_excl_vat=amount_excl_vat, q=q,
+        )
+        max_amount = settings.max_payment_tolerance_amount
+        if cur != idx.lcy and max_amount and rate:
+            max_amount = round_to(max_amount / rate, q)  # the LCY cap in the document's currency
+        max_tol = ZERO if customer is not None and customer.block_payment_tolerance else max_payment_tolerance(
+            amount, document_type, settings.payment_tolerance_pct, max_amount, q
+        )
+        return _new_ledger_entry(
+            entry_no=entry_no, customer_no=customer_no, posting_date=posting_date, document_type=document_type,
+            document_no=document_no, amount=amount, remaining_amount=amount, currency=cur, exchange_rate=rate,
+            amount_lcy=amount_lcy, remaining_amount_lcy=amount_lcy, document_date=doc_date,
+            due_date=due_date or sched.due_date, pmt_discount_date=sched.discount_date,
+            original_pmt_disc_possible=sched.discount, remaining_pmt_disc_possible=sched.discount,
+            pmt_discount_date_2=sched.discount_date_2, original_pmt_disc_2_possible=sched.discount_2,
+            remaining_pmt_disc_2_possible=sched.discount_2, pmt_disc_tolerance_date=sched.tolerance_date,
+            max_payment_tolerance=max_tol, open=amount != 0, external_document_no=external_document_no,
+            description=description, amount_excl_vat=amount_excl_vat, payment_terms=code if payment_terms else "",
+        )
+    # other documents are due at once, with no discount and no payment tolerance
+    return _new_ledger_entry(
+        entry_no=entry_no, customer_no=customer_no, posting_date=posting_date, document_type=document_type,
+        document_no=document_no, amount=amount, remaining_amount=amount, currency=cur, exchange_rate=rate,
+        amount_lcy=amount_lcy, remaining_amount_lcy=amount_lcy, document_date=doc_date,
+        due_date=due_date or doc_date, open=amount != 0, external_document_no=external_document_no,
+        description=description, amount_excl_vat=amount_excl_vat, payment_terms=code if payment_terms else "",
     )
