@@ -66,6 +66,19 @@ def _drop_payment_entry(p: Path) -> None:
     wb.save(p)
 
 
+def _remit(*rows, day=D) -> dict:
+    """A Remittance sheet and one payment of 980.00 by C10000 naming it (Applies-to ID ``RA``)."""
+    return {"Remittance": [["Remittance ID", "Customer No.", "Document No.", "Amount Paid", "Discount Taken"],
+                           *[list(r) for r in rows]],
+            "Journal": journal([day, "Payment", "P1", "C10000", 980, None, "RA"], header=J + ["Applies-to ID"])}
+
+
+def _add_line(p: Path, row: list) -> None:
+    wb = openpyxl.load_workbook(p)
+    wb["Journal"].append(row)
+    wb.save(p)
+
+
 def _core_journal_codes(**line) -> list[str]:
     from xlar.core.model import Book, Customer, DocumentType, JournalLine, Settings
     from xlar.core.settle import post_journal
@@ -144,6 +157,23 @@ CASES: dict[str, Case] = {
     "bad-entry": Case(steps=[("check", {"_monkeypatch": lambda mp: _fail_build_entry(mp)})],
                       where=("Ledger", 2, "")),
     "internal-error": Case(steps=[("post", {"_monkeypatch": _internal_error})], where=("", None, "")),
+    "possible-duplicate-payment": Case({"Journal": journal(JOURNAL[1], [D, "Payment", "PAY-2", "C10000", 980, None])},
+                                       where=("Journal", 3, "Amount")),
+    "remittance-unknown-document": Case(_remit(["RA", "C10000", "INV-404", 980]), where=("Remittance", 2, "Document No.")),
+    "remittance-other-customer": Case(_remit(["RA", "C10000", "INV-1002", 980]), where=("Remittance", 2, "Document No.")),
+    "remittance-document-closed": Case(_remit(["RA", "C10000", "INV-1001", 980]), [("post", {}), ("check", {})],
+                                       where=("Remittance", 2, "Document No."),
+                                       prepare=lambda p: _add_line(p, [D, "Payment", "P2", "C10000", 980, None, "RA"])),
+    "remittance-exceeds-remaining": Case(_remit(["RA", "C10000", "INV-1001", 980, 20], ["RA", "C10000", "INV-1001",
+                                                                                         0, 1]),
+                                         where=("Remittance", 3, "Amount Paid")),
+    "remittance-total-mismatch": Case(_remit(["RA", "C10000", "INV-1001", 900]), where=("Journal", 2, "Amount")),
+    "remittance-discount-refused": Case(_remit(["RA", "C10000", "INV-1001", 980, 20], day=date(2026, 1, 20)),
+                                        where=("Remittance", 2, "Discount Taken")),
+    "remittance-conflict": Case({**_remit(["RA", "C10000", "INV-1001", 980]),
+                                 "Ledger": ledger_with(["Applies-to ID"], [None], ["RA"])},
+                                where=("Journal", 2, "Applies-to ID")),
+    "remittance-unreadable": Case(_remit(["RA", "C10000", "INV-1001", "9,80"]), where=("Journal", 2, "Applies-to ID")),
     # ------------------------------------------------------------------ settlement core
     "bad-document-type": Case(core=lambda: _core_journal_codes(document_type=__import__(
         "xlar.core.model", fromlist=["DocumentType"]).DocumentType.REMINDER)),
@@ -208,7 +238,8 @@ _CODE = re.compile(r'"([a-z]+(?:-[a-z0-9]+)+)"')
 
 
 @pytest.mark.parametrize("module", ["xlar/book/rows.py", "xlar/book/cells.py", "xlar/book/commands.py",
-                                    "xlar/core/settle.py"])
+                                    "xlar/core/settle.py", "xlar/core/duplicates.py", "xlar/core/remittance.py",
+                                    "xlar/book/remittance.py", "xlar/book/safeguards.py"])
 def test_every_code_the_code_raises_is_in_the_catalogue(module):
     text = (ROOT / module).read_text()
     raised = {m for m in _CODE.findall(text) if re.search(rf'(err|_issue|issue|fail|CellError|SheetIssue|_bad)\(\s*'

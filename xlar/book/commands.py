@@ -23,6 +23,7 @@ from xlar.book.cells import read_int
 from xlar.book.grid import Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.rows import ReadResult, read_book
+from xlar.book.safeguards import screen_journal
 from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.model import LineResult, Settlement, Severity
 from xlar.core.settle import apply_entries, post_journal, unapply
@@ -121,6 +122,7 @@ def execute(grids: dict[str, Grid], command: str, *, started: datetime | None = 
     post_it = False
     try:
         if command in ("post", "check"):
+            issues += screen_journal(read)  # Remittance sheet, duplicate payments: line errors, never blocking
             dry = command == "check" or bool(blocking) or (bool(read.bad_lines) and not skip_errors)
             if not blocking:
                 s = post_journal(read.book, skip_errors=skip_errors or dry)

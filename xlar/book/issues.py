@@ -43,6 +43,20 @@ CATALOGUE: dict[str, str] = {
     "bad-entry": "The ledger row cannot be turned into an entry.",
     "unknown-application": "No application with this number.",
     "internal-error": "xlar failed on this run (a bug); nothing was posted. Please report it.",
+    # cash-application safeguards (xlar.book.safeguards), raised on post and check
+    "possible-duplicate-payment": "A journal payment has the customer, amount and date (and external document no.) "
+                                  "of another journal payment or of a posted payment (Duplicate Payment Check).",
+    "remittance-unknown-document": "A Remittance row names a document no ledger entry has.",
+    "remittance-other-customer": "A Remittance row's document, or the row itself, is of another customer than the "
+                                 "payment.",
+    "remittance-document-closed": "A Remittance row names a document that is already closed.",
+    "remittance-exceeds-remaining": "Amount Paid plus Discount Taken on a Remittance row is more than the document's "
+                                    "remaining amount.",
+    "remittance-total-mismatch": "The Amount Paid of a remittance do not add up to the payment that names it.",
+    "remittance-discount-refused": "The customer took a discount the payment terms do not grant on the payment date.",
+    "remittance-conflict": "Another ledger entry already carries the Remittance ID, or two remittances name one "
+                           "document.",
+    "remittance-unreadable": "A row of the remittance has a cell xlar cannot read, so the payment is not applied.",
 }
 
 #: Codes the settlement core (``xlar.core.settle``) reports for post, check, apply and unapply;

@@ -18,6 +18,7 @@ from xlar.core.model import (
     Blocked,
     CashDiscountAdministration,
     DocumentType,
+    DuplicatePaymentCheck,
     TolerancePosting,
 )
 
@@ -383,6 +384,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     S("Unrealized Gains Account", "accounts.unrealized_gains", K.TEXT, "8520", extension=True),
     S("Unrealized Losses Account", "accounts.unrealized_losses", K.TEXT, "8530", extension=True),
     S("Appln. Rounding Account", "accounts.appln_rounding", K.TEXT, "8540", extension=True),
+    S("Duplicate Payment Check", "duplicate_payment_check", K.CHOICE, "Warning", choices=DuplicatePaymentCheck,
+      extension=True),
 )
 
 SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}

@@ -41,11 +41,15 @@ OTHER_SHEETS: dict[str, tuple[str, ...]] = {
     "ReminderTerms": ("Code", "Level", "Grace Period", "Due Date Formula", "Additional Fee", "Calculate Interest"),
     "FinanceChargeTerms": ("Code", "Interest Rate %", "Interest Period (Days)", "Interest Calculation Method",
                            "Grace Period", "Minimum Amount", "Additional Fee"),
+    # extension (xlar.book.remittance): the customer's remittance advice, applied by Applies-to ID
+    "Remittance": ("Remittance ID", "Customer No.", "Document No.", "External Document No.", "Amount Paid",
+                   "Discount Taken", "Currency", "Note"),
 }
 _OTHER_KINDS = {
     "transactiondate": Kind.DATE, "postingdate": Kind.DATE, "signaturedate": Kind.DATE, "validfrom": Kind.DATE,
     "validto": Kind.DATE, "amount": Kind.MONEY, "difference": Kind.MONEY, "additionalfee": Kind.MONEY,
     "minimumamount": Kind.MONEY, "open": Kind.BOOL, "blocked": Kind.BOOL, "calculateinterest": Kind.BOOL,
+    "amountpaid": Kind.MONEY, "discounttaken": Kind.MONEY,
 }
 _OTHER_LISTS = {
     ("Mandates", "type"): ("Recurring", "One-off"),
@@ -54,9 +58,9 @@ _OTHER_LISTS = {
 }
 
 #: Sheet order of the template: inputs first, then outputs.
-ORDER = ("Settings", "Customers", "PaymentTerms", "ExchangeRates", "Ledger", "Journal", "BankStatement",
-         "BankLedger", "Mandates", "ReminderTerms", "FinanceChargeTerms", "Applications", "GLEntries", "Issues",
-         "RunLog")
+ORDER = ("Settings", "Customers", "PaymentTerms", "ExchangeRates", "Ledger", "Journal", "Remittance",
+         "BankStatement", "BankLedger", "Mandates", "ReminderTerms", "FinanceChargeTerms", "Applications", "GLEntries",
+         "Issues", "RunLog")
 
 DESCRIPTIONS: dict[str, str] = {
     "Company Currency": "The local currency (LCY): ISO code such as EUR.",
@@ -90,6 +94,8 @@ DESCRIPTIONS: dict[str, str] = {
     "Unrealized Gains Account": "G/L account for unrealized exchange gains (revaluation).",
     "Unrealized Losses Account": "G/L account for unrealized exchange losses (revaluation).",
     "Appln. Rounding Account": "G/L account for rounding when applying across currencies.",
+    "Duplicate Payment Check": "A journal payment with the customer, amount and date of another one: Warning "
+                               "(posted, flagged), Error (not posted) or Off.",
 }
 
 XLWINGS_CONF_SHEET = "xlwings.conf"

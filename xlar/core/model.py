@@ -64,6 +64,14 @@ class CashDiscountAdministration(StrEnum):
     UNSPECIFIC = "Unspecific"
 
 
+class DuplicatePaymentCheck(StrEnum):
+    """What a journal payment that repeats another one (customer, amount, date) does (``xlar.core.duplicates``)."""
+
+    WARNING = "Warning"  # posted, flagged on Issues
+    ERROR = "Error"  # the line is not posted
+    OFF = "Off"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentTerms:
     """Payment terms: due date formula and up to two discount periods (spec §2.1, §2.3)."""
@@ -146,6 +154,7 @@ class Settings:
     settlement_priority: tuple[DocumentType, ...] = ()
     accounts: Accounts = field(default_factory=Accounts)
     currency_exponents: tuple[tuple[str, int], ...] = ()
+    duplicate_payment_check: DuplicatePaymentCheck = DuplicatePaymentCheck.WARNING
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
