@@ -235,7 +235,7 @@ class AppliedBook:
         return {sh["name"]: sh["charts"] for sh in self.payload["sheets"] if sh.get("charts")}
 
     def _do_addChart(self, a):
-        name, kind, source_sheet, source, left, top, width, height, plot_by, anchor, style = a["args"]
+        name, kind, source_sheet, source, left, top, width, height, plot_by, anchor, _style = a["args"]
         self._sheet(a["sheet_position"]).setdefault("charts", []).append(
             {"name": name, "chart_type": kind, "left": left or 0, "top": top or 0, "width": width, "height": height,
              "source": f"{source_sheet}!{source}", "plot_by": plot_by, "anchor": anchor})

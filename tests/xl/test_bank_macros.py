@@ -141,7 +141,7 @@ def test_reconcile_of_an_unknown_statement_is_an_issue(imported: dict) -> None:
 
 def test_a_bad_statement_file_changes_nothing_but_issues(tmp_path: Path) -> None:
     bad = camt053(tmp_path / "bad.xml", closing="9999.00")
-    outcome, actions, applied = run_macro(make_payload(SHEETS), macros.import_statement, file=bad)
+    outcome, _actions, applied = run_macro(make_payload(SHEETS), macros.import_statement, file=bad)
     assert outcome.exit_code == 1
     assert "closing balance is 9999.00" in sheet_dicts(applied.payload, "Issues")[0]["Problem"]
     assert "BankStatement" not in [s["name"] for s in applied.payload["sheets"]]

@@ -92,3 +92,70 @@ def test_macro_and_cli_give_identical_sheets(tmp_path, name):
     assert len(via_cli["RunLog"]) == len(steps) + 1  # header + one row per run: the comparison is not empty
     for sheet in via_cli:
         assert via_macro[sheet] == via_cli[sheet], sheet
+
+
+# --------------------------------------------------------------------------- bank and month end: report sheets too
+
+def _bank_book(tmp_path):
+    from tests.bank.test_workbook import CUSTOMERS, LEDGER, MAPPINGS, PROFILES, SETTINGS, TERMS
+    from tests.book.builders import write_book
+    from tests.xl.harness import make_payload
+
+    sheets = {"Settings": SETTINGS, "Customers": CUSTOMERS, "PaymentTerms": TERMS, "Ledger": LEDGER,
+              "BankProfiles": PROFILES, "TextToAccount": MAPPINGS}
+    return write_book(tmp_path / "bank.xlsx", sheets), make_payload(sheets)
+
+
+def _month_end_book(tmp_path):
+    from tests.book.builders import standard, write_book
+    from tests.month_end.test_cli import CUSTOMERS, FIN_TERMS, JOURNAL, LEDGER, REMINDER_TERMS
+    from tests.xl.harness import make_payload
+
+    sheets = standard(Ledger=LEDGER, Journal=JOURNAL, Customers=CUSTOMERS, ReminderTerms=REMINDER_TERMS,
+                      FinanceChargeTerms=FIN_TERMS)
+    return write_book(tmp_path / "me.xlsx", sheets), make_payload(sheets)
+
+
+def _same(payload, path, runs):
+    via_macro = _masked(payload_sheets(payload))
+    via_cli = _masked(file_sheets(path))
+    assert list(via_macro) == list(via_cli)
+    assert len(via_cli["RunLog"]) == runs + 1
+    for sheet in via_cli:
+        assert via_macro[sheet] == via_cli[sheet], sheet
+
+
+def test_bank_commands_give_identical_sheets(tmp_path):
+    from tests.bank.samples import camt053
+
+    path, payload = _bank_book(tmp_path)
+    stmt = camt053(tmp_path / "stmt.xml")
+    steps = [
+        ((macros.import_statement, {"file": stmt}), ("import-statement", str(stmt))),
+        ((macros.match, {}), ("match",)),
+        ((macros.accept, {"min_confidence": "Medium"}), ("accept", "--min-confidence", "Medium")),
+        ((macros.reconcile, {"statement_no": "STMT-1"}), ("reconcile", "--statement", "STMT-1")),
+        ((macros.match, {}), ("match",)),  # the reports are rewritten, not appended
+        ((macros.reconcile, {"statement_no": "STMT-1"}), ("reconcile", "--statement", "STMT-1")),
+    ]
+    for (macro, kwargs), cli in steps:
+        outcome, _, applied = run_macro(payload, macro, **kwargs)
+        payload = applied.payload
+        assert outcome.exit_code == _cli(path, *cli), cli
+    _same(payload, path, len(steps))
+    rec = payload_sheets(payload)["BankReconciliation"]
+    assert rec[9][:2] == ["Difference", -5.0]  # line 5 (interest 5.00) is not posted yet: not complete
+
+
+def test_month_end_gives_identical_sheets(tmp_path):
+    path, payload = _month_end_book(tmp_path)
+    _, _, applied = run_macro(payload, macros.post)
+    assert _cli(path, "post") == 0
+    payload = applied.payload
+    for as_of, issue in (("2026-03-31", False), ("2026-03-31", True), ("2026-04-30", False)):
+        outcome, _, applied = run_macro(payload, macros.month_end, as_of=date.fromisoformat(as_of), issue=issue)
+        payload = applied.payload
+        assert outcome.exit_code == _cli(path, "month-end", "--as-of", as_of, *(["--issue"] if issue else []))
+    _same(payload, path, 4)
+    aging = payload_sheets(payload)["Aging"]
+    assert next(r for r in aging if r[0] == "Total")[7] > 4100  # reminder fees and interest are receivables now
