@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import gc
 from bisect import bisect_left, insort
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
@@ -223,9 +224,7 @@ class _Run:
         self.lcy = self.idx.lcy
         self.lq = self.idx.q(self.lcy)
         self.entries = list(book.ledger)
-        self.pos: dict[int, int] = {}
-        for i, e in enumerate(self.entries):
-            self.pos[e.entry_no] = i
+        self.pos: dict[int, int] = dict(zip([e.entry_no for e in self.entries], range(len(self.entries))))
         self.work: dict[int, _W] = {}
         self.new_entries: list[LedgerEntry] = []
         self.next_entry_no = max(self.pos, default=0) + 1
@@ -371,29 +370,39 @@ class _Run:
     def oldest_bucket(self, customer_no: str, positive: bool) -> list[tuple]:
         """Open entries of ``customer_no`` with the sign ``positive`` in Apply-to-Oldest order (keys)."""
         if self._cust_entries is None:
-            d: dict[str, list[int]] = {}
-            work = self.work
-            for e in self.all_entries():
-                w = work.get(e.entry_no)
-                if w.open if w is not None else e.open:
-                    got = d.get(e.customer_no)
-                    if got is None:
-                        d[e.customer_no] = [e.entry_no]
-                    else:
-                        got.append(e.entry_no)
+            d: defaultdict[str, list[int]] = defaultdict(list)
+            for e in self.entries:
+                d[e.customer_no].append(e.entry_no)
+            for e in self.new_entries:
+                d[e.customer_no].append(e.entry_no)
             self._cust_entries = d
         if customer_no not in self._oldest_customers:
             self._oldest_customers.add(customer_no)
             pos: list[tuple] = []
             neg: list[tuple] = []
             placed = self._placed
+            work = self.work
+            entry = self.entry
+            by_type = self.s.settlement_priority
             for no in self._cust_entries.pop(customer_no, ()):
-                w = self.work.get(no)
-                x = w if w is not None else self.entry(no)
-                if not (w.open if w is not None else x.open):
-                    continue
-                key = self.sort_key(x)
-                if (w.remaining if w is not None else x.remaining_amount) > 0:
+                w = work.get(no)
+                if w is not None:
+                    if not w.open:
+                        continue
+                    key = self.sort_key(w)
+                    rem = w.remaining
+                else:
+                    e = entry(no)
+                    if not e.open:
+                        continue
+                    rem = e.remaining_amount
+                    if by_type:
+                        key = self.sort_key(e)
+                    else:  # _sort_key of an untouched entry, inline (the bulk of a big ledger)
+                        rpdp = e.remaining_pmt_disc_possible
+                        key = (e.due_date or date.max, e.posting_date,
+                               -(abs(rpdp) / abs(rem)) if rem and rpdp else ZERO, no)
+                if rem > 0:
                     pos.append(key)
                     placed[no] = (pos, key)
                 else:
@@ -467,56 +476,58 @@ class _Run:
         legs: list[_Leg] = []
         pay_date = ne.posting_date
         n_sign = 1 if n.remaining > 0 else -1
+        n_cur = ne.currency
+        nq = self.idx.q(n_cur)
+        n_type = ne.document_type
+        # discount (D1) and tolerance pairs: payment -> invoice, refund -> credit memo
+        pair_type = DT.INVOICE if n_type is DT.PAYMENT else DT.CREDIT_MEMO if n_type is DT.REFUND else None
+        tol_allowed = allow_tol and self.s.accept_payment_tolerance
+        accept_late = self.s.accept_late_discount
         for w, ata in targets:
-            o = w.e
-            if not w.open or w.remaining == 0:
+            rem = w.remaining
+            if not w.open or rem == 0:
                 continue
-            sign = 1 if w.remaining > 0 else -1
-            if o.currency == ne.currency:
-                conv = Decimal(1)
+            o = w.e
+            sign = 1 if rem > 0 else -1
+            if o.currency == n_cur:
+                conv = _ONE
             else:
                 ro = self.rate(o.currency, day) or o.exchange_rate
-                rn = self.rate(ne.currency, day) or ne.exchange_rate
+                rn = self.rate(n_cur, day) or ne.exchange_rate
                 conv = ro / rn
-            nq = self.idx.q(ne.currency)
-            r = round_to(abs(w.remaining) * conv, nq)
-            ta = r if ata is None else min(r, round_to(abs(ata) * conv, nq))
-            leg = _Leg(w=w, sign=sign, conv=conv, r=r, ta=ta)
+            r = (abs(rem) * conv).quantize(nq, ROUND_HALF_UP)
+            ta = r if ata is None else min(r, (abs(ata) * conv).quantize(nq, ROUND_HALF_UP))
+            leg = _Leg(w, sign, conv, r, ta)
             if sign == n_sign:
                 leg.netting = True
                 legs.append(leg)
                 continue
-            # discount candidate (D1): payment -> invoice, refund -> credit memo
-            pair_ok = (ne.document_type is DT.PAYMENT and o.document_type in (DT.INVOICE,)) or (
-                ne.document_type is DT.REFUND and o.document_type is DT.CREDIT_MEMO
-            )
+            pair_ok = o.document_type is pair_type
             if pair_ok:
                 d1, d2 = w.rpdp, w.rpdp2
+                d = ZERO
                 if o.pmt_discount_date and pay_date <= o.pmt_discount_date and d1:
-                    leg.d = abs(d1)
+                    d = abs(d1)
                 elif o.pmt_discount_date_2 and pay_date <= o.pmt_discount_date_2 and d2:
-                    leg.d = abs(d2)
+                    d = abs(d2)
                 elif (
-                    self.s.accept_late_discount
+                    accept_late
                     and o.pmt_disc_tolerance_date
                     and pay_date <= o.pmt_disc_tolerance_date
                     and (d2 or d1)
                 ):
                     last_date = o.pmt_discount_date_2 if (o.pmt_discount_date_2 and d2) else o.pmt_discount_date
                     if last_date and pay_date > last_date:
-                        leg.d = abs(d2 or d1)
+                        d = abs(d2 or d1)
                         leg.d_late = True
-                leg.d = min(round_to(leg.d * conv, nq), r)
-                if leg.d and ta < r - leg.d:  # only part of the entry applied: no discount
-                    leg.d = ZERO
+                d = min((d * conv).quantize(nq, ROUND_HALF_UP), r)
+                if d and ta < r - d:  # only part of the entry applied: no discount
+                    d = ZERO
                     leg.d_late = False
-            tol_ok = allow_tol and self.s.accept_payment_tolerance and (
-                (ne.document_type is DT.PAYMENT and o.document_type is DT.INVOICE)
-                or (ne.document_type is DT.REFUND and o.document_type is DT.CREDIT_MEMO)
-            )
-            if tol_ok and w.max_tol and ta == r:
+                leg.d = d
+            if tol_allowed and pair_ok and w.max_tol and ta == r:
                 # never more than the cash the leg needs, so an accepted underpayment cannot turn negative
-                leg.tol = min(round_to(abs(w.max_tol) * conv, nq), r - leg.d)
+                leg.tol = min((abs(w.max_tol) * conv).quantize(nq, ROUND_HALF_UP), r - leg.d)
             legs.append(leg)
         return legs
 
@@ -832,8 +843,14 @@ class _Plan:
 
 
 def _split_docs(line: JournalLine) -> tuple[str, ...]:
+    given = line.applies_to_doc_nos
+    if not given:
+        return ()
+    if len(given) == 1 and "," not in given[0] and ";" not in given[0]:
+        p = given[0].strip()
+        return (p,) if p else ()
     out: list[str] = []
-    for d in line.applies_to_doc_nos:
+    for d in given:
         for part in d.replace(";", ",").split(","):
             p = part.strip()
             if p and p.upper() not in (x.upper() for x in out):
@@ -909,8 +926,9 @@ def _validate_line(run: _Run, line: JournalLine) -> tuple[_Plan | None, list[Iss
     sign = line.document_type.debit_sign if line.document_type in _JOURNAL_TYPES else 0
     if docs:
         plan.method = "doc"
+        entry = run.entry
         for d in docs:
-            cands = [n for n in run.docs(d) if run.entry(n).customer_no == cust]
+            cands = [n for n in run.docs(d) if entry(n).customer_no == cust]
             if not cands:
                 err("applies-to-not-found", f"Applies-to document {d} is not in the ledger of customer {cust}.",
                     "applies_to_doc_nos", d)
@@ -985,7 +1003,8 @@ def _post_line(run: _Run, plan: _Plan) -> int:
     n = run.w(entry_no)
     if plan.method in ("doc", "id"):
         targets = [(run.w(no), ata) for no, ata in plan.targets]
-        targets.sort(key=lambda t: run.sort_key(t[0]))
+        if len(targets) > 1:
+            targets.sort(key=lambda t: run.sort_key(t[0]))
         # BC: customers with Apply to Oldest never get payment tolerance postings (a running account, §3.1)
         allow_tol = run.idx.application_method(plan.customer_no) is not ApplicationMethod.APPLY_TO_OLDEST
         run.apply(n, targets, day, allow_tol=allow_tol, full_settlement=line.full_settlement)
@@ -1042,22 +1061,25 @@ def post_journal(book: Book, *, skip_errors: bool = False) -> Settlement:
     results: list[LineResult] = []
     issues: list[Issue] = []
     errors = 0
+    apps = run.apps
     for line in book.journal:
-        if line.status.strip().lower() == "posted":
+        status = line.status
+        if status and status.strip().lower() == "posted":
             continue
         plan, line_issues = _validate_line(run, line)
-        issues.extend(line_issues)
+        if line_issues:
+            issues.extend(line_issues)
         if plan is None:
             errors += 1
             msg = "; ".join(i.problem for i in line_issues if i.severity is Severity.ERROR)
-            results.append(LineResult(line_no=line.line_no, status="Error", message=msg))
+            results.append(_new_result(line_no=line.line_no, status="Error", message=msg))
             continue
-        first_app = len(run.apps)
+        first_app = len(apps)
         entry_no = _post_line(run, plan)
-        results.append(LineResult(line_no=line.line_no, status="Posted", posted_entry_no=entry_no,
-                                  message=_line_message(run, entry_no, run.apps[first_app:])))
+        results.append(_new_result(line_no=line.line_no, status="Posted", posted_entry_no=entry_no,
+                                   message=_line_message(run, entry_no, apps[first_app:])))
     if errors and not skip_errors:
-        held = [r if r.status == "Error" else LineResult(
+        held = [r if r.status == "Error" else _new_result(
             line_no=r.line_no, status="", message=f"Not posted: {errors} journal line(s) have errors.")
             for r in results]
         return run.settlement(held, issues, posted=False)
