@@ -126,3 +126,68 @@ def test_a_second_run_on_100k_rows_writes_small_blocks(payload):
     print(f"\nsecond post on {N} rows: {elapsed:.2f} s, {len(actions)} actions, {cells} cells written")
     assert cells < 1_000
     book.close()
+
+
+# --------------------------------------------------------------------------- month end: report sheets too
+
+def month_end_payload(n: int, customers: int = 10) -> dict:
+    """n invoices (and a payment for every fifth) over ``customers`` customers, a year before the as-of date."""
+    from tests.month_end.test_cli import FIN_TERMS, REMINDER_TERMS
+
+    cust = [["Customer No.", "Name", "Currency", "Payment Terms", "Reminder Terms", "Fin. Charge Terms"]] + [
+        [f"C{i:03d}", f"Customer {i}", "", "30D", "STD", "FC"] for i in range(customers)]
+    start = date(2025, 4, 1)
+    ledger = [["Customer No.", "Posting Date", "Document Type", "Document No.", "Amount", "Entry No.",
+               "Remaining Amount", "Due Date", "Open"]]
+    for i in range(n):
+        day = start + timedelta(days=i * 365 // n)
+        paid = i % 5 == 0
+        ledger.append([f"C{i % customers:03d}", day, "Invoice", f"INV-{i:06d}", 100.0 + i % 7, i + 1,
+                       0.0 if paid else 100.0 + i % 7, day + timedelta(days=30), not paid])
+    return make_payload(standard(Customers=cust, Ledger=ledger, Journal=[["Posting Date"]],
+                                 ReminderTerms=REMINDER_TERMS, FinanceChargeTerms=FIN_TERMS))
+
+
+def _month_end_counts(payload: dict) -> tuple[dict, dict, object]:
+    from xlar.book.month_end import MonthEndOptions, execute_month_end
+    from xlar.macros import with_reports
+
+    book = open_book(payload)
+    live = excel.read_book(book)
+    plan, tables, outcome = execute_month_end(live.grids, MonthEndOptions(as_of=date(2026, 3, 31)))
+    excel.apply_plan(live, with_reports(plan, tables, outcome.currency_exponents))
+    book.close()
+    return dict(live.reads), dict(live.writes), outcome
+
+
+def test_month_end_counts_do_not_grow_with_the_ledger():
+    """200 or 20,000 ledger rows: one read per sheet and the same number of range writes per sheet, the
+    report sheets included (the value blocks grow, the calls do not)."""
+    small = _month_end_counts(month_end_payload(200))
+    big = _month_end_counts(month_end_payload(20_000))
+    assert small[2].exit_code == big[2].exit_code == 0
+    assert set(big[0].values()) == {1}
+    assert small[:2] == big[:2]
+    assert {"Aging", "Statements", "Reminders", "FinanceCharges", "RunLog"} <= set(big[1])
+    print(f"\nmonth end writes per sheet (200 and 20,000 rows): {big[1]}")
+
+
+def test_month_end_macro_on_20k_rows(monkeypatch):
+    import resource
+
+    counted = Counted(monkeypatch)
+    payload = month_end_payload(20_000)
+    book = open_book(payload)
+    t0, c0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF).ru_utime
+    outcome = macros.month_end(book, as_of=date(2026, 3, 31))
+    wall, cpu = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_utime - c0
+    assert outcome.exit_code == 0, outcome.issues[:3]
+    assert outcome.aging_total_lcy == f"{sum(100 + i % 7 for i in range(20_000) if i % 5):.2f}"
+    sheets = [s["name"] for s in payload["sheets"]]
+    assert {s: counted.reads[s] for s in sheets} == dict.fromkeys(sheets, 1)
+    actions = book.json()["actions"]
+    print(f"\nmonth end macro on 20,000 ledger rows: {wall:.2f} s wall, {cpu:.2f} s CPU; {len(actions)} actions; "
+          f"engine writes per sheet {dict(counted.writes)}")
+    applied = AppliedBook(payload).apply(actions)
+    assert applied.frozen["Aging"] == "1:2" and len(applied.charts["Aging"]) == 1
+    book.close()

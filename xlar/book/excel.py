@@ -495,6 +495,7 @@ _EMPHASIS: dict[Emphasis, tuple[bool, bool, int | None, str | None, str | None]]
     Emphasis.NOTE: (False, True, None, "#595959", None),
 }
 _KIND_FORMAT = {CellKind.DATE: DATE_FORMAT, CellKind.PCT: "0.0%", CellKind.NUMBER: "0.0"}
+GENERAL = "General"
 #: Excel's default column is 8.43 characters = 48 points; the remote engine sets widths in points
 _POINTS_PER_CHAR = 48 / 8.43
 #: widths are measured on the first rows only (like the openpyxl renderer)
@@ -504,7 +505,7 @@ _WIDTH_ROWS = 5000
 @dataclass(slots=True)
 class ReportLayout:
     """A report table turned into what Excel needs, before anything is written: one value block, number
-    formats as (row1, row2, col1, col2, format) ranges, emphasis as (row1, row2, col1, col2, emphasis)
+    formats as (row1, row2, col1, col2, format) ranges applied in order (later ones over earlier ones), emphasis as (row1, row2, col1, col2, emphasis)
     ranges, column widths (in characters) as (col1, col2, width) runs, frozen rows and the chart."""
 
     name: str
@@ -561,19 +562,26 @@ def report_layout(table: Table, exps: dict[str, int] | None = None) -> ReportLay
                 styles.append((r, r, 1, span, row.emphasis))
     for line in values:
         line.extend([""] * (width - len(line)))
-    runs: list[tuple[int, int, int, str]] = []
+    base: list[tuple[int, int, int, str]] = []  # one per column: its most frequent format over its whole span
+    runs: list[tuple[int, int, int, str]] = []  # then the other formats' runs on top
     for c, cells in col_formats.items():
         col_runs: list[list[object]] = []
         for r, fmt in cells:
             if col_runs and col_runs[-1][2] == fmt:
                 col_runs[-1][1] = r  # blank and text cells between cells of one format join the run
             else:
-                col_runs.append([r, r, fmt])
-        kept = [x for x in col_runs if x[2] is not None]
-        if len(kept) > MAX_FORMAT_RUNS:  # a column alternating formats: its most common one, once
-            common = Counter(str(f) for _, _, f in kept).most_common(1)[0][0]
-            kept = [[kept[0][0], kept[-1][1], common]]
-        runs.extend((int(a), int(b), c, str(f)) for a, b, f in kept)
+                col_runs.append([r, r, fmt or GENERAL])
+        if len(col_runs) == 1:
+            if col_runs[0][2] != GENERAL:  # a cleared sheet is General already
+                base.append((int(col_runs[0][0]), int(col_runs[0][1]), c, str(col_runs[0][2])))
+            continue
+        # a column alternating formats (a statement's due dates, then its aging footer): the format with
+        # the most runs covers the column once, the others are written over it; no cell gets a wrong format
+        common = Counter(str(f) for _, _, f in col_runs).most_common(1)[0][0]
+        if common != GENERAL:
+            base.append((int(col_runs[0][0]), int(col_runs[-1][1]), c, common))
+        runs.extend((int(a), int(b), c, str(f)) for a, b, f in col_runs if f != common
+                    and not (f == GENERAL and common == GENERAL))
     col_widths: list[tuple[int, int, float]] = []
     for c in sorted(widths):
         w = float(widths[c])
@@ -581,7 +589,7 @@ def report_layout(table: Table, exps: dict[str, int] | None = None) -> ReportLay
             col_widths[-1] = (col_widths[-1][0], c, w)
         else:
             col_widths.append((c, c, w))
-    return ReportLayout(table.name, values, merged_formats(runs), styles, col_widths, table.header_rows,
+    return ReportLayout(table.name, values, merged_formats(base) + merged_formats(runs), styles, col_widths, table.header_rows,
                         table.chart)
 
 
