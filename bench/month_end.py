@@ -9,6 +9,14 @@ then times each month-end step in the core, as of the last day and as of a past 
     python bench/month_end.py                 # 1M entries / 100k payments
     python bench/month_end.py --sizes 100k/10k
     python bench/month_end.py --json
+    python bench/month_end.py --file --sizes 100k/10k   # end to end on an .xlsx (below)
+
+``--file``: builds the book as a real .xlsx (``bench/roundtrip.py``'s builder), posts its
+journal with ``xlar post`` and adds reminder / finance charge terms (setup, not counted),
+then times ``xlar month-end BOOK --as-of DATE`` (``run_month_end``) in a subprocess, twice (the second run
+replaces the report sheets), plus the CPU of each phase in-process: read (calamine + zip
+index), month end (read_book + core + plan) and write (the part writer: report sheets as
+XML, new rows).
 """
 
 from __future__ import annotations
@@ -76,11 +84,126 @@ def run(n_entries: int, n_payments: int) -> dict[str, object]:
     return out
 
 
+TERMS = """
+import sys
+from pathlib import Path
+from xlar.book import plan as P
+from xlar.book import schema as S
+from xlar.book.month_end import FINANCE_CHARGE_TERMS, REMINDER_TERMS
+from xlar.book.xlsxparts import open_parts, save_parts
+b = open_parts(Path(sys.argv[1]))
+plan = P.WritePlan()
+rt = plan.sheet(REMINDER_TERMS)
+for level, grace, fee, interest in ((1, "5D", 10, False), (2, "7D", 20, True)):
+    rt.appends.append({"code": P.Out("STD"), "level": P.Out(level), "graceperiod": P.Out(grace),
+                       "duedateformula": P.Out("14D"), "additionalfee": P.Out(fee),
+                       "calculateinterest": P.Out(interest), "maxnoofreminders": P.Out(3)})
+plan.sheet(FINANCE_CHARGE_TERMS).appends.append({
+    "code": P.Out("FC"), "interestrate": P.Out(1.5), "interestperioddays": P.Out(30),
+    "interestcalculationmethod": P.Out("Average Daily Balance"), "minimumamount": P.Out(5),
+    "additionalfee": P.Out(0)})
+cu = plan.sheet(S.CUSTOMERS)
+for row, _ in b.grids["Customers"].rows:
+    cu.update(row, "reminderterms", P.Out("STD"))
+    if row % 2 == 0:
+        cu.update(row, "finchargeterms", P.Out("FC"))
+save_parts(b, plan)
+"""
+
+#: what ``xlar month-end BOOK --as-of DATE`` runs (the CLI minus its option parsing), with a short summary
+RUN = """
+import json, sys
+from datetime import date
+from pathlib import Path
+from xlar.book.month_end import MonthEndOptions, run_month_end
+o = run_month_end(Path(sys.argv[1]), MonthEndOptions(as_of=date.fromisoformat(sys.argv[2])))
+print(json.dumps({"reports": o.reports, "aging_total_lcy": o.aging_total_lcy, "statements": o.statements,
+                  "reminders": o.reminders, "finance_charges": o.finance_charges}))
+raise SystemExit(o.exit_code)
+"""
+
+PHASES = """
+import json, sys, time
+from datetime import date
+from pathlib import Path
+from xlar.book import xlsxparts as X
+from xlar.book.month_end import MonthEndOptions, execute_month_end
+t = [time.process_time()]
+b = X.open_parts(Path(sys.argv[1])); t.append(time.process_time())
+plan, tables, o = execute_month_end(b.grids, MonthEndOptions(as_of=date.fromisoformat(sys.argv[2])),
+                                    fingerprint=b.fingerprint); t.append(time.process_time())
+X.save_parts(b, plan); t.append(time.process_time())
+print(json.dumps({"read_cpu_s": round(t[1] - t[0], 2), "month_end_cpu_s": round(t[2] - t[1], 2),
+                  "write_cpu_s": round(t[3] - t[2], 2), "report_rows": sum(len(x.rows) for x in tables)}))
+"""
+
+
+def run_on_file(n_entries: int, n_payments: int) -> dict[str, object]:
+    """``xlar month-end`` end to end on an .xlsx of the benchmark book (see the module docstring)."""
+    import os
+    import shutil
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from roundtrip import run_child
+
+    work = Path(tempfile.mkdtemp(prefix="xlar-month-end-"))
+    try:
+        book = work / "book.xlsx"
+        t0 = time.perf_counter()
+        roundtrip = str(Path(__file__).resolve().parent / "roundtrip.py")
+        for cmd in ([sys.executable, roundtrip, "--build", str(book), str(n_entries), str(n_payments)],
+                    [sys.executable, "-m", "xlar.cli", "post", str(book), "--quiet"],
+                    [sys.executable, "-c", TERMS, str(book)]):
+            _, _, _, code, tail = run_child(cmd)
+            if code:
+                raise SystemExit(f"setup failed ({cmd[1:3]}):\n{tail}")
+        out: dict[str, object] = {"entries": n_entries, "journal_lines": n_payments,
+                                  "setup_s": round(time.perf_counter() - t0, 1),
+                                  "file_mib": round(book.stat().st_size / 2**20, 1)}
+        day = AS_OF.isoformat()
+        shutil.copy(book, work / "phases.xlsx")
+        for label in ("first", "again"):
+            secs, cpu, rss, code, tail = run_child([sys.executable, "-c", RUN, str(book), day])
+            if code not in (0, 1):
+                raise SystemExit(f"month-end failed:\n{tail}")
+            summary = json.loads(tail[tail.rindex("{"):]) if label == "first" else {}
+            out[label] = {"seconds": round(secs, 1), "cpu_seconds": round(cpu, 1), "peak_rss_mib": round(rss),
+                          "exit": code, **summary}
+        out["file_after_mib"] = round(book.stat().st_size / 2**20, 1)
+        _, _, _, code, tail = run_child([sys.executable, "-c", PHASES, str(work / "phases.xlsx"), day])
+        if code == 0:
+            out.update(json.loads(tail[tail.rindex("{"):]))
+        out["load_avg"] = os.getloadavg()[0]
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1M/100k", help="ENTRIES/PAYMENTS, comma-separated")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--file", action="store_true", help="xlar month-end end to end on an .xlsx file")
     args = ap.parse_args(argv)
+    if args.file:
+        for size in args.sizes.split(","):
+            r = run_on_file(*parse_size(size))
+            if args.json:
+                print(json.dumps(r))
+                continue
+            print(f"{size} on file: {r['file_mib']} MiB book, setup {r['setup_s']} s (load {r['load_avg']:.1f})")
+            for label in ("first", "again"):
+                x = r[label]
+                print(f"  xlar month-end ({label} run): {x['seconds']} s wall, {x['cpu_seconds']} s CPU, "
+                      f"peak RSS {x['peak_rss_mib']} MiB, exit {x['exit']}"
+                      + (f"; Aging total {x['aging_total_lcy']}, {x['statements']:,} statements, "
+                         f"{x['reminders']:,} reminders, {x['finance_charges']:,} finance charge memos"
+                         if "statements" in x else ""))
+            if "read_cpu_s" in r:
+                print(f"  CPU s by phase: read {r['read_cpu_s']}, month end {r['month_end_cpu_s']}, "
+                      f"write {r['write_cpu_s']} ({r['report_rows']:,} report rows)")
+        return 0
     for size in args.sizes.split(","):
         r = run(*parse_size(size))
         if args.json:
