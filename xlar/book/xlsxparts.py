@@ -423,24 +423,43 @@ def _col_bytes(n: int) -> bytes:
     return col_letter(n).encode()
 
 
+_DAY0 = _EPOCH.toordinal()
+_DAY0_1904 = _EPOCH_1904.toordinal()
+_PLAIN_TEXT = re.compile(r"[^\000-\037&<>]+")  # text written as it is (no escape, no illegal characters)
+_STYLE_ATTR: dict[int, bytes] = {}
+
+
 def cell_xml(ref: bytes, o: Out, base_style: int | None, styles: _Styles, date1904: bool) -> bytes:
     """One ``<c>``: strings inline (never a formula), numbers, booleans, dates as serials."""
-    v = o.value
+    v, fmt = o
     style = base_style
     if v is None or v == "":
         return b'<c r="%s" s="%d"/>' % (ref, style) if style else b""
-    if o.number_format:
-        style = styles.style(base_style or 0, o.number_format)
-    s = b' s="%d"' % style if style else b""
+    if fmt:
+        style = styles.style(base_style or 0, fmt)
+    if style:
+        s = _STYLE_ATTR.get(style)
+        if s is None:
+            s = _STYLE_ATTR[style] = b' s="%d"' % style
+    else:
+        s = b""
     t = type(v)
+    if t is float:
+        if v - v != 0:  # NaN, inf
+            raise Unsupported("NaN/inf")
+        return b'<c r="%s"%s><v>%s</v></c>' % (ref, s, repr(v).encode())
     if t is str:
-        text = _ILLEGAL.sub("", v)
+        if _PLAIN_TEXT.fullmatch(v) and not v[0].isspace() and not v[-1].isspace():  # type: ignore[index]
+            return b'<c r="%s"%s t="inlineStr"><is><t>%s</t></is></c>' % (ref, s, v.encode("utf-8"))  # type: ignore
+        text = _ILLEGAL.sub("", v)  # type: ignore[arg-type]
         sp = b' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else b""
         return b'<c r="%s"%s t="inlineStr"><is><t%s>%s</t></is></c>' % (ref, s, sp, escape(text).encode("utf-8"))
-    if t is float or t is int:
-        return b'<c r="%s"%s><v>%s</v></c>' % (ref, s, _number(v))
+    if t is int:
+        return b'<c r="%s"%s><v>%d</v></c>' % (ref, s, v)
+    if t is date:
+        return b'<c r="%s"%s><v>%d</v></c>' % (ref, s, v.toordinal() - (_DAY0_1904 if date1904 else _DAY0))  # type: ignore
     if t is bool:
-        return b'<c r="%s"%s t="b"><v>%d</v></c>' % (ref, s, int(v))
+        return b'<c r="%s"%s t="b"><v>%d</v></c>' % (ref, s, int(v))  # type: ignore[call-overload]
     if isinstance(v, (date, datetime)):
         d = v if isinstance(v, datetime) else datetime.combine(v, time())
         delta = d - (_EPOCH_1904 if date1904 else _EPOCH)
@@ -528,9 +547,13 @@ def _plan_sheet(sp: SheetPart, grid: Grid | None, sw: SheetWrite, new_sheet: boo
         edit.put(header_row, new, Out(spec_col.header))
         last_col = new
         cols[key] = new
+    cells = edit.cells
     for row, values in sw.updates.items():
+        r = cells.get(row)
+        if r is None:
+            r = cells[row] = {}
         for k, o in values.items():
-            edit.put(row, cols[k], o)
+            r[cols[k]] = o
     if sw.appends:
         start = last_row + 1
         if t is not None:
@@ -543,11 +566,17 @@ def _plan_sheet(sp: SheetPart, grid: Grid | None, sw: SheetWrite, new_sheet: boo
                     if _shown(sp, r, c) is not None:
                         raise BookError(f"Sheet {sp.title}: cell {col_letter(c)}{r} below table "
                                         f"{t.display_name} is not empty; xlar needs the row to append to it")
-        for i, values in enumerate(sw.appends):
+        for i, values in enumerate(sw.appends, start):
+            r = cells.get(i)
+            if r is None:
+                r = cells[i] = {}
             for k, o in values.items():
-                edit.put(start + i, cols[k], o)
+                r[cols[k]] = o
         last_row = start + len(sw.appends) - 1
     return edit, (header_row, first_col, last_col, last_row)
+
+
+_COL_NUMBERS: dict[bytes, int] = {}
 
 
 def _merge_row(row_xml: bytes, tag: bytes, selfclosing: bool, row: int, changes: dict[int, Out],
@@ -560,7 +589,11 @@ def _merge_row(row_xml: bytes, tag: bytes, selfclosing: bool, row: int, changes:
             rm = _CELL_REF.search(m.group(1))
             if rm is None:
                 raise Unsupported("cell without a reference")
-            cells[col_number(rm.group(1))] = m.group(0)
+            letters = rm.group(1)
+            col = _COL_NUMBERS.get(letters)
+            if col is None:
+                col = _COL_NUMBERS[letters] = col_number(letters)
+            cells[col] = m.group(0)
     for col, o in changes.items():
         old = cells.get(col)
         base = None
@@ -586,7 +619,9 @@ def _new_row(row: int, changes: dict[int, Out], styles: _Styles, date1904: bool)
     rb = b"%d" % row
     parts = [b'<row r="%s">' % rb]
     for col in sorted(changes):
-        parts.append(cell_xml(_col_bytes(col) + rb, changes[col], None, styles, date1904))
+        o = changes[col]
+        if o[0] is not None:  # a blank new cell writes nothing
+            parts.append(cell_xml(_col_bytes(col) + rb, o, None, styles, date1904))
     parts.append(b"</row>")
     return b"".join(parts)
 
@@ -618,6 +653,17 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
         last_r = int(lm.group(1))
     if targets and targets[0] > last_r:
         out.append(body)
+    elif (found := _find_rows(body, targets, last_r)) is not None:
+        # every changed row found directly by its tag (rows are in order): no scan of the rows between
+        for r, (start, rm) in zip(targets, found):
+            selfclosing = rm.group(2) == b"/"
+            stop = rm.end() if selfclosing else body.find(b"</row>", rm.end()) + len(b"</row>")
+            out.append(body[pos:start])
+            out.append(_merge_row(body[start:stop], rm.group(0), selfclosing, r, edit.cells[r], styles, date1904,
+                                  state))
+            pos = stop
+        ti = len(found)
+        out.append(body[pos:])
     else:
         n_rows = 0
         for rm in _ROW.finditer(body):
@@ -648,6 +694,25 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
             raise Unsupported("row order")
     new_head = _grow_dimension(head, edit)
     return new_head + b"".join(out) + tail
+
+
+def _find_rows(body: bytes, targets: list[int], last_r: int) -> list[tuple[int, re.Match[bytes]]] | None:
+    """(offset, match) of each target row up to ``last_r``, found by its ``<row r="N"`` tag in order;
+    None when one is not there (a row to insert, or ``r`` not the first attribute): then rows are scanned."""
+    found = []
+    pos = 0
+    for r in targets:
+        if r > last_r:
+            break
+        k = body.find(b'<row r="%d"' % r, pos)
+        if k < 0:
+            return None
+        rm = _ROW.match(body, k)
+        if rm is None or int(rm.group(1)) != r:
+            return None
+        found.append((k, rm))
+        pos = rm.end()
+    return found
 
 
 def _grow_dimension(head: bytes, edit: _SheetEdit) -> bytes:
