@@ -12,6 +12,7 @@ injected as ``book``; the macros write through the remote engine's actions.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import xlwings as xw
 from xlwings import script
@@ -49,4 +50,50 @@ def xlar_check(book: xw.Book) -> None:
     macros.check(book)
 
 
-__all__ = ["xlar_apply", "xlar_check", "xlar_post", "xlar_post_skip_errors", "xlar_unapply"]
+@script
+def xlar_import_statement(book: xw.Book, file: str, profile: str = "", statement_no: str = "") -> None:
+    """Import a bank statement file (CAMT.053, MT940, CSV, XLSX) into BankStatement."""
+    macros.import_statement(book, file=file, profile=profile or None, statement_no=statement_no or None)
+
+
+@script
+def xlar_match(book: xw.Book, profile: str = "") -> None:
+    """Propose matches for the open statement lines (MatchProposals)."""
+    macros.match(book, profile=profile or None)
+
+
+@script
+def xlar_accept(book: xw.Book, min_confidence: Literal["High", "Medium", "Low"] = "High") -> None:
+    """Post the statement lines matched with at least this confidence (and the Manual ones)."""
+    macros.accept(book, min_confidence=min_confidence)
+
+
+@script
+def xlar_reconcile(book: xw.Book, statement_no: str = "") -> None:
+    """Reconcile a statement (blank: the one on the selected BankStatement row)."""
+    macros.reconcile(book, statement_no=statement_no or None)
+
+
+@script
+def xlar_month_end(book: xw.Book, as_of: dt.date | None = None, issue: bool = False) -> None:
+    """Aging with the G/L tie-out, statements, reminders, finance charges (as of: blank = the AsOfDate cell or
+    today; issue: post the reminders and memos)."""
+    macros.month_end(book, as_of=as_of, issue=issue)
+
+
+@script
+def xlar_sepa(book: xw.Book, collection_date: dt.date | None = None, xml_path: str = "", confirm: str = "",
+              reject: str = "") -> None:
+    """SEPA direct debit: collect (writes the pain.008 file to xml_path), or confirm / reject a collection."""
+    macros.sepa(book, collection_date=collection_date, xml_path=xml_path or None, confirm=confirm or None,
+                reject=reject.split() or None)
+
+
+@script
+def xlar_predict(book: xw.Book) -> None:
+    """Predict which open invoices will be paid late (Outlook sheet; needs scikit-learn)."""
+    macros.predict(book)
+
+
+__all__ = ["xlar_accept", "xlar_apply", "xlar_check", "xlar_import_statement", "xlar_match", "xlar_month_end",
+           "xlar_post", "xlar_post_skip_errors", "xlar_predict", "xlar_reconcile", "xlar_sepa", "xlar_unapply"]

@@ -166,8 +166,9 @@ def test_an_unexpected_failure_is_a_message_not_a_traceback(monkeypatch):
 
 def test_lite_scripts_run_the_macros_like_xlwings_server():
     meta = xlwings.server.custom_scripts_meta(lite)
-    assert {m["function_name"] for m in meta} == {"xlar_post", "xlar_post_skip_errors", "xlar_apply",
-                                                   "xlar_unapply", "xlar_check"}
+    assert {m["function_name"] for m in meta} == {
+        "xlar_post", "xlar_post_skip_errors", "xlar_apply", "xlar_unapply", "xlar_check", "xlar_import_statement",
+        "xlar_match", "xlar_accept", "xlar_reconcile", "xlar_month_end", "xlar_sepa", "xlar_predict"}
     payload = make_payload(standard())
     book = open_book(payload)
     out = asyncio.run(xlwings.server.custom_scripts_call(lite, "xlar_post", typehint_to_value={xw.Book: book}))
@@ -183,7 +184,34 @@ def test_classic_entry_uses_the_caller(monkeypatch):
     book.close()
 
 
-@pytest.mark.parametrize("name", ["post", "post_skip_errors", "apply", "unapply", "check"])
+def test_lite_month_end_takes_its_date_as_iso_text():
+    from tests.xl.test_month_end_sepa_macros import posted
+
+    payload = posted()
+    book = open_book(payload)
+    out = asyncio.run(xlwings.server.custom_scripts_call(lite, "xlar_month_end", typehint_to_value={xw.Book: book},
+                                                         args=["2026-03-31", False]))
+    applied = AppliedBook(payload).apply(out.json()["actions"])
+    assert sheet_dicts(applied.payload, "RunLog")[-1]["Command"] == "month-end --as-of 2026-03-31"
+    assert "Aging" in [s["name"] for s in applied.payload["sheets"]]
+    book.close()
+
+
+def test_the_cli_commands_have_a_macro_and_a_lite_script():
+    from xlar.cli import app
+
+    commands = ("post", "apply", "unapply", "check", "import-statement", "match", "accept", "reconcile",
+                "month-end", "sepa", "predict")
+    assert set(commands) <= {c.name or c.callback.__name__ for c in app.registered_commands}
+    for command in commands:
+        name = command.replace("-", "_").removesuffix("_cmd")
+        assert callable(getattr(macros, name)), command
+        assert hasattr(lite, f"xlar_{name}"), command
+    assert not hasattr(macros, "TODO_MACROS")
+
+
+@pytest.mark.parametrize("name", ["post", "post_skip_errors", "apply", "unapply", "check", "import_statement",
+                                  "match", "accept", "reconcile", "month_end", "sepa", "predict"])
 def test_macros_take_a_book_first(name):
     import inspect
 
