@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ import pytest
 from xlar.core.bank import Confidence, MappingTarget, StatementLine, TextMapping, import_key, new_lines
 from xlar.core.match import (
     DEFAULT_RULES,
+    DIRECT_DEBIT_RULE,
     MatchSettings,
     OpenItemIndex,
     Party,
@@ -20,6 +22,7 @@ from xlar.core.match import (
     text_spans,
 )
 from xlar.core.model import DocumentType, LedgerEntry
+from xlar.core.sepa import DebitEntry, DebitStatus, SequenceType
 
 D = Decimal
 DAY = date(2026, 6, 3)
@@ -170,3 +173,41 @@ def test_import_keys_deduplicate_by_position(existing: int, incoming: int, kept:
     lines = [StatementLine(statement_no="S", line_no=i, transaction_date=DAY, amount=D("50.00"),
                            import_key=import_key("file", i)) for i in range(1, 4)]
     assert len(new_lines(tuple(lines[:existing]), tuple(lines[:incoming]))) == kept
+
+
+def _debit(entry_no: int, cust: str, doc: str, amount: str, status: str = "File Created") -> DebitEntry:
+    return DebitEntry(collection_id="DD0007", entry_no=entry_no, customer_no=cust, customer_name="", document_no=doc,
+                      mandate_id=f"M-{cust}", iban="DE89370400440532013000", bic="", signature_date=date(2026, 1, 2),
+                      transfer_date=date(2026, 6, 1), amount=D(amount), currency="EUR",
+                      sequence_type=SequenceType.RCUR, status=DebitStatus(status))
+
+
+def test_direct_debit_collection_matches_by_end_to_end_id() -> None:
+    # the bank books the collected debit with its EndToEndId (DD0007/4) and its own text; the payer
+    # is the customer's bank, no invoice number, and 1 200.00 also fits nothing else: BC's High/1
+    debits = [_debit(4, "C4", "INV-40001", "1200.00"), _debit(5, "C4", "INV-40002", "300.00")]
+    idx = OpenItemIndex(LEDGER, PARTIES, [], debits)
+    s = MatchSettings(tolerance_value=D("0"))
+    p = match_line(line("1200.00", "SEPA LASTSCHRIFT", name="SPARKASSE", ref="DD0007/4"), idx, s)[0]
+    assert (p.rule, p.score, p.confidence, p.customer_no, p.documents) == (
+        DIRECT_DEBIT_RULE, 4000, Confidence.HIGH, "C4", ("INV-40001",))
+    assert (p.applied_amount, p.difference, p.amount_match.value) == (D("1200.00"), 0, "One Match")
+    # the id in the text works too; 290.00 for the 300.00 debit (a partial return) is still the debit: High
+    p = match_line(line("290.00", "DD DD0007/5 MANDATE M-C4", name="SPARKASSE"), idx, s)[0]
+    assert (p.rule, p.documents, p.applied_amount, p.difference) == (DIRECT_DEBIT_RULE, ("INV-40002",),
+                                                                     D("290.00"), 0)
+    assert p.amount_match.value == "No Matches"
+    # without the debit the same line is no better than Low (amount only)
+    p = match_line(line("1200.00", "SEPA LASTSCHRIFT", name="SPARKASSE", ref="DD0007/4"),
+                   OpenItemIndex(LEDGER, PARTIES), s)[0]
+    assert p.confidence is Confidence.LOW
+
+
+def test_direct_debit_already_posted_or_returned_is_not_posted_again() -> None:
+    posted = replace(_debit(4, "C4", "INV-40001", "1200.00", "Posted"), payment_document_no="DD0007-4")
+    idx = OpenItemIndex(LEDGER, PARTIES, [], [posted, _debit(5, "C4", "INV-40002", "300.00", "Rejected")])
+    p = match_line(line("1200.00", ref="DD0007/4"), idx, MatchSettings())[0]
+    assert (p.rule, p.confidence, p.customer_no) == (DIRECT_DEBIT_RULE, Confidence.NONE, "C4")
+    assert "already posted as DD0007-4" in p.explanation
+    p = match_line(line("300.00", ref="DD0007/5", name="Trey Research Ltd"), idx, MatchSettings())[0]
+    assert p.rule != DIRECT_DEBIT_RULE and p.documents == ("INV-40002",)

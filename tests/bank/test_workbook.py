@@ -187,3 +187,89 @@ def test_bad_camt_balances_refused(book: Path, tmp_path: Path) -> None:
     r = cli("import-statement", book, f)
     assert r.exit_code == 1 and "closing balance is 9999.00" in r.output
     assert book.read_bytes() == before
+
+
+def _set(book: Path, sheet: str, key: str, values: dict[object, dict[str, object]]) -> None:
+    """Type values into ``sheet``'s rows found by column ``key`` (what the user does in Excel)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    ws = wb[sheet]
+    head = [c.value for c in ws[1]]
+    for r_ in range(2, ws.max_row + 1):
+        row = values.get(ws.cell(r_, head.index(key) + 1).value)
+        for col, v in (row or {}).items():
+            if col not in head:
+                head.append(col)
+                ws.cell(1, len(head)).value = col
+            ws.cell(r_, head.index(col) + 1).value = v
+    wb.save(book)
+
+
+def test_transfer_difference_to_account(book: Path, tmp_path: Path) -> None:
+    # 488.00 for INV-1002 (500.00): 12.00 of fees deducted; 260.00 for INV-1003 (250.00): 10.00 too much;
+    # 40.00 nobody's: all of it to an account
+    f = csv_statement(tmp_path / "s.csv", [("03.02.2026", "488,00", "Trey Research Ltd", "INV-1002"),
+                                           ("03.02.2026", "260,00", "Trey Research Ltd", "INV-1003"),
+                                           ("03.02.2026", "40,00", "Unknown", "refund")])
+    assert cli("import-statement", book, f, "--profile", "MyBank", "--statement", "D").exit_code == 0
+    assert cli("match", book).exit_code == 0
+    st = by(read_sheet(book, "BankStatement"), "Line No.")
+    assert [(st[n]["Match Rule"], st[n]["Matched Documents"]) for n in (1, 2)] == [
+        ("Medium/2", "INV-1002"), ("Medium/2", "INV-1003")]
+    # nothing is High: accept posts nothing until the user sends the differences to accounts
+    assert "Nothing to accept" in cli("accept", book).output
+    _set(book, "BankStatement", "Line No.", {1: {"Difference Account": "6040"}, 2: {"Difference Account": "8420"},
+                                             3: {"Difference Account": "8600"}})
+    r = cli("accept", book)
+    assert r.exit_code == 0 and "Posted 3 statement line(s)" in r.output, r.output
+    ledger = by(read_sheet(book, "Ledger"), "Document No.")
+    assert (ledger["INV-1002"]["Remaining Amount"], ledger["INV-1002"]["Open"]) == (0, False)
+    assert (ledger["INV-1003"]["Remaining Amount"], ledger["INV-1003"]["Open"]) == (0, False)
+    payments = {r_["Document No."]: r_["Amount"] for r_ in read_sheet(book, "Ledger") if r_["Document Type"] == "Payment"}
+    assert payments == {"D-1": -500, "D-2": -250}
+    gl = [(g["Document No."], g["Account No."], g["Debit"] or 0, g["Credit"] or 0) for g in read_sheet(book, "GLEntries")]
+    assert sorted(gl) == sorted([
+        ("D-1", "1200", 500, 0), ("D-1", "1100", 0, 500), ("D-1", "6040", 12, 0), ("D-1", "1200", 0, 12),
+        ("D-2", "1200", 250, 0), ("D-2", "1100", 0, 250), ("D-2", "1200", 10, 0), ("D-2", "8420", 0, 10),
+        ("D-3", "1200", 40, 0), ("D-3", "8600", 0, 40)])
+    # the bank side of each line nets to its statement amount, one bank ledger entry per line
+    for doc, amount in (("D-1", 488), ("D-2", 260), ("D-3", 40)):
+        assert sum(d - c for n, a, d, c in gl if n == doc and a == "1200") == amount
+    assert sorted(b["Amount"] for b in read_sheet(book, "BankLedger")) == [40, 260, 488]
+
+
+def test_direct_debit_collection_is_matched_and_marked_posted(book: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book)
+    dd = wb.create_sheet("DirectDebit")
+    dd.append(["Collection ID", "Transaction ID", "Entry No.", "Customer No.", "Customer Name", "Document No.",
+               "Mandate ID", "IBAN", "BIC", "Signature Date", "Transfer Date", "Amount", "Currency",
+               "Sequence Type", "Status"])
+    dd.append(["DD0001", "DD0001/4", 4, "C30000", "Fabrikam Inc.", "INV-1004", "MD-30", "DE89370400440532013000",
+               "", date(2025, 12, 1), date(2026, 2, 10), 777.0, "EUR", "FRST", "File Created"])
+    wb.save(book)
+    # the bank's line for the debit: its own name and text, the EndToEndId as reference, no invoice number
+    ws = wb["BankStatement"] if "BankStatement" in wb.sheetnames else wb.create_sheet("BankStatement")
+    ws.append(["Statement No.", "Line No.", "Transaction Date", "Amount", "Payer Name", "Transaction Text",
+               "Reference"])
+    ws.append(["S9", 1, date(2026, 2, 12), 777.0, "SEPA DD SETTLEMENT", "SEPA Lastschrift Einzug", "DD0001/4"])
+    wb.save(book)
+    assert cli("match", book).exit_code == 0
+    st = read_sheet(book, "BankStatement")[0]
+    assert (st["Match Confidence"], st["Match Rule"], st["Matched Customer No."], st["Matched Documents"],
+            st["Match Score"]) == ("High", "Direct Debit Collection", "C30000", "INV-1004", 4000)
+    r = cli("accept", book)
+    assert r.exit_code == 0 and "Posted 1 statement line(s)" in r.output, r.output
+    assert by(read_sheet(book, "Ledger"), "Document No.")["INV-1004"]["Open"] is False
+    debit = read_sheet(book, "DirectDebit")[0]
+    assert (debit["Status"], debit["Payment Document No."]) == ("Posted", "S9-1")
+    # matched again (say, the file came twice): the debit is Posted, the line says so and is not posted again
+    ws = openpyxl.load_workbook(book)
+    ws["BankStatement"].append(["S9", 2, date(2026, 2, 12), 777.0, "SEPA DD SETTLEMENT", "again", "DD0001/4"])
+    ws.save(book)
+    assert cli("match", book).exit_code == 0
+    st = by(read_sheet(book, "BankStatement"), "Line No.")[2]
+    assert (st["Match Confidence"], st["Match Rule"]) == ("None", "Direct Debit Collection")
+    assert "Nothing to accept" in cli("accept", book).output

@@ -29,6 +29,7 @@ from xlar.book.issues import SheetIssue, resolve
 from xlar.book.plan import Out
 from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
+from xlar.book.sepa import DIRECT_DEBIT
 from xlar.book.statements import Parsed, Profile, StatementError, parse_file, renumber
 from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.bank import (
@@ -41,17 +42,22 @@ from xlar.core.bank import (
     new_lines,
 )
 from xlar.core.match import (
+    DIRECT_DEBIT_RULE,
     MAPPING_RULE,
     MatchSettings,
     OpenItemIndex,
     Party,
     Proposal,
+    debit_in,
+    difference_gl,
     journal_line,
     learned_mapping,
     match_statement,
+    split_difference,
 )
 from xlar.core.model import JournalLine, Severity
 from xlar.core.reconcile import Reconciliation, reconcile
+from xlar.core.sepa import DebitEntry, DebitStatus
 from xlar.core.settle import post_journal
 from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
@@ -82,6 +88,7 @@ BANK_STATEMENT = SheetSpec("BankStatement", (
     C("Source File", "source_file", extension=True),
     C("Source Line", "source_line", K.INT, extension=True),
     C("Import Key", "import_key", extension=True),
+    C("Difference Account", "difference_account", extension=True),  # Transfer Difference to Account (G/L)
 ))
 
 BANK_LEDGER = SheetSpec("BankLedger", (
@@ -370,6 +377,25 @@ def norm_status(s: object) -> str:
     return S.norm(s or "")
 
 
+def read_debits(grids: dict[str, Grid]) -> tuple[list[DebitEntry], dict[str, int]]:
+    """The DirectDebit sheet's collection entries (``xlar sepa``) and their rows by Transaction ID."""
+    if find(grids, DIRECT_DEBIT.name) is None:
+        return [], {}
+    fields = {f.name for f in dataclasses.fields(DebitEntry)}
+    out, rows = [], {}
+    for row, f in read_sheet_rows(grids, DIRECT_DEBIT, [], "EUR"):
+        f.setdefault("status", DebitStatus.FILE_CREATED)
+        f.setdefault("currency", "EUR")
+        f = {k: str(v) if k in ("collection_id", "customer_no", "document_no", "mandate_id") else v
+             for k, v in f.items() if k in fields}
+        f.setdefault("customer_name", "")
+        f.setdefault("bic", "")
+        d = DebitEntry(**f)  # type: ignore[arg-type]
+        out.append(d)
+        rows[d.transaction_id.upper()] = row
+    return out, rows
+
+
 def match(grids: dict[str, Grid], *, run: int, profile: str | None = None) -> BankRun:
     read = read_book(grids)
     bank = read_bank(grids, read.book.settings.company_currency)
@@ -380,7 +406,7 @@ def match(grids: dict[str, Grid], *, run: int, profile: str | None = None) -> Ba
         o.exit_code, o.result = 1, "Errors: nothing matched"
         return BankRun(plan, o)
     settings = match_settings(bank, read, profile)
-    idx = OpenItemIndex(read.book.ledger, parties(read), bank.mappings)
+    idx = OpenItemIndex(read.book.ledger, parties(read), bank.mappings, read_debits(grids)[0])
     todo = [ln for ln in bank.lines if _open(ln, bank.line_extra[(ln.statement_no, ln.line_no)])]
     props = match_statement([dataclasses.replace(ln, status="") for ln in todo], idx, settings)
     names = {c.customer_no: c.name for c in read.book.customers}
@@ -435,16 +461,19 @@ def accept(grids: dict[str, Grid], *, run: int, min_confidence: str = "High", sk
     jl: list[tuple[StatementLine, JournalLine, bool]] = []
     gl_only: list[tuple[StatementLine, str]] = []
     known_docs = {e.document_no for e in read.book.ledger}
+    differences: dict[int, tuple[Decimal, str]] = {}  # journal line no. -> (difference, G/L account)
+    open_docs: dict[tuple[str, str], object] | None = None
     for ln in bank.lines:
         ex = bank.line_extra[(ln.statement_no, ln.line_no)]
         if norm_status(ln.status) in ("posted", "reconciled"):
             continue
         conf = S.norm(ex.get("confidence") or "")
         manual = conf in _MANUAL
-        if not manual and _MIN.get(conf, 0) < need:
+        to_account = str(ex.get("difference_account") or "").strip()  # the user's decision: post the line
+        if not manual and not to_account and _MIN.get(conf, 0) < need:
             continue
-        if ex.get("account_no") and not ex.get("customer_no"):
-            gl_only.append((ln, str(ex["account_no"])))
+        if (ex.get("account_no") or to_account) and not ex.get("customer_no"):
+            gl_only.append((ln, str(ex.get("account_no") or to_account)))  # Difference = whole amount
             continue
         cust = str(ex.get("customer_no") or "")
         if not cust or ln.amount <= 0:
@@ -454,7 +483,16 @@ def accept(grids: dict[str, Grid], *, run: int, min_confidence: str = "High", sk
                      rule=str(ex.get("rule") or ""), score=0, customer_no=cust, documents=docs)
         while next_row in taken_line_nos:
             next_row += 1
-        jl.append((ln, journal_line(ln, p, next_row), manual))
+        amount = None
+        if to_account and docs:
+            if open_docs is None:
+                open_docs = {(e.customer_no, e.document_no): e for e in read.book.ledger if e.open}
+            entries = [open_docs[(cust, d)] for d in docs if (cust, d) in open_docs]
+            due, diff = split_difference(ln, entries, match_settings(bank, read).grace_days)  # type: ignore
+            if diff and due > 0:
+                amount = due
+                differences[next_row] = (diff, to_account)
+        jl.append((ln, journal_line(ln, p, next_row, amount), manual))
         taken_line_nos.add(next_row)
         next_row += 1
     s = post_journal(dataclasses.replace(read.book, journal=tuple(j for _, j, _ in jl)), skip_errors=skip_errors)
@@ -473,6 +511,9 @@ def accept(grids: dict[str, Grid], *, run: int, min_confidence: str = "High", sk
     bsw, jsw, ssw, msw = (plan.sheet(BANK_LEDGER), plan.sheet(S.JOURNAL), plan.sheet(BANK_STATEMENT),
                           plan.sheet(TEXT_TO_ACCOUNT))
     known_maps = {(m.mapping_text.upper(), m.account_no) for m in bank.mappings}
+    debits, debit_rows = read_debits(grids) if any(ex.get("rule") == DIRECT_DEBIT_RULE
+                                                   for ex in bank.line_extra.values()) else ([], {})
+    by_tx = {d.transaction_id.upper(): d for d in debits}
     done = 0
 
     def posted(ln: StatementLine, doc: str, desc: str) -> None:
@@ -497,6 +538,19 @@ def accept(grids: dict[str, Grid], *, run: int, min_confidence: str = "High", sk
         row.update({"status": Out("Posted"), "message": Out(r.message), "postedentryno": Out(r.posted_entry_no)})
         jsw.appends.append(row)
         posted(ln, j.document_no, j.description)
+        if j.line_no in differences:
+            diff, account = differences[j.line_no]
+            pair = difference_gl(ln, diff, account, read.book.settings.accounts.bank, gl_next)
+            gl_next += 2
+            new_gl.extend(pair)
+        d = debit_in(ln, by_tx) if bank.line_extra[(ln.statement_no, ln.line_no)].get("rule") == \
+            DIRECT_DEBIT_RULE else None
+        if d is not None and d.status is DebitStatus.FILE_CREATED:
+            dsw = plan.sheet(DIRECT_DEBIT)
+            drow = debit_rows[d.transaction_id.upper()]
+            dsw.update(drow, "status", Out(DebitStatus.POSTED.value))
+            dsw.update(drow, "paymentdocumentno", Out(j.document_no))
+            dsw.update(drow, "message", Out(f"Posted from bank statement {ln.statement_no} line {ln.line_no}"))
         if manual:
             m = learned_mapping(ln, j.customer_no)
             if m is not None and (m.mapping_text.upper(), m.account_no) not in known_maps:

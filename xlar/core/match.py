@@ -39,7 +39,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -49,9 +49,10 @@ from itertools import combinations
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from xlar.core.bank import Confidence, MappingTarget, StatementLine, TextMapping
-from xlar.core.model import DocumentType, JournalLine, LedgerEntry
+from xlar.core.bank import Confidence, MappingTarget, StatementLine, TextMapping, account_gl
+from xlar.core.model import DocumentType, GLLine, JournalLine, LedgerEntry
 from xlar.core.money import ZERO
+from xlar.core.sepa import DebitEntry, DebitStatus
 
 
 class RelatedParty(StrEnum):
@@ -119,6 +120,10 @@ def _rules() -> tuple[Rule, ...]:
 #: BC's default Payment Application Rules (documentation table, spec §7.3).
 DEFAULT_RULES: tuple[Rule, ...] = _rules()
 MAPPING_RULE = "Text-to-Account Mapping"
+#: BC's rule *Direct Debit Collect. Matched = Yes* (High, above the documented table, A12): the
+#: line's transaction id is the end-to-end id of a debit xlar collected (``xlar sepa``)
+DIRECT_DEBIT_RULE = "Direct Debit Collection"
+DIRECT_DEBIT_SCORE = 4000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -407,8 +412,11 @@ class OpenItemIndex:
     """Open entries and customers, indexed for the candidate look-ups (built once per run)."""
 
     def __init__(self, ledger: Iterable[LedgerEntry], parties: Iterable[Party],
-                 mappings: Sequence[TextMapping] = ()) -> None:
+                 mappings: Sequence[TextMapping] = (), debits: Iterable[DebitEntry] = ()) -> None:
         self.parties: dict[str, Party] = {p.customer_no: p for p in parties}
+        # direct debits collected and not returned, by Transaction ID (= the pain.008 EndToEndId)
+        self.debits: dict[str, DebitEntry] = {d.transaction_id.upper(): d for d in debits
+                                              if d.status is not DebitStatus.REJECTED}
         self.by_doc: dict[str, LedgerEntry | list[LedgerEntry]] = {}
         self.by_compact_doc: dict[str, LedgerEntry | list[LedgerEntry]] = {}
         self.by_customer: dict[str, list[LedgerEntry]] = {}
@@ -513,15 +521,37 @@ class OpenItemIndex:
         return entries[i:min(j, i + limit)]
 
     def name_candidates(self, name: str, limit: int = 40) -> list[str]:
-        """Customers sharing the most words with ``name`` (a word counts 2, its first 3 letters 1)."""
+        """Customers sharing the most words with ``name`` (a word counts 2, its first 3 letters 1).
+
+        Word buckets are sets: the customers in two of them at once come from set
+        intersections (C speed), so common words (``systems``, ``~mar``) with thousands of
+        customers cost no Python loop. Only when no customer shares two of the words do
+        the smallest buckets serve alone.
+        """
         toks = [t for t in name_key(name).split() if len(t) >= 3]
-        hits: Counter[str] = Counter()
-        for t in toks:
-            for c in self.by_token.get(t, ()):
-                hits[c] += 2
-            for c in self.by_token.get("~" + t[:3], ()):
-                hits[c] += 1
-        return [c for c, _ in hits.most_common(limit)]
+        buckets: list[tuple[int, set[str], int]] = []
+        seen: set[str] = set()
+        for n, t in enumerate(toks):
+            for key, w in ((t, 2), ("~" + t[:3], 1)):
+                s = self.by_token.get(key)
+                if s and key not in seen:
+                    seen.add(key)
+                    buckets.append((w, s, n))
+        if not buckets:
+            return []
+        strong: set[str] = set()
+        for (_, x, i), (_, y, j) in combinations(buckets, 2):
+            if i != j:  # a word's own 3-letter bucket holds all of its word's
+                strong |= (x & y) if len(x) <= len(y) else (y & x)
+        if strong:
+            scored = sorted(((-sum(w for w, s, _ in buckets if c in s), c) for c in strong))
+            return [c for _, c in scored[:limit]]
+        out: list[str] = []
+        for _, s, _ in sorted(buckets, key=lambda b: (-b[0], len(b[1]))):
+            out.extend(sorted(s)[: limit - len(out)])
+            if len(out) >= limit:
+                break
+        return out
 
 
 # --------------------------------------------------------------------------- matching
@@ -810,8 +840,68 @@ def _best_rule(rules: tuple[Rule, ...], rp: RelatedParty, doc: DocMatch, amount:
     return _RULE_CACHE[key]
 
 
+def find_debit(line: StatementLine, idx: OpenItemIndex) -> DebitEntry | None:
+    """The collected direct debit whose Transaction ID (EndToEndId) is the line's reference or a word of its text."""
+    return debit_in(line, idx.debits)
+
+
+def debit_in(line: StatementLine, by_id: dict[str, DebitEntry]) -> DebitEntry | None:
+    """:func:`find_debit` over debits keyed by upper-case Transaction ID."""
+    if not by_id:
+        return None
+    for word in (line.reference, *line.reference.split(), *line.text.split()):
+        d = by_id.get(word.strip(" ,;.()").upper())
+        if d is not None:
+            return d
+    return None
+
+
+def _debit_proposal(line: StatementLine, idx: OpenItemIndex, d: DebitEntry, lo: Decimal, hi: Decimal,
+                    s: MatchSettings) -> Proposal | None:
+    """BC's *Direct Debit Collect. Matched = Yes* rule: High for the debit's invoice whatever the other criteria.
+
+    A debit already Posted (``xlar sepa --confirm``) is not proposed for posting again: the
+    line gets confidence None and says so. A debit whose invoice is no longer open is left
+    to the other rules.
+    """
+    why = f"Direct debit {d.transaction_id} (mandate {d.mandate_id}, collection {d.collection_id})"
+    if d.status is DebitStatus.POSTED:
+        return Proposal(statement_no=line.statement_no, line_no=line.line_no, rank=1, confidence=Confidence.NONE,
+                        rule=DIRECT_DEBIT_RULE, score=0, customer_no=d.customer_no, documents=(d.document_no,),
+                        difference=line.amount, related_party=RelatedParty.FULLY, doc_no=DocMatch.YES,
+                        explanation=f"{why} was already posted as {d.payment_document_no or 'a payment'} by "
+                        "xlar sepa --confirm: do not post it again; reconcile the bank line")
+    b = idx.book(d.customer_no, s.grace_days)
+    i = b.pos.get(d.entry_no)
+    if i is None:
+        return None
+    e = b.entries[i]
+    exp = b.expected(i, line.transaction_date)
+    amount = AmountMatch.ONE if lo <= exp <= hi else AmountMatch.NONE
+    applied = min(line.amount, e.remaining_amount)
+    return Proposal(statement_no=line.statement_no, line_no=line.line_no, rank=1, confidence=Confidence.HIGH,
+                    rule=DIRECT_DEBIT_RULE, score=DIRECT_DEBIT_SCORE, customer_no=d.customer_no,
+                    documents=(e.document_no,), entry_nos=(e.entry_no,), applied_amount=applied,
+                    difference=line.amount - applied, related_party=RelatedParty.FULLY, doc_no=DocMatch.YES,
+                    amount_match=amount, name_score=100,
+                    explanation=f"{why} collects {e.document_no} ({d.amount}); Amount {amount.value}: "
+                    f"{e.document_no} expects {exp} in range {lo:.2f}..{hi:.2f}")
+
+
 def match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings = MatchSettings()) -> list[Proposal]:
     """Proposals for one statement line, best first (at most ``s.alternatives``)."""
+    d = find_debit(line, idx) if line.amount > 0 else None
+    if d is not None:
+        lo, hi = s.amount_range(line.amount)
+        p = _debit_proposal(line, idx, d, lo, hi, s)
+        if p is not None:
+            rest = [q for q in _match_line(line, idx, s)
+                    if (q.customer_no, q.documents) != (p.customer_no, p.documents)][: s.alternatives - 1]
+            return [p] + [Proposal(**{**_asdict(q), "rank": n}) for n, q in enumerate(rest, start=2)]
+    return _match_line(line, idx, s)
+
+
+def _match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings) -> list[Proposal]:
     lo, hi = s.amount_range(line.amount)
     if line.amount <= 0:
         m = _mapping(line, idx)
@@ -902,14 +992,39 @@ def learned_mapping(line: StatementLine, customer_no: str) -> TextMapping | None
                        description=f"learned from statement {line.statement_no} line {line.line_no}", learned=True)
 
 
-def journal_line(line: StatementLine, p: Proposal, line_no: int) -> JournalLine:
+def split_difference(line: StatementLine, entries: Sequence[LedgerEntry], grace_days: int = 0
+                     ) -> tuple[Decimal, Decimal]:
+    """BC's *Transfer Difference to Account*: (amount the entries take, difference for the G/L account).
+
+    The entries take what a payment on the transaction date should be (their remaining
+    amounts, less a discount still granted); the difference is the statement amount less
+    that: positive for an overpayment, negative for a short payment or deducted fees.
+    """
+    due = sum((expected_amount(e, line.transaction_date, grace_days) for e in entries), ZERO)
+    return due, line.amount - due
+
+
+def difference_gl(line: StatementLine, difference: Decimal, account_no: str, bank_account: str,
+                  first_entry_no: int) -> tuple[GLLine, GLLine]:
+    """The balanced G/L pair that sends ``difference`` of a statement line to ``account_no``.
+
+    Overpayment (+): Dr bank / Cr account. Short payment or fees (-): Dr account / Cr bank.
+    With the payment for the entries' amount, the bank side nets to the statement amount.
+    """
+    return account_gl(replace(line, amount=difference), account_no, bank_account, first_entry_no,
+                      f"Difference of statement {line.statement_no} line {line.line_no}")
+
+
+def journal_line(line: StatementLine, p: Proposal, line_no: int, amount: Decimal | None = None) -> JournalLine:
     """The cash receipt journal line an accepted customer proposal becomes (posted by ``post_journal``).
 
-    Dated the transaction date, for the whole statement amount, applied to the proposal's
+    Dated the transaction date, for the whole statement amount (or ``amount``, what the
+    documents take when the difference goes to an account), applied to the proposal's
     documents; payment tolerance and discounts are then BC's posting rules (§7.5).
     """
     return JournalLine(line_no=line_no, posting_date=line.transaction_date, document_type=DocumentType.PAYMENT,
-                       document_no=f"{line.statement_no}-{line.line_no}", amount=line.amount,
+                       document_no=f"{line.statement_no}-{line.line_no}",
+                       amount=line.amount if amount is None else amount,
                        customer_no=p.customer_no, currency=line.currency,
                        description=(line.text or line.payer_name)[:100], applies_to_doc_nos=p.documents,
                        external_document_no=line.reference[:35])
