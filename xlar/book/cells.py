@@ -82,6 +82,8 @@ def read_money(value: object, currency: str, exponents: dict[str, int] | None = 
         return to_money(value, currency, exponents)
     except ValueError:
         raise CellError("bad-number", f"{value!r} is not an amount") from None
+    except ArithmeticError:  # too many digits to round to the currency's minor unit
+        raise CellError("bad-number", f"{value!r} is too large for an amount") from None
 
 
 def read_int(value: object) -> int:
@@ -200,12 +202,13 @@ def convert_column(values: list[object], column: Column, currency: str | list[st
         for i, v in enumerate(values):
             t = type(v)
             if t is float:
-                if v - v == 0:  # finite
+                if -1e15 < v < 1e15:  # type: ignore[operator]  # finite, and quantizes within precision
                     add(Decimal(repr(v)).quantize(q if quants is None else quants[i], ROUND_HALF_UP))
                     continue
             elif t is int:
-                add(Decimal(v).quantize(q if quants is None else quants[i], ROUND_HALF_UP))
-                continue
+                if -10**15 < v < 10**15:  # type: ignore[operator]
+                    add(Decimal(v).quantize(q if quants is None else quants[i], ROUND_HALF_UP))
+                    continue
             elif v is None and not track_blank:
                 add(None)
                 continue
