@@ -648,14 +648,38 @@ def render_report(lb: LiveBook, layout: ReportLayout) -> None:
     for c1, c2, w in layout.widths:
         sheet.range((1, c1), (1, c2)).column_width = round(w * _POINTS_PER_CHAR, 1) if remote else w
         lb.writes[title] += 1
-    if layout.frozen:
-        sheet.freeze_panes.freeze_at(f"1:{layout.frozen}")
-        lb.writes[title] += 1
-    elif live is not None:
-        sheet.freeze_panes.unfreeze()
-        lb.writes[title] += 1
+    # cosmetic calls an engine cannot make are skipped (values and number formats never are)
+    if layout.frozen or live is not None:
+        lb.writes[title] += _freeze(sheet, layout.frozen)
     if layout.chart is not None:
-        lb.writes[title] += _chart(sheet, layout)
+        try:
+            lb.writes[title] += _chart(sheet, layout)
+        except (NotImplementedError, AttributeError):  # an engine without charts (xlwings on Mac: no legend)
+            pass
+
+
+def _freeze(sheet: Any, rows: int) -> int:
+    """Freeze the top ``rows`` rows (0: unfreeze); returns the calls made. The remote engine has
+    ``freeze_panes``; desktop xlwings 0.37 has none, so on Windows the window's panes are set through COM
+    (the sheet is activated for it); elsewhere the rows are not frozen."""
+    try:
+        if rows:
+            sheet.freeze_panes.freeze_at(f"1:{rows}")
+        else:
+            sheet.freeze_panes.unfreeze()
+        return 1
+    except (NotImplementedError, AttributeError):
+        pass
+    try:
+        sheet.activate()
+        window = sheet.book.app.api.ActiveWindow
+        window.FreezePanes = False
+        if rows:
+            window.SplitColumn, window.SplitRow = 0, rows
+            window.FreezePanes = True
+        return 2
+    except Exception:  # noqa: BLE001 - not COM (Mac): the heading is not frozen
+        return 0
 
 
 def _chart(sheet: Any, layout: ReportLayout) -> int:
