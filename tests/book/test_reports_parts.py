@@ -22,7 +22,7 @@ from xlar.book.plan import WritePlan
 from xlar.core.tables import Cell, CellKind, Emphasis, Table, day, money, pct
 
 AS_OF = MonthEndOptions(as_of=date(2026, 3, 31))
-REPORTS = ["Aging", "Statements", "Reminders", "FinanceCharges"]
+REPORTS = ["Aging", "Statements", "Reminders", "FinanceCharges", "UnappliedCash"]
 #: a 1x1 PNG
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
                     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a5e2"
@@ -127,7 +127,7 @@ def test_month_end_keeps_the_users_chart_picture_and_names_byte_identical(tmp_pa
     chart = after[new_charts.pop()]
     assert b"<c:barDir val=\"col\"/>" in chart and b"'Aging'!$C$" in chart
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames[-4:] == REPORTS
+    assert wb.sheetnames[-len(REPORTS):] == REPORTS
     assert len(wb["Aging"]._charts) == 1 and len(wb["Dashboard"]._charts) == 1
     # (openpyxl without Pillow does not load pictures: the drawing and media bytes above are the check)
     assert any(b'r:embed="rIdPic1"' in after[n] for n in kept if n.startswith("xl/drawings/drawing"))

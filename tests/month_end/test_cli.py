@@ -73,7 +73,7 @@ def test_month_end_reports_and_ties(tmp_path: Path) -> None:
     assert out["ledger_lcy"] == "4100.00"  # 1000 + 500 + (1200 - 400) + 2000 USD x 0.9
     assert out["gl_lcy"] == "2600.00"  # only the journal's postings: 1200 + 1800 - 400
     assert out["tie_difference"] == "1500.00" and out["ties"] is False
-    assert out["reports"] == ["Aging", "Statements", "Reminders", "FinanceCharges"]
+    assert out["reports"] == ["Aging", "Statements", "Reminders", "FinanceCharges", "UnappliedCash"]
     assert out["reminders"] == 2 and out["finance_charges"] == 1 and not out["issued"]
     wb = openpyxl.load_workbook(p)
     assert {"Aging", "Statements", "Reminders", "FinanceCharges"} <= set(wb.sheetnames)

@@ -23,6 +23,7 @@ from xlar.book.grid import Grid
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.rows import read_book, read_sheet_rows
 from xlar.book.schema import Column, Kind, SheetSpec
+from xlar.book.unapplied import read_notes
 from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.dunning import (
     FINANCE_CHARGE,
@@ -98,7 +99,7 @@ _CUSTOMER_CODES = SheetSpec(
 )
 
 #: report sheets this command rewrites
-REPORTS = ("Aging", "Statements", "Reminders", "FinanceCharges")
+REPORTS = ("Aging", "Statements", "Reminders", "FinanceCharges", "UnappliedCash")
 
 
 # --------------------------------------------------------------------------- reading
@@ -208,7 +209,8 @@ def execute_month_end(grids: dict[str, Grid], opts: MonthEndOptions, *, started:
     blocking = [i for i in issues if i.is_error]
     if not blocking:
         me = close_month(book, col, opts.as_of, start=opts.period_start, period_length=opts.period_length,
-                         periods=opts.periods, issue_documents=opts.issue, with_statements=opts.statements)
+                         periods=opts.periods, issue_documents=opts.issue, with_statements=opts.statements,
+                         unapplied_notes=read_notes(grids))  # Owner / Reason typed on the last UnappliedCash
         tables = me.tables
         dun, tie = me.dunning, me.tie
         issues.extend(resolve(i, read.index) for i in dun.issues)

@@ -19,6 +19,7 @@ from xlar.core.model import Book
 from xlar.core.statements import Statement, statements, statements_table
 from xlar.core.tables import Table
 from xlar.core.terms import index_of
+from xlar.core.unapplied import Notes, unapplied_table
 
 
 @dataclass(slots=True)
@@ -38,12 +39,13 @@ class MonthEnd:
 
 def close_month(book: Book, col: Collections, as_of: date, *, start: date | None = None,
                 period_length: str = "30D", periods: int = 3, issue_documents: bool = False,
-                with_statements: bool = True) -> MonthEnd:
+                with_statements: bool = True, unapplied_notes: Notes | None = None) -> MonthEnd:
     """Aging (due and posting date), tie-out, KPIs, statements, reminders and finance charges as of ``as_of``.
 
     ``start`` (default: the first of the month) opens the statement and KPI period.
     With ``issue_documents`` the suggested reminders and memos are issued: their ledger
-    entries, G/L lines and trail are in ``dunning``.
+    entries, G/L lines and trail are in ``dunning``. ``unapplied_notes`` (entry no. -> owner,
+    reason) are the previous UnappliedCash report's, written back next to the same entries.
     """
     was = gc.isenabled()
     gc.disable()
@@ -68,6 +70,8 @@ def close_month(book: Book, col: Collections, as_of: date, *, start: date | None
             dun = issue(book, col, dun)
         tables.append(dunning_table(dun, REMINDER, lcy, issued=issue_documents))
         tables.append(dunning_table(dun, FINANCE_CHARGE, lcy, issued=issue_documents))
+        tables.append(unapplied_table(book, as_of, balances=bal, period_length=period_length, periods=periods,
+                                      notes=unapplied_notes))
         return MonthEnd(as_of, start, bal, aging, by_posting, tie, k, sts, dun, issue_documents, tables)
     finally:
         if was:
