@@ -629,7 +629,8 @@ def _named_entries(line: StatementLine, idx: OpenItemIndex) -> list[LedgerEntry]
         if sp.isalnum():
             for e in _entries(idx.by_compact_doc.get(sp)):
                 found[e.entry_no] = e
-    ref = rf_reference(line.reference + " " + line.text)
+    both = line.reference + " " + line.text
+    ref = rf_reference(both) if "RF" in both.upper() else None
     if ref:
         for e in _entries(idx.by_doc.get(ref) or idx.by_compact_doc.get(ref)):
             found[e.entry_no] = e
@@ -733,9 +734,12 @@ def _subsets(b: _Book, on: date, lo: Decimal, hi: Decimal, amount: Decimal,
     return [tuple(sorted(pool[j][1] for j in c)) for c in _near_sets(vals, lo_c, hi_c, 3)], 0
 
 
+_RP_RANK = {RelatedParty.FULLY: 2, RelatedParty.PARTIALLY: 1, RelatedParty.NO: 0}
+
+
 def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, named: list[LedgerEntry],
                          rp: tuple[RelatedParty, int, str], s: MatchSettings, lo: Decimal,
-                         hi: Decimal) -> list[_Cand]:
+                         hi: Decimal, search: bool = True) -> list[_Cand]:
     on = line.transaction_date
     b = idx.book(cust, s.grace_days)
     named_pos = sorted({b.pos[e.entry_no] for e in named if e.customer_no == cust and e.entry_no in b.pos})
@@ -755,7 +759,7 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
         # amount (posting would leave the discount as an overpayment), but it is the entry paid
         undiscounted = [i for i in b.in_full(lo, hi) if b.state(i, on)]
         sets += [(i,) for i in undiscounted]
-    if not in_range and not named_pos and not undiscounted and len(b.entries) > 1 and \
+    if search and not in_range and not named_pos and not undiscounted and len(b.entries) > 1 and \
             rp[0] is not RelatedParty.NO:
         # one payment, several invoices, none named: only for a payer we know (spec §7.5)
         subsets, n_exact = _subsets(b, on, lo, hi, line.amount, s)
@@ -932,13 +936,19 @@ def _match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings) -> li
         for e in idx.in_range(lo, hi, limit=20):
             if expected_amount(e, line.transaction_date, s.grace_days) >= lo:
                 custs.setdefault(e.customer_no)
+    for cust in custs:
+        if cust not in rps and (cust in idx.parties or cust in idx.by_customer):
+            rps[cust] = _related_party(line, idx, cust, via_iban, via_map, s) if cust in idx.parties else \
+                (RelatedParty.NO, 0, "customer not on the Customers sheet")
+    # the subset search (several invoices, none named) only for the payer: the best related party
+    payer = max(((_RP_RANK[r[0]], r[1]) for r in rps.values()), default=(0, 0))
     cands: list[_Cand] = []
     for cust in custs:
-        if cust not in idx.parties and cust not in idx.by_customer:
+        rp = rps.get(cust)
+        if rp is None:
             continue
-        rp = rps.get(cust) or (_related_party(line, idx, cust, via_iban, via_map, s) if cust in idx.parties else
-                               (RelatedParty.NO, 0, "customer not on the Customers sheet"))
-        cands += _customer_candidates(line, idx, cust, named, rp, s, lo, hi)
+        cands += _customer_candidates(line, idx, cust, named, rp, s, lo, hi,
+                                      search=(_RP_RANK[rp[0]], rp[1]) == payer)
     for c in cands:
         c.rule = _best_rule(s.rules, c.rp, c.doc, c.amount)
     cands.sort(key=lambda c: (-c.score, -c.name_score, -len(c.entries),
