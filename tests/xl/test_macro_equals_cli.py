@@ -159,3 +159,21 @@ def test_month_end_gives_identical_sheets(tmp_path):
     _same(payload, path, 4)
     aging = payload_sheets(payload)["Aging"]
     assert next(r for r in aging if r[0] == "Total")[7] > 4100  # reminder fees and interest are receivables now
+
+
+def test_predict_gives_identical_sheets(tmp_path):
+    pytest.importorskip("sklearn")
+    from tests.book.builders import write_book
+    from tests.predict.test_workbook import ledger_rows
+    from tests.xl.harness import make_payload
+
+    ledger, customers = ledger_rows(1200, 15, 8)
+    sheets = {"Settings": [["Setting", "Value"]], "Customers": customers, "Ledger": ledger}
+    path, payload = write_book(tmp_path / "p.xlsx", sheets), make_payload(sheets)
+    outcome, _, applied = run_macro(payload, macros.predict)
+    assert outcome.exit_code == _cli(path, "predict") == 0
+    _same(applied.payload, path, 1)
+    outlook = payload_sheets(applied.payload)["Outlook"]
+    head = next(i for i, r in enumerate(outlook) if r[0] == "Customer No.")
+    probs = [r[7] for r in outlook[head + 1:]]
+    assert probs == sorted(probs, reverse=True) and 0 < probs[-1] <= probs[0] < 1
