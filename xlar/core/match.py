@@ -36,7 +36,7 @@ from __future__ import annotations
 import gc
 import re
 from bisect import bisect_left, bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -544,7 +544,7 @@ class OpenItemIndex:
             if i != j:  # a word's own 3-letter bucket holds all of its word's
                 strong |= (x & y) if len(x) <= len(y) else (y & x)
         if strong:
-            scored = sorted(((-sum(w for w, s, _ in buckets if c in s), c) for c in strong))
+            scored = sorted((-sum(w for w, s, _ in buckets if c in s), c) for c in strong)
             return [c for _, c in scored[:limit]]
         out: list[str] = []
         for _, s, _ in sorted(buckets, key=lambda b: (-b[0], len(b[1]))):
