@@ -385,7 +385,6 @@ class _Reader:
         terms = {t.code.upper() for t in master.terms}
         text_cols = [c for c in spec.columns if c.kind is not S.Kind.MONEY]
         money_cols = [c for c in spec.columns if c.kind is S.Kind.MONEY]
-        parsed: list[tuple[int, list[object], dict[str, object]]] = []
         used: set[int] = set()
         grid_rows = b.grid.rows
         errs: dict[int, list[SheetIssue]] = {}
@@ -401,17 +400,25 @@ class _Reader:
             curs.append(cur)
         money = self.read_columns(b, money_cols, curs, errs=errs)
         names = list(text) + list(money)
-        required = ("customer_no", "posting_date", "document_type", "document_no", "amount")
-        for i, cells in enumerate(zip(*text.values(), *money.values())):
-            if i in errs:
-                continue
-            f = {k: v for k, v in zip(names, cells) if v is not None}
-            if any(k not in f for k in required):
+        columns = [*text.values(), *money.values()]
+        text.clear()
+        money.clear()
+        by_name = dict(zip(names, columns))
+        nothing = [None] * len(grid_rows)
+        required = [by_name.get(k, nothing) for k in ("customer_no", "posting_date", "document_type",
+                                                       "document_no", "amount")]
+        nos, terms_of = by_name.get("entry_no", nothing), by_name.get("payment_terms", nothing)
+        # first pass over the columns: which rows make entries (entry numbers given are all needed
+        # before the missing ones are numbered); the row dicts are made one at a time afterwards
+        good = bytearray(len(grid_rows))
+        for i in range(len(grid_rows)):
+            if i in errs or any(c[i] is None for c in required):
                 continue
             row, vals = grid_rows[i]
-            cust = str(f.get("customer_no", ""))
-            if "entry_no" in f:
-                no = int(f["entry_no"])  # type: ignore[arg-type]
+            cust = str(custs[i])
+            given_no = nos[i]
+            if given_no is not None:
+                no = int(given_no)  # type: ignore[call-overload]
                 if no in used:
                     self.issue(b.grid.title, row, b.header_of(spec.by_field["entry_no"]), no,
                                f"Entry No. {no} is used twice", "duplicate-entry-no")
@@ -422,19 +429,23 @@ class _Reader:
                     spec.by_field["customer_no"].key]], f"Customer {cust} is not on the Customers sheet",
                     "unknown-customer")
                 continue
-            code = str(f.get("payment_terms", ""))
+            code = str(terms_of[i] if terms_of[i] is not None else "")
             if code and code.upper() not in terms:
                 self.issue(b.grid.title, row, b.header_of(spec.by_field["payment_terms"]), code,
                            f"Payment terms {code} are not on the PaymentTerms sheet", "unknown-payment-terms")
                 continue
-            parsed.append((row, vals, f))
+            good[i] = 1
         next_no = max(used, default=0)
         entries: list[LedgerEntry] = []
         rows: dict[int, int] = {}
         filled: dict[int, frozenset[str]] = {}
         derived = frozenset(c.field for c in spec.columns if c.derived)
         shared: dict[frozenset[str], frozenset[str]] = {}
-        for row, vals, f in parsed:
+        for i, cells in enumerate(zip(*columns)):
+            if not good[i]:
+                continue
+            row, vals = grid_rows[i]
+            f = {k: v for k, v in zip(names, cells) if v is not None}
             given = set(f)
             if "entry_no" not in f:
                 next_no += 1

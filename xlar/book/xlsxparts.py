@@ -640,7 +640,8 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
             raise Unsupported("unterminated sheetData")
         head, body, tail = xml[:m.end()], xml[m.end():end], xml[end:]
     targets = sorted(edit.cells)
-    out: list[bytes] = []
+    bv = memoryview(body)  # unchanged stretches are joined from views: a 1M-row sheet is not copied twice more
+    out: list[bytes | memoryview] = []
     pos = 0
     ti = 0
     # fast path: every change is below the last row in the XML
@@ -658,12 +659,12 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
         for r, (start, rm) in zip(targets, found):
             selfclosing = rm.group(2) == b"/"
             stop = rm.end() if selfclosing else body.find(b"</row>", rm.end()) + len(b"</row>")
-            out.append(body[pos:start])
+            out.append(bv[pos:start])
             out.append(_merge_row(body[start:stop], rm.group(0), selfclosing, r, edit.cells[r], styles, date1904,
                                   state))
             pos = stop
         ti = len(found)
-        out.append(body[pos:])
+        out.append(bv[pos:])
     else:
         n_rows = 0
         for rm in _ROW.finditer(body):
@@ -672,28 +673,28 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
                 break
             r = int(rm.group(1))
             while ti < len(targets) and targets[ti] < r:
-                out.append(body[pos:rm.start()])
+                out.append(bv[pos:rm.start()])
                 out.append(_new_row(targets[ti], edit.cells[targets[ti]], styles, date1904))
                 pos = rm.start()
                 ti += 1
             if ti < len(targets) and targets[ti] == r:
                 selfclosing = rm.group(2) == b"/"
                 stop = rm.end() if selfclosing else body.find(b"</row>", rm.end()) + len(b"</row>")
-                out.append(body[pos:rm.start()])
+                out.append(bv[pos:rm.start()])
                 out.append(_merge_row(body[rm.start():stop], rm.group(0), selfclosing, r, edit.cells[r], styles,
                                       date1904, state))
                 pos = stop
                 ti += 1
         if ti == 0 and n_rows == 0 and _ANY_ROW.search(body):
             raise Unsupported("rows without r")
-        out.append(body[pos:])
+        out.append(bv[pos:])
     for r in targets[ti:]:
         if r > last_r or not out:
             out.append(_new_row(r, edit.cells[r], styles, date1904))
         else:  # pragma: no cover - targets are sorted and rows scanned in order
             raise Unsupported("row order")
     new_head = _grow_dimension(head, edit)
-    return new_head + b"".join(out) + tail
+    return b"".join([new_head, *out, tail])
 
 
 def _find_rows(body: bytes, targets: list[int], last_r: int) -> list[tuple[int, re.Match[bytes]]] | None:
