@@ -91,15 +91,15 @@ class ReportStyles:
 
     def __init__(self, styles: X._Styles) -> None:
         self.styles = styles
-        self.cache: dict[tuple[str | None, Emphasis], bytes] = {}
+        self.by_emphasis: dict[Emphasis, dict[str | None, str]] = {e: {} for e in Emphasis}
 
-    def attr(self, fmt: str | None, emphasis: Emphasis) -> bytes:
+    def attr(self, fmt: str | None, emphasis: Emphasis) -> str:
         """`` s="N"`` (or nothing for the default style) for a number format and an emphasis."""
-        key = (fmt, emphasis)
-        hit = self.cache.get(key)
+        known = self.by_emphasis[emphasis]
+        hit = known.get(fmt)
         if hit is None:
             n = self._xf(fmt, emphasis)
-            hit = self.cache[key] = b' s="%d"' % n if n else b""
+            hit = known[fmt] = f' s="{n}"' if n else ""
         return hit
 
     def _xf(self, fmt: str | None, emphasis: Emphasis) -> int:
@@ -183,11 +183,11 @@ class ReportStyles:
 
 # --------------------------------------------------------------------------- the sheet
 
-def _text_xml(ref: str, s: bytes, text: str) -> str:
+def _text_xml(ref: str, s: str, text: str) -> str:
     if not text.isprintable():
         text = X._ILLEGAL.sub("", text)
     sp = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
-    return f'<c r="{ref}"{s.decode()} t="inlineStr"><is><t{sp}>{escape(text)}</t></is></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{sp}>{escape(text)}</t></is></c>'
 
 
 def _decimal_text(v: Decimal) -> str:
@@ -215,7 +215,6 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
     rows: list[str] = []
     max_col = 0
     last_row = 0
-    attr = rs.attr
     TEXT, MONEY = CellKind.TEXT, CellKind.MONEY
     TITLE_NOTE = (Emphasis.TITLE, Emphasis.NOTE)
     for r, row in enumerate(table.rows, start=1):
@@ -223,6 +222,7 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
         if not cells:
             continue
         emphasis = row.emphasis
+        known = rs.by_emphasis[emphasis]
         rtxt = str(r)
         out: list[str] = []
         last_c = 0
@@ -248,19 +248,32 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
                 letters.append(X.col_letter(len(letters)))
             ref = letters[c] + rtxt
             t = v.__class__
+            if t is date:
+                fmt = fmt or _AUTO_DATE
+            st = known.get(fmt)
+            if st is None:
+                st = rs.attr(fmt, emphasis)
             if t is str:
-                out.append(_text_xml(ref, attr(fmt, emphasis), v))
+                if v.isprintable() and v[0] != " " and v[-1] != " ":  # most text: no escaping of spaces
+                    if "&" in v or "<" in v or ">" in v:
+                        v = escape(v)
+                    out.append(f'<c r="{ref}"{st} t="inlineStr"><is><t>{v}</t></is></c>')
+                else:
+                    out.append(_text_xml(ref, st, v))
+                v = cell.value
             elif t is Decimal:
-                out.append(f'<c r="{ref}"{attr(fmt, emphasis).decode()}><v>{_decimal_text(v)}</v></c>')
+                d = str(v)
+                if "E" in d or not d[-1].isdigit() or not d.strip("-0."):  # exponent, NaN/inf, a (negative) zero
+                    d = _decimal_text(v)
+                out.append(f'<c r="{ref}"{st}><v>{d}</v></c>')
             elif t is int:
-                out.append(f'<c r="{ref}"{attr(fmt, emphasis).decode()}><v>{v}</v></c>')
+                out.append(f'<c r="{ref}"{st}><v>{v}</v></c>')
             elif t is float:
-                out.append(f'<c r="{ref}"{attr(fmt, emphasis).decode()}><v>{_float_text(v)}</v></c>')
+                out.append(f'<c r="{ref}"{st}><v>{_float_text(v)}</v></c>')
             elif t is date:
-                out.append(f'<c r="{ref}"{attr(fmt or _AUTO_DATE, emphasis).decode()}><v>'
-                           f'{v.toordinal() - origin}</v></c>')
+                out.append(f'<c r="{ref}"{st}><v>{v.toordinal() - origin}</v></c>')
             elif t is bool:
-                out.append(f'<c r="{ref}"{attr(fmt, emphasis).decode()} t="b"><v>{int(v)}</v></c>')
+                out.append(f'<c r="{ref}"{st} t="b"><v>{int(v)}</v></c>')
             else:
                 out.append(_other(ref, v, fmt, emphasis, rs, origin))
             last_c = c
@@ -303,17 +316,17 @@ def _other(ref: str, v: object, fmt: str | None, emphasis: Emphasis, rs: ReportS
         d = v.toordinal() - origin
         secs = v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6
         serial = str(d) if not secs else repr(d + secs / 86400)
-        return f'<c r="{ref}"{rs.attr(fmt or _AUTO_DATETIME, emphasis).decode()}><v>{serial}</v></c>'
+        return f'<c r="{ref}"{rs.attr(fmt or _AUTO_DATETIME, emphasis)}><v>{serial}</v></c>'
     if isinstance(v, date):
-        return f'<c r="{ref}"{rs.attr(fmt or _AUTO_DATE, emphasis).decode()}><v>{v.toordinal() - origin}</v></c>'
+        return f'<c r="{ref}"{rs.attr(fmt or _AUTO_DATE, emphasis)}><v>{v.toordinal() - origin}</v></c>'
     if isinstance(v, bool):
-        return f'<c r="{ref}"{rs.attr(fmt, emphasis).decode()} t="b"><v>{int(v)}</v></c>'
+        return f'<c r="{ref}"{rs.attr(fmt, emphasis)} t="b"><v>{int(v)}</v></c>'
     if isinstance(v, str):
         return _text_xml(ref, rs.attr(fmt, emphasis), str.__str__(v))
     if isinstance(v, int):
-        return f'<c r="{ref}"{rs.attr(fmt, emphasis).decode()}><v>{int(v)}</v></c>'
+        return f'<c r="{ref}"{rs.attr(fmt, emphasis)}><v>{int(v)}</v></c>'
     if isinstance(v, float):
-        return f'<c r="{ref}"{rs.attr(fmt, emphasis).decode()}><v>{_float_text(float(v))}</v></c>'
+        return f'<c r="{ref}"{rs.attr(fmt, emphasis)}><v>{_float_text(float(v))}</v></c>'
     raise X.Unsupported(f"report value of type {type(v).__name__}")
 
 
