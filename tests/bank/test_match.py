@@ -211,3 +211,18 @@ def test_direct_debit_already_posted_or_returned_is_not_posted_again() -> None:
     assert "already posted as DD0007-4" in p.explanation
     p = match_line(line("300.00", ref="DD0007/5", name="Trey Research Ltd"), idx, MatchSettings())[0]
     assert p.rule != DIRECT_DEBIT_RULE and p.documents == ("INV-40002",)
+
+
+def test_exact_subset_search_finds_what_brute_force_finds() -> None:
+    import random
+    from itertools import combinations
+
+    from xlar.core.match import _exact_sets
+
+    rng = random.Random(5)
+    for _ in range(300):
+        vals = sorted(rng.randint(1, 60) for _ in range(rng.randint(2, 9)))
+        target = rng.randint(2, 150)
+        brute = {c for k in (2, 3, 4) for c in combinations(range(len(vals)), k) if sum(vals[i] for i in c) == target}
+        got = _exact_sets(vals, target, 4, 1000)
+        assert set(got) == brute and len(got) == len(brute)

@@ -341,20 +341,22 @@ class _Book:
         self.entries = entries
         self.pos = {e.entry_no: i for i, e in enumerate(entries)}
         self.rem = [e.remaining_amount for e in entries]
-        self.d1: list[Decimal] = []
-        self.l1: list[date | None] = []
-        self.d2: list[Decimal] = []
-        self.l2: list[date | None] = []
+        n = len(entries)
+        self.d1: list[Decimal] = [ZERO] * n
+        self.l1: list[date | None] = [None] * n
+        self.d2: list[Decimal] = [ZERO] * n
+        self.l2: list[date | None] = [None] * n
         grace = timedelta(days=grace_days)
-        for e in entries:
+        self.has_disc = False
+        for i in [i for i, e in enumerate(entries) if e.remaining_pmt_disc_possible or e.remaining_pmt_disc_2_possible]:
+            e = entries[i]
             last = e.pmt_disc_tolerance_date or (e.pmt_discount_date + grace if e.pmt_discount_date else None)
-            d1 = e.remaining_pmt_disc_possible if last is not None else ZERO
-            self.d1.append(d1)
-            self.l1.append(last if d1 else None)
-            d2 = e.remaining_pmt_disc_2_possible if e.pmt_discount_date_2 is not None else ZERO
-            self.d2.append(d2)
-            self.l2.append(e.pmt_discount_date_2 if d2 else None)
-        self.has_disc = any(self.d1) or any(self.d2)
+            if last is not None and e.remaining_pmt_disc_possible:
+                self.d1[i], self.l1[i] = e.remaining_pmt_disc_possible, last
+                self.has_disc = True
+            if e.pmt_discount_date_2 is not None and e.remaining_pmt_disc_2_possible:
+                self.d2[i], self.l2[i] = e.remaining_pmt_disc_2_possible, e.pmt_discount_date_2
+                self.has_disc = True
         self._ix: list[tuple[list[Decimal], list[int]]] | None = None
 
     def state(self, i: int, on: date) -> int:
@@ -376,11 +378,11 @@ class _Book:
     def _indexes(self) -> list[tuple[list[Decimal], list[int]]]:
         if self._ix is None:
             out = []
-            for k, disc in enumerate((None, self.d1, self.d2)):
-                if disc is None:
-                    pairs = sorted((a, i) for i, a in enumerate(self.rem))
-                else:
-                    pairs = sorted((self.rem[i] - d, i) for i, d in enumerate(disc) if d)
+            rem = self.rem
+            idx = sorted(range(len(rem)), key=rem.__getitem__)
+            out.append(([rem[i] for i in idx], idx))
+            for disc in (self.d1, self.d2):
+                pairs = sorted([(rem[i] - d, i) for i, d in enumerate(disc) if d]) if self.has_disc else []
                 out.append(([a for a, _ in pairs], [i for _, i in pairs]))
             self._ix = out
         return self._ix
@@ -657,28 +659,29 @@ def _exact_sets(vals: list[int], target: int, max_size: int, cap: int) -> list[t
     sums = [a + b for a, b in combinations(vals, 2)]
     have = set(sums)
     rest = target.__sub__
-    if not (target in have or (max_size >= 3 and not have.isdisjoint(map(rest, vals)))
-            or (max_size >= 4 and not have.isdisjoint(map(rest, sums)))):
+    two = {target} & have
+    three = have.intersection(map(rest, vals)) if max_size >= 3 else set()
+    four = have.intersection(map(rest, sums)) if max_size >= 4 else set()
+    if not (two or three or four):
         return []
-    pidx = _pair_index(len(vals))
+    wanted = two | three | four
     by_sum: dict[int, list[tuple[int, int]]] = {}
-    for sm, ij in zip(sums, pidx):
-        if sm < target:
+    for sm, ij in zip(sums, _pair_index(len(vals))):
+        if sm in wanted:
             by_sum.setdefault(sm, []).append(ij)
-    found: dict[tuple[int, ...], None] = {ij: None for sm, ij in zip(sums, pidx) if sm == target}
-    if max_size >= 3:
+    found: dict[tuple[int, ...], None] = dict.fromkeys(by_sum.get(target, ()))
+    if three:
         for k, v in enumerate(vals):
             for i, j in by_sum.get(target - v, ()):
                 if k != i and k != j:
                     found[tuple(sorted((i, j, k)))] = None
-    if max_size >= 4:
-        for sm, first in by_sum.items():
-            if sm + sm > target or len(found) > cap:
-                continue
-            for i, j in first:
-                for k, m in by_sum.get(target - sm, ()):
-                    if i != k and i != m and j != k and j != m:
-                        found[tuple(sorted((i, j, k, m)))] = None
+    for sm in sorted(four):
+        if sm + sm > target or len(found) > cap:
+            break
+        for i, j in by_sum[sm]:
+            for k, m in by_sum.get(target - sm, ()):
+                if i != k and i != m and j != k and j != m:
+                    found[tuple(sorted((i, j, k, m)))] = None
     return list(found)[:cap]
 
 
