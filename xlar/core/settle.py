@@ -54,7 +54,15 @@ from xlar.core.records import constructor, rebuilder
 from xlar.core.terms import BookIndex, index_of, new_entry
 
 DT = DocumentType
-_JOURNAL_TYPES = (DT.PAYMENT, DT.REFUND, DT.INVOICE, DT.CREDIT_MEMO)
+# enum members bound once: ``DT.PAYMENT`` goes through the enum metaclass on every access
+_PAYMENT, _REFUND, _INVOICE, _CREDIT_MEMO = DT.PAYMENT, DT.REFUND, DT.INVOICE, DT.CREDIT_MEMO
+_BLOCKED_ALL, _BLOCKED_INVOICE = Blocked.ALL, Blocked.INVOICE
+_APPLY_TO_OLDEST = ApplicationMethod.APPLY_TO_OLDEST
+_ERROR = Severity.ERROR
+_UNSPECIFIC = CashDiscountAdministration.UNSPECIFIC
+_DEBIT_SIGN = {t: t.debit_sign for t in DT}
+_VALUE = {t: t.value for t in DT}
+_JOURNAL_TYPES = (_PAYMENT, _REFUND, _INVOICE, _CREDIT_MEMO)
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -66,12 +74,21 @@ def _gc_paused() -> Iterator[None]:
     A run allocates hundreds of thousands of records next to a ledger of up to a million
     tracked objects; every full collection would rescan the whole ledger, which made a
     1M-entry run superlinear. A run creates no reference cycles, so nothing is lost.
+
+    On the way out, the records the run allocated are handed to the oldest generation
+    (``gc.freeze`` + ``gc.unfreeze``, two list splices) instead of being traversed by the
+    young collection that the first allocation after ``gc.enable`` would start: a run's
+    results are long-lived, and that one pass over up to a million new records cost up
+    to a second. Skipped when the caller froze objects itself.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 
@@ -192,15 +209,18 @@ class _Leg:
 def _sort_key(w: _W | LedgerEntry) -> tuple:
     """Apply-to-Oldest order: due date, posting date, better discount (D365 tie-break), entry no."""
     if isinstance(w, _W):
-        e, rpdp, rem = w.e, w.rpdp, w.remaining
-    else:
-        e, rpdp, rem = w, w.remaining_pmt_disc_possible, w.remaining_amount
+        return _amount_key(w.e, w.rpdp, w.remaining)
+    return _amount_key(w, w.remaining_pmt_disc_possible, w.remaining_amount)
+
+
+def _amount_key(e: LedgerEntry, rpdp: Decimal, rem: Decimal) -> tuple:
+    """``_sort_key`` of entry ``e`` with remaining discount ``rpdp`` and remaining amount ``rem``."""
     rel = -(abs(rpdp) / abs(rem)) if rem and rpdp else ZERO
     return (e.due_date or date.max, e.posting_date, rel, e.entry_no)
 
 
 def _issue(code: str, problem: str, table: str, key: object, fld: str = "", value: object = None,
-           severity: Severity = Severity.ERROR) -> Issue:
+           severity: Severity = _ERROR) -> Issue:
     return Issue(code=code, problem=problem, severity=severity,
                  ref=Ref(table=table, key=key, field=fld, value=value))
 
@@ -233,10 +253,9 @@ class _Run:
         self.gl: list[GLLine] = []
         self.next_app_no = max((a.application_no for a in book.applications), default=0) + 1
         self.next_gl_no = max((g.entry_no for g in book.gl), default=0) + 1
-        self._cust_entries: dict[str, list[int]] | None = None  # open entries of customers not yet bucketed
+        self._cust_entries: dict[str, list[LedgerEntry]] | None = None  # entries of customers not yet bucketed
         self._oldest_customers: set[str] = set()
         self._buckets: dict[tuple[str, bool], list[tuple]] = {}
-        self._placed: dict[int, tuple[list[tuple], tuple]] = {}
         self._by_doc: dict[str, int | list[int]] | None = None
         self._by_doc_ci: dict[str, list[int]] | None = None
         self._by_id: dict[str, list[int]] | None = None
@@ -332,9 +351,9 @@ class _Run:
         if e.open and self._cust_entries is not None:
             cust = e.customer_no
             if cust in self._oldest_customers:
-                self._place(no, self.sort_key(e), e.remaining_amount > 0, cust)
+                insort(self._buckets.setdefault((cust, e.remaining_amount > 0), []), self.sort_key(e))
             else:
-                self._cust_entries.setdefault(cust, []).append(no)
+                self._cust_entries[cust].append(e)
 
     # ---- Apply-to-Oldest order
     #
@@ -343,48 +362,39 @@ class _Run:
     # change of an entry's remaining amount or discount (``_after_change``) moves it to its
     # new place, so a scan sees exactly what sorting all open entries afresh would give;
     # closed entries are dropped lazily. Buckets hold the key tuples (their last element is
-    # the entry no.); ``_placed`` remembers each entry's bucket and key.
+    # the entry no.). Only the amount-based key (no Settlement Priority) can change.
 
-    def _place(self, no: int, key: tuple, positive: bool, cust: str) -> None:
-        lst = self._buckets.setdefault((cust, positive), [])
+    def _reposition(self, w: _W, old_key: tuple) -> None:
+        """``w`` (open) changed: move it from ``old_key`` to its current place in its bucket."""
+        key = _amount_key(w.e, w.rpdp, w.remaining)
+        if key == old_key:
+            return
+        lst = self._buckets.setdefault((w.e.customer_no, w.remaining > 0), [])
+        i = bisect_left(lst, old_key)
+        if i < len(lst) and lst[i] == old_key:
+            del lst[i]
         insort(lst, key)
-        self._placed[no] = (lst, key)
-
-    def _replace(self, w: _W) -> None:
-        """``w``'s remaining amount or discount changed: keep its bucket place current."""
-        no = w.e.entry_no
-        old = self._placed.get(no)
-        if not w.open:
-            return  # dropped lazily (closed entries never reopen within a run)
-        key = self.sort_key(w)
-        positive = w.remaining > 0
-        if old is not None:
-            lst, okey = old
-            if okey == key and lst is self._buckets.get((w.e.customer_no, positive)):
-                return
-            i = bisect_left(lst, okey)
-            if i < len(lst) and lst[i] == okey:
-                del lst[i]
-        self._place(no, key, positive, w.e.customer_no)
 
     def oldest_bucket(self, customer_no: str, positive: bool) -> list[tuple]:
         """Open entries of ``customer_no`` with the sign ``positive`` in Apply-to-Oldest order (keys)."""
         if self._cust_entries is None:
-            d: defaultdict[str, list[int]] = defaultdict(list)
+            d: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
             for e in self.entries:
-                d[e.customer_no].append(e.entry_no)
+                d[e.customer_no].append(e)
             for e in self.new_entries:
-                d[e.customer_no].append(e.entry_no)
+                d[e.customer_no].append(e)
             self._cust_entries = d
         if customer_no not in self._oldest_customers:
             self._oldest_customers.add(customer_no)
             pos: list[tuple] = []
             neg: list[tuple] = []
-            placed = self._placed
             work = self.work
-            entry = self.entry
+            entry = self.entry if len(self.pos) != len(self.entries) + len(self.new_entries) else None
             by_type = self.s.settlement_priority
-            for no in self._cust_entries.pop(customer_no, ()):
+            for e in self._cust_entries.pop(customer_no, ()):
+                no = e.entry_no
+                if entry is not None:  # repeated entry numbers: the number's entry, as everywhere else
+                    e = entry(no)
                 w = work.get(no)
                 if w is not None:
                     if not w.open:
@@ -392,7 +402,6 @@ class _Run:
                     key = self.sort_key(w)
                     rem = w.remaining
                 else:
-                    e = entry(no)
                     if not e.open:
                         continue
                     rem = e.remaining_amount
@@ -402,12 +411,7 @@ class _Run:
                         rpdp = e.remaining_pmt_disc_possible
                         key = (e.due_date or date.max, e.posting_date,
                                -(abs(rpdp) / abs(rem)) if rem and rpdp else ZERO, no)
-                if rem > 0:
-                    pos.append(key)
-                    placed[no] = (pos, key)
-                else:
-                    neg.append(key)
-                    placed[no] = (neg, key)
+                (pos if rem > 0 else neg).append(key)
             pos.sort()
             neg.sort()
             self._buckets[(customer_no, True)] = pos
@@ -480,7 +484,7 @@ class _Run:
         nq = self.idx.q(n_cur)
         n_type = ne.document_type
         # discount (D1) and tolerance pairs: payment -> invoice, refund -> credit memo
-        pair_type = DT.INVOICE if n_type is DT.PAYMENT else DT.CREDIT_MEMO if n_type is DT.REFUND else None
+        pair_type = _INVOICE if n_type is _PAYMENT else _CREDIT_MEMO if n_type is _REFUND else None
         tol_allowed = allow_tol and self.s.accept_payment_tolerance
         accept_late = self.s.accept_late_discount
         for w, ata in targets:
@@ -603,7 +607,7 @@ class _Run:
                     last.ou = rest
         if leftover > 0:
             with_disc = [leg for leg in opp if leg.disc]
-            if s.cash_discount_administration is CashDiscountAdministration.UNSPECIFIC and with_disc:
+            if s.cash_discount_administration is _UNSPECIFIC and with_disc:
                 # D365 Unspecific: the discount is reduced by the overpayment
                 for leg in reversed(with_disc):
                     cut = min(leg.disc, leftover)
@@ -639,7 +643,7 @@ class _Run:
         n_no = ne.entry_no
         doc = ne.document_no
         cust = ne.customer_no
-        n_scale = ne.document_type is DT.CREDIT_MEMO
+        n_scale = ne.document_type is _CREDIT_MEMO
         for leg in legs:
             applied, disc, pdt, pt, ou, fsd, rnd = leg.applied, leg.disc, leg.pdt, leg.pt, leg.ou, leg.fsd, leg.rnd
             reduction = (applied + disc + pdt + (pt if pt > 0 else ZERO) + (ou if ou > 0 else ZERO) + fsd + rnd)
@@ -698,16 +702,24 @@ class _Run:
                     u_n = round_to(n.unrealized * red_n / rem_n, lq) if rem_n else ZERO
                 applying_lcy = s_o * relief_n
             # mutate the applied entry
-            w.remaining = w_rem + applied_delta
+            w.remaining = rem = w_rem + applied_delta
             w.remaining_lcy += applied_lcy
             w.unrealized -= u_o
-            after_change(w, w_rem, leg.partial_discount or n_scale)
+            if rem == 0:  # closed (the common case of _after_change, inline)
+                w.open = False
+                w.rpdp = w.rpdp2 = w.max_tol = ZERO
+            else:
+                after_change(w, w_rem, leg.partial_discount or n_scale)
             # mutate the applying entry
             old_rem_n = n.remaining
-            n.remaining = old_rem_n + applying_delta_n
+            n.remaining = rem = old_rem_n + applying_delta_n
             n.remaining_lcy += applying_lcy
             n.unrealized -= u_n
-            after_change(n, old_rem_n, n_scale)
+            if rem == 0:
+                n.open = False
+                n.rpdp = n.rpdp2 = n.max_tol = ZERO
+            else:
+                after_change(n, old_rem_n, n_scale)
             app_no = self.next_app_no
             self.next_app_no = app_no + 1
             if not w.open:
@@ -772,22 +784,23 @@ class _Run:
         if rem == 0:
             w.open = False
             w.rpdp = w.rpdp2 = w.max_tol = ZERO
-        else:
-            w.open = True
-            if scale and old_remaining:
-                # BC CalcRemainingPmtDisc (D5) / D365 partial discounts: proportional to the remaining amount
-                q = self.idx.q(w.e.currency)
-                w.rpdp = round_to(w.rpdp * rem / old_remaining, q)
-                w.rpdp2 = round_to(w.rpdp2 * rem / old_remaining, q)
-            a = abs(rem)
-            if abs(w.rpdp) > a:
-                w.rpdp = rem
-            if abs(w.rpdp2) > a:
-                w.rpdp2 = rem
-            if abs(w.max_tol) > a:
-                w.max_tol = rem
-        if w.e.customer_no in self._oldest_customers:
-            self._replace(w)
+            return  # a closed entry leaves its Apply-to-Oldest bucket lazily
+        old_rpdp = w.rpdp
+        w.open = True
+        if scale and old_remaining:
+            # BC CalcRemainingPmtDisc (D5) / D365 partial discounts: proportional to the remaining amount
+            q = self.idx.q(w.e.currency)
+            w.rpdp = round_to(w.rpdp * rem / old_remaining, q)
+            w.rpdp2 = round_to(w.rpdp2 * rem / old_remaining, q)
+        a = abs(rem)
+        if abs(w.rpdp) > a:
+            w.rpdp = rem
+        if abs(w.rpdp2) > a:
+            w.rpdp2 = rem
+        if abs(w.max_tol) > a:
+            w.max_tol = rem
+        if w.e.customer_no in self._oldest_customers and not self.s.settlement_priority:
+            self._reposition(w, _amount_key(w.e, old_rpdp, old_remaining))
 
     def apply(self, n: _W, targets: list[tuple[_W, Decimal | None]], day: date, *, allow_tol: bool,
               full_settlement: bool = False, limit: Decimal | None = None) -> None:
@@ -799,8 +812,8 @@ class _Run:
 
 
 def _describe(applying: LedgerEntry, applied: LedgerEntry) -> str:
-    return (f"{applying.document_type.value or 'Entry'} {applying.document_no} -> "
-            f"{applied.document_type.value} {applied.document_no}")
+    return (f"{_VALUE[applying.document_type] or 'Entry'} {applying.document_no} -> "
+            f"{_VALUE[applied.document_type]} {applied.document_no}")
 
 
 def _spread(legs: list[_Leg], amount: Decimal, q: Decimal) -> list[tuple[_Leg, Decimal]]:
@@ -904,10 +917,10 @@ def _validate_line(run: _Run, line: JournalLine) -> tuple[_Plan | None, list[Iss
     if customer is None:
         err("unknown-customer", f"Customer {cust} is not on the Customers sheet.", "customer_no", cust)
         return None, issues
-    if customer.blocked is Blocked.ALL:
+    if customer.blocked is _BLOCKED_ALL:
         err("customer-blocked", f"Customer {cust} is blocked (All): no transactions are allowed, including "
             "payments.", "customer_no", cust)
-    elif customer.blocked is Blocked.INVOICE and line.document_type is DT.INVOICE:
+    elif customer.blocked is _BLOCKED_INVOICE and line.document_type is _INVOICE:
         err("customer-blocked", f"Customer {cust} is blocked (Invoice): invoices cannot be posted.",
             "customer_no", cust)
     currency = idx.currency_of(cust, line.currency)
@@ -915,7 +928,7 @@ def _validate_line(run: _Run, line: JournalLine) -> tuple[_Plan | None, list[Iss
     if rate is None:
         err("missing-exchange-rate", f"No exchange rate for {currency} on {line.posting_date.isoformat()} "
             "on the ExchangeRates sheet.", "currency", currency)
-    if line.document_type in (DT.INVOICE, DT.CREDIT_MEMO):
+    if line.document_type in (_INVOICE, _CREDIT_MEMO):
         for n in run.docs(line.document_no):
             e = run.entry(n)
             if e.document_type is line.document_type and e.customer_no == cust:
@@ -923,7 +936,7 @@ def _validate_line(run: _Run, line: JournalLine) -> tuple[_Plan | None, list[Iss
                     f"(ledger entry {e.entry_no}).", "document_no", line.document_no)
                 break
     plan = _Plan(line=line, customer_no=cust, currency=currency, rate=rate or ZERO)
-    sign = line.document_type.debit_sign if line.document_type in _JOURNAL_TYPES else 0
+    sign = _DEBIT_SIGN[line.document_type] if line.document_type in _JOURNAL_TYPES else 0
     if docs:
         plan.method = "doc"
         entry = run.entry
@@ -966,7 +979,7 @@ def _validate_line(run: _Run, line: JournalLine) -> tuple[_Plan | None, list[Iss
                                          "amount_to_apply", ata))
             plan.targets.append((n, ata if ata else None))
     else:
-        plan.method = "oldest" if idx.application_method(cust) is ApplicationMethod.APPLY_TO_OLDEST else "none"
+        plan.method = "oldest" if idx.application_method(cust) is _APPLY_TO_OLDEST else "none"
     if line.full_settlement and plan.method not in ("doc", "id"):
         err("full-settlement-needs-applies-to", "Full Settlement needs Applies-to Doc. No. or Applies-to ID.",
             "full_settlement", True)
@@ -977,14 +990,14 @@ def _post_line(run: _Run, plan: _Plan) -> int:
     line = plan.line
     entry_no = run.next_entry_no
     run.next_entry_no += 1
-    sign = line.document_type.debit_sign
+    sign = _DEBIT_SIGN[line.document_type]
     e = new_entry(
         book=run.book, entry_no=entry_no, customer_no=plan.customer_no, document_type=line.document_type,
         document_no=line.document_no, posting_date=line.posting_date, amount=sign * line.amount,
         currency=plan.currency, document_date=line.document_date, due_date=line.due_date,
         payment_terms=line.payment_terms, amount_excl_vat=line.amount_excl_vat,
         external_document_no=line.external_document_no,
-        description=line.description or f"{line.document_type.value} {line.document_no}",
+        description=line.description or f"{_VALUE[line.document_type]} {line.document_no}",
         exchange_rate=plan.rate,
     )
     run.add_entry(e)
@@ -992,11 +1005,11 @@ def _post_line(run: _Run, plan: _Plan) -> int:
     day = line.posting_date
     desc = e.description
     lcy = e.amount_lcy
-    if line.document_type is DT.PAYMENT:
+    if line.document_type is _PAYMENT:
         run.gl_pair(day, e.document_no, acc.bank, acc.receivables, -lcy, desc, e.customer_no, None)
-    elif line.document_type is DT.REFUND:
+    elif line.document_type is _REFUND:
         run.gl_pair(day, e.document_no, acc.receivables, acc.bank, lcy, desc, e.customer_no, None)
-    elif line.document_type is DT.INVOICE:
+    elif line.document_type is _INVOICE:
         run.gl_pair(day, e.document_no, acc.receivables, acc.sales, lcy, desc, e.customer_no, None)
     else:  # credit memo
         run.gl_pair(day, e.document_no, acc.sales, acc.receivables, -lcy, desc, e.customer_no, None)
@@ -1006,7 +1019,7 @@ def _post_line(run: _Run, plan: _Plan) -> int:
         if len(targets) > 1:
             targets.sort(key=lambda t: run.sort_key(t[0]))
         # BC: customers with Apply to Oldest never get payment tolerance postings (a running account, §3.1)
-        allow_tol = run.idx.application_method(plan.customer_no) is not ApplicationMethod.APPLY_TO_OLDEST
+        allow_tol = run.idx.application_method(plan.customer_no) is not _APPLY_TO_OLDEST
         run.apply(n, targets, day, allow_tol=allow_tol, full_settlement=line.full_settlement)
     elif plan.method == "oldest":
         run.apply(n, _oldest_targets(run, n), day, allow_tol=False)
@@ -1071,7 +1084,7 @@ def post_journal(book: Book, *, skip_errors: bool = False) -> Settlement:
             issues.extend(line_issues)
         if plan is None:
             errors += 1
-            msg = "; ".join(i.problem for i in line_issues if i.severity is Severity.ERROR)
+            msg = "; ".join(i.problem for i in line_issues if i.severity is _ERROR)
             results.append(_new_result(line_no=line.line_no, status="Error", message=msg))
             continue
         first_app = len(apps)
@@ -1090,7 +1103,7 @@ def _line_message(run: _Run, entry_no: int, apps: list[Application]) -> str:
     """A short human summary of what posting a line did (``apps``: the applications it made)."""
     if not apps:
         w = run.work.get(entry_no)
-        return "Posted; left open." if w is not None and w.open and w.e.document_type is DT.PAYMENT else "Posted."
+        return "Posted; left open." if w is not None and w.open and w.e.document_type is _PAYMENT else "Posted."
     parts = []
     for a in apps:
         bits = [f"{a.applied_document_no} {a.amount_applied}"]
@@ -1138,12 +1151,12 @@ def apply_entries(book: Book, *, applies_to_id: str | None = None) -> Settlement
                              "applies_to_id", applies_to_id))
     for (cust, key), nos in sorted(groups.items()):
         customer = run.idx.customers.get(cust)
-        if customer is not None and customer.blocked is Blocked.ALL:
+        if customer is not None and customer.blocked is _BLOCKED_ALL:
             issues.append(_issue("customer-blocked", f"Customer {cust} is blocked (All): entries with Applies-to "
                                  f"ID {key} cannot be applied.", "ledger", nos[0], "applies_to_id", key))
             continue
         ws = [run.w(no) for no in nos]
-        refunds = [w for w in ws if w.e.document_type is DT.REFUND]
+        refunds = [w for w in ws if w.e.document_type is _REFUND]
         applying = refunds or [w for w in ws if w.remaining < 0]
         applied = [w for w in ws if w not in applying and (w.remaining > 0) != (applying[0].remaining > 0)] \
             if applying else []
@@ -1158,17 +1171,17 @@ def apply_entries(book: Book, *, applies_to_id: str | None = None) -> Settlement
                 issues.append(_issue("amount-to-apply-exceeds-remaining", f"Amount to Apply {ata} of entry "
                                      f"{w.e.entry_no} does not fit its remaining amount {w.remaining}.", "ledger",
                                      w.e.entry_no, "amount_to_apply", ata))
-        if any(i.severity is Severity.ERROR for i in issues):
+        if any(i.severity is _ERROR for i in issues):
             continue
         day = max(w.e.posting_date for w in ws)
-        applying.sort(key=lambda w: (w.e.document_type is not DT.PAYMENT, w.e.posting_date, w.e.entry_no))
+        applying.sort(key=lambda w: (w.e.document_type is not _PAYMENT, w.e.posting_date, w.e.entry_no))
         applied.sort(key=run.sort_key)
         for n in applying:
             targets = [(w, w.amount_to_apply or None) for w in applied if w.open]
             if not targets:
                 break
             # the applying entry itself is limited by its own Amount to Apply, when given
-            allow_tol = run.idx.application_method(cust) is not ApplicationMethod.APPLY_TO_OLDEST
+            allow_tol = run.idx.application_method(cust) is not _APPLY_TO_OLDEST
             run.apply(n, targets, day, allow_tol=allow_tol, limit=n.amount_to_apply or None)
             n.applies_to_id = "" if not n.open or n.remaining == 0 else n.applies_to_id
         for w in ws:
@@ -1177,7 +1190,7 @@ def apply_entries(book: Book, *, applies_to_id: str | None = None) -> Settlement
                 continue
             w.applies_to_id = ""
             w.amount_to_apply = None
-    if any(i.severity is Severity.ERROR for i in issues):
+    if any(i.severity is _ERROR for i in issues):
         return run.settlement([], issues, posted=False)
     return run.settlement([], issues)
 
@@ -1221,7 +1234,7 @@ def unapply(book: Book, application_no: int, *, posting_date: date | None = None
         return fail("unknown-entry", f"Application {application_no} refers to ledger entries that are not in the "
                     "Ledger.")
     customer = run.idx.customers.get(a.customer_no)
-    if customer is not None and customer.blocked is Blocked.ALL:
+    if customer is not None and customer.blocked is _BLOCKED_ALL:
         return fail("customer-blocked", f"Customer {a.customer_no} is blocked (All): application "
                     f"{application_no} cannot be unapplied.")
     day = posting_date or a.posting_date
