@@ -29,12 +29,14 @@ ledger entry decides (a credit memo deducted may be written 100 or -100).
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from xlar.core.model import Book, DocumentType, Issue, JournalLine, LedgerEntry, Ref, Severity
 from xlar.core.money import ZERO
+from xlar.core.records import rebuilder
 from xlar.core.settle import post_journal
 
 TABLE = "remittance"  # Ref.table of a remittance row; Ref.key is the row's key
@@ -83,28 +85,48 @@ def apply_remittances(book: Book, remittances: Sequence[RemittanceLine], *,
 
     ``unreadable``: Remittance IDs with a row the reader could not read (their payments fail).
     Lines that fail keep their ledger entries unmarked; the caller must not post them.
+    The cyclic garbage collector is paused, as in settlement: rebuilding the ledger tuple
+    next to a million tracked entries would otherwise trigger full collections.
     """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return _apply(book, remittances, unreadable)
+    finally:
+        if was:
+            gc.enable()
+
+
+def _apply(book: Book, remittances: Sequence[RemittanceLine], unreadable: Iterable[str]) -> RemittanceResult:
     groups: dict[str, list[RemittanceLine]] = {}
     for r in remittances:
         groups.setdefault(_key(r.remittance_id), []).append(r)
     broken = {_key(x) for x in unreadable}
+    ids = groups.keys() | broken
     lines = [ln for ln in book.journal
-             if ln.applies_to_id and _key(ln.applies_to_id) in (groups.keys() | broken)
+             if ln.applies_to_id and _key(ln.applies_to_id) in ids
              and ln.status.strip().lower() != "posted" and ln.document_type is DocumentType.PAYMENT
              and not ln.applies_to_doc_nos]
     if not lines:
         return RemittanceResult(book, (), {})
     lcy = book.settings.company_currency.upper()
     cur_of = {c.customer_no: c.currency.upper() for c in book.customers}
-    by_doc: dict[str, list[LedgerEntry]] = {}
-    for e in book.ledger:
-        by_doc.setdefault(_key(e.document_no), []).append(e)
-        if e.external_document_no and _key(e.external_document_no) != _key(e.document_no):
-            by_doc.setdefault(_key(e.external_document_no), []).append(e)
-    marked_by: dict[str, set[int]] = {}  # ID already on the ledger -> entries
-    for e in book.ledger:
+    used = {_key(ln.applies_to_id) for ln in lines}
+    docs = {_key(r.document_no) for rid in used for r in groups.get(rid, ())}
+    by_doc: dict[str, list[LedgerEntry]] = {}  # only the documents the remittances in use name
+    marked_by: dict[str, set[int]] = {}  # a Remittance ID already on the ledger -> its entries
+    for e in book.ledger:  # one pass: a ledger may hold a million entries
+        k = e.document_no.strip().upper()
+        if k in docs:
+            by_doc.setdefault(k, []).append(e)
+        if e.external_document_no:
+            x = e.external_document_no.strip().upper()
+            if x != k and x in docs:
+                by_doc.setdefault(x, []).append(e)
         if e.applies_to_id and e.open:
-            marked_by.setdefault(_key(e.applies_to_id), set()).add(e.entry_no)
+            m = e.applies_to_id.strip().upper()
+            if m in used:
+                marked_by.setdefault(m, set()).add(e.entry_no)
     issues: list[Issue] = []
     failed: dict[int, str] = {}
     marks: dict[int, tuple[str, Decimal]] = {}  # entry no -> (ID, amount to apply)
@@ -215,8 +237,9 @@ def apply_remittances(book: Book, remittances: Sequence[RemittanceLine], *,
     with_disc = [n for n, rows in rows_of_line.items() if any(r.discount_taken for r, _ in rows)]
     if with_disc:
         refused = _refused_discounts(out, with_disc, failed, rows_of_line)
+        line_of = {x.line_no: x for x in lines}
         for n, r, granted in refused:
-            ln = next(x for x in lines if x.line_no == n)
+            ln = line_of[n]
             fail(ln, _err("remittance-discount-refused",
                           f"The customer took a discount of {abs(r.discount_taken)} on {r.document_no}, but "
                           f"on {ln.posting_date.isoformat()} the payment terms grant {granted}; remove the "
@@ -229,10 +252,11 @@ def apply_remittances(book: Book, remittances: Sequence[RemittanceLine], *,
     return RemittanceResult(out, tuple(issues), failed, applied)
 
 
+_mark = rebuilder(LedgerEntry, ("applies_to_id", "amount_to_apply"))  # a fast dataclasses.replace
+
+
 def _marked(book: Book, marks: dict[int, tuple[str, Decimal]]) -> Book:
-    ledger = tuple(dataclasses.replace(e, applies_to_id=marks[e.entry_no][0],
-                                       amount_to_apply=marks[e.entry_no][1])
-                   if e.entry_no in marks else e for e in book.ledger)
+    ledger = tuple(_mark(e, *marks[e.entry_no]) if e.entry_no in marks else e for e in book.ledger)
     return dataclasses.replace(book, ledger=ledger)
 
 
@@ -244,7 +268,8 @@ def _refused_discounts(book: Book, line_nos: list[int], failed: dict[int, str],
     The journal is settled as far as these lines (lines already failing left out) on a copy
     of the book, so earlier lines of the same journal count as they will when posting.
     """
-    last = max(i for i, ln in enumerate(book.journal) if ln.line_no in line_nos)
+    wanted = set(line_nos)
+    last = max(i for i, ln in enumerate(book.journal) if ln.line_no in wanted)
     trial = dataclasses.replace(book, journal=tuple(
         ln for ln in book.journal[:last + 1] if ln.line_no not in failed))
     s = post_journal(trial, skip_errors=True)
