@@ -226,3 +226,17 @@ def test_exact_subset_search_finds_what_brute_force_finds() -> None:
         brute = {c for k in (2, 3, 4) for c in combinations(range(len(vals)), k) if sum(vals[i] for i in c) == target}
         got = _exact_sets(vals, target, 4, 1000)
         assert set(got) == brute and len(got) == len(brute)
+
+
+def test_full_amounts_paid_inside_the_discount_window_are_proposed_not_high() -> None:
+    # no number in the text: 1 000.00 is INV-10046's full amount while its 20.00 discount is granted
+    p = best(line("1000.00", "Thank you", iban="DE89370400440532013000"), tol="0.50")[0]
+    assert (p.documents, p.amount_match.value, p.rule) == (("INV-10046",), "No Matches", "Low/1")
+    assert "the full amount 1000.00 while a discount is granted (posting leaves 20.00 as an overpayment)" in \
+        p.explanation
+    # both invoices, full amounts (1 001.50 + 1 000.00): the set is proposed, not High either
+    p = best(line("2001.50", "Sammelzahlung", iban="DE89370400440532013000"), tol="0.50")[0]
+    assert (set(p.documents), p.amount_match.value, p.rule) == ({"INV-10045", "INV-10046"}, "No Matches", "Low/1")
+    # the discounted total 1 981.50 is the exact set: High/8
+    p = best(line("1981.50", "Sammelzahlung", iban="DE89370400440532013000"), tol="0.50")[0]
+    assert (set(p.documents), p.amount_match.value, p.rule) == ({"INV-10045", "INV-10046"}, "One Match", "High/8")

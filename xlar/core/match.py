@@ -709,38 +709,54 @@ def _near_sets(vals: list[int], lo: int, hi: int, cap: int) -> list[tuple[int, .
     return list(found)[:cap]
 
 
-def _subsets(b: _Book, on: date, lo: Decimal, hi: Decimal, amount: Decimal,
-             s: MatchSettings) -> tuple[list[tuple[int, ...]], int]:
-    """Sets of 2..max_subset_size open entries (positions in ``b``) that one payment may have paid.
+def _pool(b: _Book, on: date | None, hi: Decimal, s: MatchSettings) -> list[tuple[int, int]]:
+    """(cents, position) of the customer's oldest entries whose amount is in (0, hi], ascending.
 
-    The pool is the customer's ``max_subset_items`` oldest entries whose expected amount
-    is below the range's top. First the sets whose expected amounts add up to the
-    statement amount *to the cent* (up to three; the second value returned is how many);
-    only when there is none, up to three sets whose sum lies within the tolerance.
+    The expected amount on ``on``; the remaining amount (no discount) when ``on`` is None.
     """
     pool: list[tuple[int, int]] = []
     for i in range(len(b.entries)):
-        a = b.expected(i, on)
+        a = b.rem[i] if on is None else b.expected(i, on)
         if ZERO < a <= hi:
             c = _cents(a)
             if c is not None:
                 pool.append((c, i))
                 if len(pool) >= s.max_subset_items:
                     break
-    if len(pool) < 2:
-        return [], 0
     pool.sort()
-    vals = [v for v, _ in pool]
+    return pool
+
+
+def _subsets(b: _Book, on: date, lo: Decimal, hi: Decimal, amount: Decimal,
+             s: MatchSettings) -> tuple[list[tuple[int, ...]], int, list[tuple[int, ...]]]:
+    """Sets of 2..max_subset_size open entries (positions in ``b``) that one payment may have paid.
+
+    The pool is the customer's ``max_subset_items`` oldest entries whose expected amount
+    is below the range's top. First the sets whose expected amounts add up to the
+    statement amount *to the cent* (up to three; the second value returned is how many).
+    When there is none: the sets whose *remaining* amounts add up to it while a discount
+    is still granted on one of them (third value: BC does not match that amount, but
+    these are the invoices paid); else up to three sets whose sum lies within the tolerance.
+    """
+    pool = _pool(b, on, hi, s)
+    if len(pool) < 2:
+        return [], 0, []
     size = min(s.max_subset_size, 4)
     target = _cents(amount)
     if target is not None:
-        exact = _exact_sets(vals, target, size, 3)
+        exact = _exact_sets([v for v, _ in pool], target, size, 3)
         if exact:
-            return [tuple(sorted(pool[j][1] for j in c)) for c in exact], len(exact)
+            return [tuple(sorted(pool[j][1] for j in c)) for c in exact], len(exact), []
+        if b.has_disc:
+            full = _pool(b, None, hi, s)
+            found = [tuple(sorted(full[j][1] for j in c)) for c in _exact_sets([v for v, _ in full], target, size, 3)]
+            found = [c for c in found if any(b.state(i, on) for i in c)]
+            if found:
+                return [], 0, found
     lo_c, hi_c = int(lo * 100), int(hi * 100)
     if lo_c == hi_c:
-        return [], 0
-    return [tuple(sorted(pool[j][1] for j in c)) for c in _near_sets(vals, lo_c, hi_c, 3)], 0
+        return [], 0, []
+    return [tuple(sorted(pool[j][1] for j in c)) for c in _near_sets([v for v, _ in pool], lo_c, hi_c, 3)], 0, []
 
 
 _RP_RANK = {RelatedParty.FULLY: 2, RelatedParty.PARTIALLY: 1, RelatedParty.NO: 0}
@@ -771,8 +787,9 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
     if search and not in_range and not named_pos and not undiscounted and len(b.entries) > 1 and \
             rp[0] is not RelatedParty.NO:
         # one payment, several invoices, none named: only for a payer we know (spec §7.5)
-        subsets, n_exact = _subsets(b, on, lo, hi, line.amount, s)
+        subsets, n_exact, undiscounted_sets = _subsets(b, on, lo, hi, line.amount, s)
         in_range += subsets
+        sets += undiscounted_sets
     for c in in_range:
         if c not in sets:
             sets.append(c)
@@ -808,9 +825,10 @@ def _explain(line: StatementLine, c: _Cand, lo: Decimal, hi: Decimal, on: date, 
     parts = [f"Related party {c.rp}: {c.rp_why}",
              f"Doc. No. {c.doc}" + (f" ({docs} in the text)" if c.doc is not DocMatch.NO else ""),
              f"Amount {c.amount}: {docs} expects {exp} in range {lo:.2f}..{hi:.2f}"]
-    if c.amount is AmountMatch.NONE and len(c.entries) == 1 and lo <= c.entries[0].remaining_amount <= hi:
-        parts.append(f"the full amount {c.entries[0].remaining_amount} while the discount is granted "
-                     f"(posting leaves {c.entries[0].remaining_amount - exp} as an overpayment)")
+    full = sum((e.remaining_amount for e in c.entries), ZERO)
+    if c.amount is AmountMatch.NONE and c.entries and full != exp and lo <= full <= hi:
+        parts.append(f"the full amount {full} while a discount is granted "
+                     f"(posting leaves {full - exp} as an overpayment)")
     return "; ".join(parts + c.notes)
 
 
