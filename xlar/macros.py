@@ -252,14 +252,17 @@ def unapply(book: Any = None, *, application_no: int | None = None, posting_date
     sheet is reversed.
     """
     book = _caller(book)
-    if application_no is None:
-        application_no = selected_application(book)
-        if application_no is None:
-            ui = _Excel(book)
-            ui.alert("unapply: select a row on the Applications sheet first (its Application No. is reversed).")
-            return Outcome(command="unapply", run=0, result="Nothing selected", exit_code=2, workbook=_name(book))
-    return run(book, "unapply", label=f"unapply --application {application_no}", application_no=application_no,
-               posting_date=posting_date)
+    chosen = application_no
+
+    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
+        no = chosen if chosen is not None else selected_application(book, live)
+        if no is None:
+            raise NeedInput("select a row on the Applications sheet first (its Application No. is reversed).")
+        plan, outcome = execute(live.grids, "unapply", started=started, fingerprint=live.fingerprint,
+                                label=f"unapply --application {no}", application_no=no, posting_date=posting_date)
+        return Work(plan, outcome)
+
+    return run(book, "unapply", label="unapply", executor=executor)
 
 
 def check(book: Any = None) -> Outcome:
@@ -349,22 +352,8 @@ def reconcile(book: Any = None, *, statement_no: str | None = None, ending_balan
 
 def selected_statement(book: Any, live: excel.LiveBook) -> str | None:
     """The Statement No. on the selected row of the BankStatement sheet, from the cells already read."""
-    try:
-        sel = book.app.selection
-        sheet, row = sel.sheet.name, sel.row
-    except Exception:  # noqa: BLE001 - no selection (a chart, another app)
-        return None
-    grid = find(live.grids, "BankStatement")
-    if grid is None or S.norm(sheet) != S.norm(grid.title):
-        return None
-    keys = [S.norm(h) for h in grid.headers]
-    if "statementno" not in keys:
-        return None
-    vals = dict(grid.rows).get(row)
-    if vals is None:
-        return None
-    text = read_text(vals[keys.index("statementno")] or "")
-    return text or None
+    value = _selected(book, live, "BankStatement", "statementno")
+    return (read_text(value) or None) if value is not None else None
 
 
 def month_end(book: Any = None, *, as_of: date | None = None, issue: bool = False, start: date | None = None,
@@ -518,26 +507,31 @@ def predict(book: Any = None, *, seed: int = 0) -> Outcome:
     return run(_caller(book), "predict", label="predict", executor=executor)
 
 
-def selected_application(book: Any) -> int | None:
-    """The Application No. on the selected row of the Applications sheet (address only; no cell read)."""
+def selected_application(book: Any, live: excel.LiveBook) -> int | None:
+    """The Application No. on the selected row of the Applications sheet, from the cells already read."""
+    value = _selected(book, live, S.APPLICATIONS.name, "applicationno")
     try:
-        sel = book.app.selection
-        if sel is None or S.norm(sel.sheet.name) != S.norm(S.APPLICATIONS.name):
-            return None
-        row = sel.row
-        rng = sel.sheet.used_range
-        values = rng.options(ndim=2).value
-    except Exception:  # noqa: BLE001 - no selection (a chart, another app): ask the user
-        return None
-    first = rng.row
-    headers = values[0] if values and first == 1 else []
-    keys = [S.norm(h) for h in headers]
-    if "applicationno" not in keys or not 0 <= row - first < len(values):
-        return None
-    try:
-        return read_int(values[row - first][keys.index("applicationno")])
+        return read_int(value) if value is not None else None
     except (CellError, ValueError, TypeError):
         return None
+
+
+def _selected(book: Any, live: excel.LiveBook, sheet: str, key: str) -> object:
+    """The ``key`` column's cell on the selected row of ``sheet`` (its grid as read; no extra range read),
+    or None when the selection is elsewhere (another sheet, the heading, a chart)."""
+    try:
+        sel = book.app.selection
+        name, row = sel.sheet.name, sel.row
+    except Exception:  # noqa: BLE001 - no selection (a chart, another app)
+        return None
+    grid = find(live.grids, sheet)
+    if grid is None or S.norm(name) != S.norm(grid.title):
+        return None
+    keys = [S.norm(h) for h in grid.headers]
+    vals = dict(grid.rows).get(row)
+    if key not in keys or vals is None:
+        return None
+    return vals[keys.index(key)]
 
 
 __all__ = ["accept", "apply", "check", "import_statement", "match", "month_end", "post", "post_skip_errors", "predict",

@@ -116,6 +116,20 @@ def test_unapply_takes_the_selected_application_row():
     assert outcome.exit_code == 2 and [a["func"] for a in actions] == ["alert"]
 
 
+def test_the_selected_row_costs_no_extra_read(monkeypatch):
+    from tests.xl.test_io_counts import Counted
+
+    _, _, posted = _post(make_payload(standard()))
+    payload = posted.payload
+    payload["book"]["selection"] = "C2"
+    payload["book"]["active_sheet_index"] = [s["name"] for s in payload["sheets"]].index("Applications")
+    counted = Counted(monkeypatch)
+    outcome, _, undone = run_macro(payload, macros.unapply)
+    assert outcome.result == "Unapplied"
+    assert set(counted.reads.values()) == {1} and counted.reads["Applications"] == 1
+    assert sheet_dicts(undone.payload, "RunLog")[-1]["Command"] == "unapply --application 1"
+
+
 def test_check_posts_nothing():
     outcome, actions, applied = run_macro(make_payload(standard()), macros.check)
     assert (outcome.exit_code, outcome.result) == (0, "OK")
