@@ -286,7 +286,8 @@ def import_statement(book: Any = None, *, file: str | Path | None = None, profil
                      statement_no: str | None = None) -> Outcome:
     """Read a bank statement file (CAMT.053, MT940, CSV, XLSX) into BankStatement (``xlar import-statement``).
 
-    Without ``file``, desktop Excel on Windows asks for it with its file dialog.
+    Without ``file``, desktop Excel on Windows asks for it with its file dialog; on the desktop a
+    relative ``file`` is taken beside the workbook.
     """
     book = _caller(book)
     if file is None:
@@ -296,6 +297,9 @@ def import_statement(book: Any = None, *, file: str | Path | None = None, profil
             return Outcome(command="import-statement", run=0, result="Nothing done", exit_code=2,
                            workbook=_name(book))
     path = Path(file)
+    folder = _folder(book) if not path.is_absolute() else None
+    if folder is not None:  # desktop: a relative name is beside the workbook
+        path = folder / path
     return run(book, "import-statement", label=f"import-statement {path.name}",
                executor=_bank("import-statement", file=path, profile=profile, statement_no=statement_no))
 

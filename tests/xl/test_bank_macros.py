@@ -147,6 +147,13 @@ def test_a_bad_statement_file_changes_nothing_but_issues(tmp_path: Path) -> None
     assert "BankStatement" not in [s["name"] for s in applied.payload["sheets"]]
 
 
+def test_a_relative_statement_file_is_beside_the_workbook(tmp_path: Path, monkeypatch) -> None:
+    camt053(tmp_path / "stmt.xml")
+    monkeypatch.setattr(macros, "_folder", lambda book: tmp_path)
+    outcome, _, applied = run_macro(make_payload(SHEETS), macros.import_statement, file="stmt.xml")
+    assert outcome.lines_posted == 5 and sheet_dicts(applied.payload, "BankStatement")[0]["Source File"] == "stmt.xml"
+
+
 def test_accept_refuses_an_unknown_confidence() -> None:
     outcome, actions, _ = run_macro(make_payload(SHEETS), macros.accept, min_confidence="Sure")
     assert outcome.exit_code == 2 and [a["func"] for a in actions] == ["alert"]
