@@ -134,10 +134,14 @@ def test_one_payment_several_unnamed_invoices_by_subset_sum() -> None:
 
 
 def test_named_document_of_another_amount_is_not_high() -> None:
-    # the text names INV-40002 (300.00) but 1200.00 is paid, which fits INV-40001: neither reading is High
-    props = best(line("1200.00", "INV-40002", name="Trey Research Ltd"))
+    # the text names INV-40002 (300.00) but 1199.00 is paid, within the tolerance of INV-40001 (1200.00):
+    # as likely a short payment of INV-40002, so neither reading is High (xlar)
+    props = best(line("1199.00", "INV-40002", name="Trey Research Ltd"))
     assert [(p.documents, p.rule) for p in props[:2]] == [(("INV-40002",), "Medium/2"), (("INV-40001",), "Medium/3")]
     assert props[1].amount_match.value == "Multiple Matches"
+    # 1200.00 to the cent is INV-40001 with a mistyped number: BC's High/8 (Fully, No, One Match)
+    props = best(line("1200.00", "INV-40002", name="Trey Research Ltd"))
+    assert [(p.documents, p.rule) for p in props[:2]] == [(("INV-40001",), "High/8"), (("INV-40002",), "Medium/2")]
 
 
 def test_text_to_account_mapping_only_without_a_high_match() -> None:

@@ -808,11 +808,12 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
         elif c in subsets:
             # a set found by search, not named: One Match only when it is the only one to the cent
             amount = AmountMatch.ONE if n_exact == 1 else AmountMatch.MULTIPLE
-        elif lo <= sum((b.expected(i, on) for i in c), ZERO) <= hi:
+        elif lo <= (tot := sum((b.expected(i, on) for i in c), ZERO)) <= hi:
             # xlar: when the text names other documents of this customer, an amount-only match
-            # is not the only plausible reading (a short payment of the named invoice)
-            amount = AmountMatch.ONE if n_in == 1 and (doc is not DocMatch.NO or not named_pos) else \
-                AmountMatch.MULTIPLE
+            # within the tolerance but not to the cent is not the only plausible reading (a short
+            # payment of the named invoice); to the cent it is BC's One Match (a mistyped number)
+            amount = AmountMatch.ONE if n_in == 1 and (doc is not DocMatch.NO or not named_pos or
+                                                       tot == line.amount) else AmountMatch.MULTIPLE
         else:
             amount = AmountMatch.NONE
         out.append(_Cand(cust, tuple(b.entries[i] for i in c), rp[0], doc, amount, rp[1], rp[2]))
