@@ -479,8 +479,25 @@ def apply_plan(lb: LiveBook, plan: WritePlan) -> None:
             table = job.live.region.table
             table.resize(sheet.range((job.header_row, job.first_col), job.table_end))
             lb.writes[title] += 1
-    for layout in layouts:
-        render_report(lb, layout)
+    if layouts:
+        active = _active_sheet(book)
+        for layout in layouts:
+            render_report(lb, layout)
+        if active is not None:  # freezing through COM activates each report sheet: back to the user's sheet
+            try:
+                active.activate()
+            except Exception:  # noqa: BLE001, S110 - the user's sheet is gone or the engine cannot: stay
+                pass
+
+
+def _active_sheet(book: Any) -> Any:
+    """The active sheet on a desktop book (None on the remote engine, which never activates a sheet here)."""
+    if _engine_type(book) != "desktop":
+        return None
+    try:
+        return book.sheets.active
+    except Exception:  # noqa: BLE001
+        return None
 
 
 # --------------------------------------------------------------------------- report sheets
