@@ -110,7 +110,7 @@ def discount_schedule(
 class BookIndex:
     """Lookups over a ``Book`` that posting needs many times: customers, terms, rates."""
 
-    __slots__ = ("book", "customers", "terms", "rates", "lcy", "_q")
+    __slots__ = ("_q", "book", "customers", "lcy", "rates", "terms")
 
     def __init__(self, book: Book) -> None:
         self.book = book
