@@ -84,14 +84,12 @@ class Rule:
     related_party: RelatedParty | None
     doc_no: DocMatch | None
     amount: AmountMatch | None
+    score: int = field(init=False, compare=False)  # (confidence + 1) * 1000 - priority
+    name: str = field(init=False, compare=False)  # "High/3"
 
-    @property
-    def score(self) -> int:
-        return (self.confidence.rank + 1) * 1000 - self.priority
-
-    @property
-    def name(self) -> str:
-        return f"{self.confidence.value}/{self.priority}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "score", (self.confidence.rank + 1) * 1000 - self.priority)
+        object.__setattr__(self, "name", f"{self.confidence.value}/{self.priority}")
 
     def fits(self, rp: RelatedParty, doc: DocMatch, amount: AmountMatch) -> bool:
         return ((self.related_party is None or self.related_party is rp)
@@ -408,7 +406,8 @@ class _Book:
                 out.extend(idx[a:b])
             else:
                 out.extend(i for i in idx[a:b] if self.state(i, on) == k)
-        out.sort()
+        if len(out) > 1:
+            out.sort()
         return out
 
 
@@ -979,8 +978,9 @@ def _match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings) -> li
                                       search=(_RP_RANK[rp[0]], rp[1]) == payer)
     for c in cands:
         c.rule = _best_rule(s.rules, c.rp, c.doc, c.amount)
-    cands.sort(key=lambda c: (-c.score, -c.name_score, -len(c.entries),
-                              c.entries[0].due_date or c.entries[0].posting_date if c.entries else date.max))
+    if len(cands) > 1:
+        cands.sort(key=lambda c: (-c.score, -c.name_score, -len(c.entries),
+                                  c.entries[0].due_date or c.entries[0].posting_date if c.entries else date.max))
     props = [_proposal(line, c, i + 1, lo, hi, s) for i, c in enumerate(cands[: s.alternatives])]
     best = props[0].confidence if props else Confidence.NONE
     if best is not Confidence.HIGH:
