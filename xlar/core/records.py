@@ -62,6 +62,26 @@ def constructor(cls: type) -> Callable[..., Any]:
     return unrolled(cls, "*, " + ", ".join(params), {f.name: f.name for f in fields(cls)}, defaults)
 
 
+def positional(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
+    """``make(*values)``: a ``cls`` with ``names`` set from the positional values in that order and every
+    other field at its default (immutable defaults only). Positional calls skip keyword matching,
+    which is a fair share of a 30-field constructor call."""
+    defaults: dict[str, object] = {}
+    assignments: dict[str, str] = {}
+    for f in fields(cls):
+        if f.name in names:
+            assignments[f.name] = f.name
+        elif f.default is not MISSING:
+            defaults[f"_D_{f.name}"] = f.default
+            assignments[f.name] = f"_D_{f.name}"
+        else:
+            raise TypeError(f"{cls.__name__}.{f.name} has no default and is not among the names")
+    unknown = set(names) - set(assignments)
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no fields {sorted(unknown)}")
+    return unrolled(cls, ", ".join(names), assignments, defaults)
+
+
 def rebuilder(cls: type, changing: tuple[str, ...]) -> Callable[..., Any]:
     """``rebuild(record, <changing fields, positionally>)``: a fast ``dataclasses.replace``."""
     return unrolled(cls, "e, " + ", ".join(changing),

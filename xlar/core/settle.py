@@ -50,7 +50,7 @@ from xlar.core.model import (
 )
 from xlar.core.money import ONE as _ONE
 from xlar.core.money import ZERO, round_to
-from xlar.core.records import constructor, rebuilder
+from xlar.core.records import constructor, positional, rebuilder
 from xlar.core.terms import BookIndex, index_of, new_entry
 
 DT = DocumentType
@@ -108,8 +108,19 @@ _CHANGING = ("remaining_amount", "remaining_amount_lcy", "unrealized_lcy", "rema
              "remaining_pmt_disc_2_possible", "max_payment_tolerance", "open", "closed_by_entry_no",
              "closed_at_date", "closed_by_amount", "applies_to_id", "amount_to_apply")
 
-_new_application = constructor(Application)
-_new_gl = constructor(GLLine)
+# the Application fields book_legs sets, in the order it passes them (the others keep their defaults)
+_APP_FIELDS = (
+    "application_no", "posting_date", "customer_no", "applying_entry_no", "applying_document_no",
+    "applied_entry_no", "applied_document_no", "amount_applied", "discount", "payment_tolerance",
+    "payment_discount_tolerance", "over_underpayment", "full_settlement_discount", "realized_gain_loss_lcy",
+    "applied_delta", "applying_delta", "appln_rounding", "applied_lcy", "applying_lcy", "applied_unrealized",
+    "applying_unrealized", "applied_pmt_disc_before", "applied_pmt_disc_2_before", "applied_max_tol_before",
+    "applying_pmt_disc_before", "applying_pmt_disc_2_before", "applying_max_tol_before",
+)
+_app_row = positional(Application, _APP_FIELDS)
+_GL_FIELDS = ("entry_no", "posting_date", "document_no", "account_no", "description", "debit", "credit",
+              "customer_no", "application_no")
+_gl_row = positional(GLLine, _GL_FIELDS)
 _new_result = constructor(LineResult)
 _rebuild = rebuilder(LedgerEntry, _CHANGING)
 
@@ -439,13 +450,11 @@ class _Run:
             return
         if amount < 0:
             dr, cr, amount = cr, dr, -amount
-        self.gl.append(_new_gl(entry_no=self.next_gl_no, posting_date=day, document_no=doc, account_no=dr,
-                              description=desc, debit=amount, credit=ZERO, customer_no=customer,
-                              application_no=app_no))
-        self.gl.append(_new_gl(entry_no=self.next_gl_no + 1, posting_date=day, document_no=doc, account_no=cr,
-                              description=desc, debit=ZERO, credit=amount, customer_no=customer,
-                              application_no=app_no))
-        self.next_gl_no += 2
+        no = self.next_gl_no
+        self.next_gl_no = no + 2
+        gl = self.gl
+        gl.append(_gl_row(no, day, doc, dr, desc, amount, ZERO, customer, app_no))  # _GL_FIELDS order
+        gl.append(_gl_row(no + 1, day, doc, cr, desc, ZERO, amount, customer, app_no))
 
     # ---- results
     def settlement(self, results: list[LineResult], issues: list[Issue], posted: bool = True) -> Settlement:
@@ -760,19 +769,16 @@ class _Run:
             elif realized < 0:
                 self.gl_pair(day, doc, self.acc.realized_losses, self.acc.receivables, -realized,
                              f"Realized loss: {desc or _describe(ne, o)}", cust, app_no)
-            apps.append(_new_application(
-                application_no=app_no, posting_date=day, customer_no=cust,
-                applying_entry_no=n_no, applying_document_no=doc,
-                applied_entry_no=o.entry_no, applied_document_no=o.document_no,
-                amount_applied=s_o * c0 if c0 else ZERO, discount=s_o * c1 if c1 else ZERO,
-                payment_tolerance=s_o * c3 if c3 else ZERO, payment_discount_tolerance=s_o * c2 if c2 else ZERO,
-                over_underpayment=s_o * c4 if c4 else ZERO, full_settlement_discount=s_o * c5 if c5 else ZERO,
-                realized_gain_loss_lcy=realized,
-                applied_delta=applied_delta, applying_delta=applying_delta_n, appln_rounding=rounding,
-                applied_lcy=applied_lcy, applying_lcy=applying_lcy,
-                applied_unrealized=-u_o, applying_unrealized=-u_n,
-                applied_pmt_disc_before=o_rpdp, applied_pmt_disc_2_before=o_rpdp2, applied_max_tol_before=o_tol,
-                applying_pmt_disc_before=n_rpdp, applying_pmt_disc_2_before=n_rpdp2, applying_max_tol_before=n_tol,
+            apps.append(_app_row(  # _APP_FIELDS order
+                app_no, day, cust, n_no, doc, o.entry_no, o.document_no,
+                s_o * c0 if c0 else ZERO,  # amount_applied
+                s_o * c1 if c1 else ZERO,  # discount
+                s_o * c3 if c3 else ZERO,  # payment_tolerance
+                s_o * c2 if c2 else ZERO,  # payment_discount_tolerance
+                s_o * c4 if c4 else ZERO,  # over_underpayment
+                s_o * c5 if c5 else ZERO,  # full_settlement_discount
+                realized, applied_delta, applying_delta_n, rounding, applied_lcy, applying_lcy, -u_o, -u_n,
+                o_rpdp, o_rpdp2, o_tol, n_rpdp, n_rpdp2, n_tol,
             ))
             # BC clears the marks of applied entries once posted
             w.applies_to_id = ""
@@ -924,7 +930,7 @@ def _validate_line(run: _Run, line: JournalLine) -> tuple[_Plan | None, list[Iss
         err("customer-blocked", f"Customer {cust} is blocked (Invoice): invoices cannot be posted.",
             "customer_no", cust)
     currency = idx.currency_of(cust, line.currency)
-    rate = run.rate(currency, line.posting_date)
+    rate = idx.rates.rate(currency, line.posting_date)
     if rate is None:
         err("missing-exchange-rate", f"No exchange rate for {currency} on {line.posting_date.isoformat()} "
             "on the ExchangeRates sheet.", "currency", currency)
@@ -940,15 +946,26 @@ def _validate_line(run: _Run, line: JournalLine) -> tuple[_Plan | None, list[Iss
     if docs:
         plan.method = "doc"
         entry = run.entry
+        work = run.work
+        positive = sign > 0
         for d in docs:
             cands = [n for n in run.docs(d) if entry(n).customer_no == cust]
             if not cands:
                 err("applies-to-not-found", f"Applies-to document {d} is not in the ledger of customer {cust}.",
                     "applies_to_doc_nos", d)
                 continue
-            opp = [n for n in cands if run.cur_open(n) and (run.w(n).remaining > 0) != (sign > 0)]
+            opp = []
+            any_open = False
+            for n in cands:
+                w = work.get(n)
+                if w.open if w is not None else entry(n).open:
+                    any_open = True
+                    if w is None:
+                        w = run.w(n)
+                    if (w.remaining > 0) != positive:
+                        opp.append(n)
             if not opp:
-                if any(run.cur_open(n) for n in cands):
+                if any_open:
                     err("applies-to-wrong-sign", f"{line.document_type.value} cannot be applied to document {d}: "
                         "both reduce the same side of the account.", "applies_to_doc_nos", d)
                 else:
@@ -959,9 +976,9 @@ def _validate_line(run: _Run, line: JournalLine) -> tuple[_Plan | None, list[Iss
                 plan.targets.append((n, None))
     elif line.applies_to_id:
         plan.method = "id"
-        marked = [n for n in run.by_id().get(line.applies_to_id.upper(), [])
-                  if run.cur_open(n) and run.entry(n).customer_no == cust
-                  and run.w(n).applies_to_id.upper() == line.applies_to_id.upper()]
+        wanted = line.applies_to_id.upper()
+        marked = [n for n in run.by_id().get(wanted, [])
+                  if run.cur_open(n) and run.entry(n).customer_no == cust and run.w(n).applies_to_id.upper() == wanted]
         if not marked:
             err("applies-to-id-not-found", f"No open entry of customer {cust} carries Applies-to ID "
                 f"{line.applies_to_id}.", "applies_to_id", line.applies_to_id)
