@@ -105,27 +105,32 @@ def _find(book: Book) -> tuple[DuplicatePayment, ...]:
         cur = ln.currency.strip().upper() or cur_of.get(cust, "") or lcy
         keyed.append((ln, (cust, cur, ln.amount, ln.posting_date)))
     wanted = {k for _, k in keyed}
-    # earlier occurrences per key: (ref, document no., external document no.)
-    seen: dict[_Key, list[tuple[Ref, str, str]]] = {}
+    # earlier occurrences per key: (table, key, amount, document no., external document no.); a Ref is
+    # built only for a hit (a frozen record per line would cost more than the whole check)
+    seen: dict[_Key, list[tuple[str, int, Decimal, str, str]]] = {}
+    payment = DocumentType.PAYMENT  # bound once: enum attribute access is slow in a million-entry loop
+    days = {k[3] for k in wanted}
     for e in book.ledger:
-        if e.document_type is not DocumentType.PAYMENT or e.amount >= 0:
+        if e.document_type is not payment or e.posting_date not in days or e.amount >= 0:
             continue
         k = (e.customer_no, (e.currency or lcy).upper(), -e.amount, e.posting_date)
         if k in wanted:
-            ref = Ref(table="ledger", key=e.entry_no, field="amount", value=e.amount)
-            seen.setdefault(k, []).append((ref,
-                                           e.document_no, _norm_ext(e.external_document_no)))
+            seen.setdefault(k, []).append(("ledger", e.entry_no, e.amount, e.document_no,
+                                           _norm_ext(e.external_document_no)))
     out: list[DuplicatePayment] = []
     for ln, k in keyed:
-        ext = _norm_ext(ln.external_document_no)
-        earlier = seen.setdefault(k, [])
-        hit = next((x for x in earlier if not (ext and x[2] and ext != x[2])), None)
+        ext = _norm_ext(ln.external_document_no) if ln.external_document_no else ""
+        earlier = seen.get(k)
+        if earlier is None:
+            seen[k] = [("journal", ln.line_no, ln.amount, ln.document_no, ext)]
+            continue
+        hit = next((x for x in earlier if not (ext and x[4] and ext != x[4])), None)
         if hit is not None:
-            out.append(DuplicatePayment(line_no=ln.line_no, other=hit[0], other_document_no=hit[1],
+            other = Ref(table=hit[0], key=hit[1], field="amount", value=hit[2])
+            out.append(DuplicatePayment(line_no=ln.line_no, other=other, other_document_no=hit[3],
                                         customer_no=k[0], currency=k[1], amount=k[2], posting_date=k[3],
                                         external_document_no=ln.external_document_no))
-        ref = Ref(table="journal", key=ln.line_no, field="amount", value=ln.amount)
-        earlier.append((ref, ln.document_no, ext))
+        earlier.append(("journal", ln.line_no, ln.amount, ln.document_no, ext))
     return tuple(out)
 
 

@@ -266,12 +266,17 @@ def _refused_discounts(book: Book, line_nos: list[int], failed: dict[int, str],
     """(line, row, discount granted) where the settlement grants less discount than the row took.
 
     The journal is settled as far as these lines (lines already failing left out) on a copy
-    of the book, so earlier lines of the same journal count as they will when posting.
+    of the book, so earlier lines of the same journal count as they will when posting. Only
+    the customers concerned are settled: their entries, and the journal lines that are theirs
+    or name no customer (settlement never crosses customers).
     """
     wanted = set(line_nos)
     last = max(i for i, ln in enumerate(book.journal) if ln.line_no in wanted)
-    trial = dataclasses.replace(book, journal=tuple(
-        ln for ln in book.journal[:last + 1] if ln.line_no not in failed))
+    custs = {e.customer_no for n in line_nos for _, e in rows_of_line[n]}
+    trial = dataclasses.replace(
+        book, ledger=tuple(e for e in book.ledger if e.customer_no in custs),
+        journal=tuple(ln for ln in book.journal[:last + 1] if ln.line_no not in failed
+                      and (not ln.customer_no.strip() or ln.customer_no.strip() in custs)))
     s = post_journal(trial, skip_errors=True)
     entry_of = {r.line_no: r.posted_entry_no for r in s.line_results if r.posted_entry_no is not None}
     granted: dict[tuple[int, int], Decimal] = {}
