@@ -17,13 +17,18 @@ baseline starts.
     python bench/settle.py                 # 10k/1k, 100k/10k, 1M/100k
     python bench/settle.py --quick         # 10k/1k, 100k/10k
     python bench/settle.py --sizes 1M/100k
+    python bench/settle.py --sizes 100k/10k --profile   # cProfile of post_journal, top 30 by own time
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import dataclasses
+import io
 import json
+import os
+import pstats
 import random
 import resource
 import subprocess
@@ -241,7 +246,7 @@ def _rss_now_mib() -> float:
     return pages * resource.getpagesize() / 2**20
 
 
-def run_one(n_entries: int, n_payments: int, budget_s: float, seed: int) -> dict[str, object]:
+def run_one(n_entries: int, n_payments: int, budget_s: float, seed: int, profile: bool = False) -> dict[str, object]:
     from xlar.core.settle import post_journal
 
     t0 = time.perf_counter()
@@ -249,10 +254,22 @@ def run_one(n_entries: int, n_payments: int, budget_s: float, seed: int) -> dict
     build_s = time.perf_counter() - t0
     rss_book = _rss_now_mib()
 
+    prof = cProfile.Profile() if profile else None
+    load = os.getloadavg()[0]
+    c0 = time.process_time()
     t0 = time.perf_counter()
+    if prof is not None:
+        prof.enable()
     settlement = post_journal(book, skip_errors=True)
+    if prof is not None:
+        prof.disable()
     settle_s = time.perf_counter() - t0
+    settle_cpu_s = time.process_time() - c0
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    if prof is not None:  # to stderr: stdout's last line is the JSON result
+        out = io.StringIO()
+        pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(30)
+        print(out.getvalue(), file=sys.stderr)
 
     posted = sum(1 for r in settlement.line_results if r.status == "Posted")
     before = sum((e.remaining_amount_lcy for e in book.ledger), Decimal(0))
@@ -277,7 +294,8 @@ def run_one(n_entries: int, n_payments: int, budget_s: float, seed: int) -> dict
         agree = {"entries": len(remaining), "mismatched": mismatched}
     return {
         "entries": len(book.ledger), "payments": lines, "customers": len(book.customers),
-        "build_s": build_s, "settle_s": settle_s, "payments_per_s": lines / settle_s,
+        "build_s": build_s, "settle_s": settle_s, "settle_cpu_s": settle_cpu_s, "load_avg": load,
+        "payments_per_s": lines / settle_s,
         "rss_book_mib": rss_book, "peak_rss_mib": peak_mib,
         "posted": posted, "errors": len(settlement.errors),
         "applications": len(settlement.new_applications), "gl_lines": len(settlement.new_gl),
@@ -302,30 +320,34 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds the pandas baseline may run per size before it is extrapolated (default 60)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", action="store_true", help="print one JSON object per size")
+    ap.add_argument("--profile", action="store_true",
+                    help="profile post_journal (cProfile; times are inflated) and print the top 30 functions")
     ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one size in this process
     args = ap.parse_args(argv)
 
     if args.one:
         n, p = parse_size(args.one)
-        print(json.dumps(run_one(n, p, args.baseline_budget, args.seed)))
+        print(json.dumps(run_one(n, p, args.baseline_budget, args.seed, args.profile)))
         return 0
 
     sizes = args.sizes.split(",") if args.sizes else list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
     results = []
     if not args.json:
         print(f"xlar post_journal benchmark  (python {sys.version.split()[0]}, one subprocess per size)")
-        print(f"{'entries/payments':>17} {'build s':>8} {'settle s':>9} {'payments/s':>11} {'µs/payment':>11} "
-              f"{'peak RSS':>9} {'pandas s':>9} {'xlar vs pandas':>15}")
+        print(f"{'entries/payments':>17} {'build s':>8} {'settle s':>9} {'CPU s':>6} {'payments/s':>11} "
+              f"{'µs/payment':>11} {'peak RSS':>9} {'pandas s':>9} {'xlar vs pandas':>15} {'load':>5}")
     for size in sizes:
         n, p = parse_size(size)
         proc = subprocess.run(
             [sys.executable, __file__, "--one", f"{n}/{p}", "--baseline-budget", str(args.baseline_budget),
-             "--seed", str(args.seed)],
+             "--seed", str(args.seed), *(["--profile"] if args.profile else [])],
             capture_output=True, text=True, check=False,
         )
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return proc.returncode
+        if args.profile:
+            print(proc.stderr, file=sys.stderr)
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         results.append(r)
         if args.json:
@@ -333,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         note = "*" if r["baseline_extrapolated"] else ""
         print(f"{_fmt_n(r['entries']) + '/' + _fmt_n(r['payments']):>17} {r['build_s']:8.1f} {r['settle_s']:9.2f} "
-              f"{r['payments_per_s']:11,.0f} {1e6 * r['settle_s'] / r['payments']:11.1f} "
-              f"{r['peak_rss_mib'] / 1024:8.2f}G {r['baseline_s']:8.1f}{note} {r['ratio']:14.0f}x")
+              f"{r['settle_cpu_s']:6.2f} {r['payments_per_s']:11,.0f} {1e6 * r['settle_s'] / r['payments']:11.1f} "
+              f"{r['peak_rss_mib'] / 1024:8.2f}G {r['baseline_s']:8.1f}{note} {r['ratio']:14.0f}x {r['load_avg']:5.1f}")
     if args.json:
         return 0
     for r in results:
@@ -353,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in big:
         ok = r["settle_s"] < 5 and r["peak_rss_mib"] < 2048
         print(f"  goal 1M entries + 100k payments in < 5 s and < 2 GiB: {'met' if ok else 'NOT met'} "
-              f"({r['settle_s']:.2f} s, {r['peak_rss_mib'] / 1024:.2f} GiB peak RSS incl. the book)")
+              f"({r['settle_s']:.2f} s wall, {r['settle_cpu_s']:.2f} s CPU at load {r['load_avg']:.1f}, "
+              f"{r['peak_rss_mib'] / 1024:.2f} GiB peak RSS incl. the book)")
     if any(r["baseline_extrapolated"] for r in results):
         print("  * pandas baseline timed on a prefix of the payments (--baseline-budget) and extrapolated linearly")
     return 0
