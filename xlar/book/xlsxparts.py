@@ -627,67 +627,72 @@ def _new_row(row: int, changes: dict[int, Out], styles: _Styles, date1904: bool)
 
 
 def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool, state: dict[str, bool]) -> bytes:
-    """The sheet XML with ``edit`` applied; rows not in the edit are copied unchanged."""
+    """The sheet XML with ``edit`` applied; rows not in the edit are copied unchanged.
+
+    The rows are addressed by offsets into ``xml`` and unchanged stretches joined from views of
+    it: a sheet of a million rows (600 MB of XML) is copied once, into the result."""
     _safe_xml(xml, "worksheet")
     m = _SHEET_DATA.search(xml)
     if m is None:
         raise Unsupported("no sheetData")
     if m.group(0).endswith(b"/>"):
-        head, body, tail = xml[:m.start()] + b"<sheetData>", b"", b"</sheetData>" + xml[m.end():]
+        head, tail = xml[:m.start()] + b"<sheetData>", b"</sheetData>" + xml[m.end():]
+        b0 = b1 = m.end()  # no rows
     else:
         end = xml.find(b"</sheetData>", m.end())
         if end < 0:
             raise Unsupported("unterminated sheetData")
-        head, body, tail = xml[:m.end()], xml[m.end():end], xml[end:]
+        head, tail = xml[:m.end()], xml[end:]
+        b0, b1 = m.end(), end
     targets = sorted(edit.cells)
-    bv = memoryview(body)  # unchanged stretches are joined from views: a 1M-row sheet is not copied twice more
+    xv = memoryview(xml)
     out: list[bytes | memoryview] = []
-    pos = 0
+    pos = b0
     ti = 0
     # fast path: every change is below the last row in the XML
-    last = body.rfind(b"<row")
+    last = xml.rfind(b"<row", b0, b1)
     last_r = 0
     if last >= 0:
-        lm = _ROW.match(body, last)
+        lm = _ROW.match(xml, last, b1)
         if lm is None:
             raise Unsupported("row without r")
         last_r = int(lm.group(1))
     if targets and targets[0] > last_r:
-        out.append(body)
-    elif (found := _find_rows(body, targets, last_r)) is not None:
+        out.append(xv[b0:b1])
+    elif (found := _find_rows(xml, targets, last_r, b0, b1)) is not None:
         # every changed row found directly by its tag (rows are in order): no scan of the rows between
         for r, (start, rm) in zip(targets, found):
             selfclosing = rm.group(2) == b"/"
-            stop = rm.end() if selfclosing else body.find(b"</row>", rm.end()) + len(b"</row>")
-            out.append(bv[pos:start])
-            out.append(_merge_row(body[start:stop], rm.group(0), selfclosing, r, edit.cells[r], styles, date1904,
+            stop = rm.end() if selfclosing else xml.find(b"</row>", rm.end(), b1) + len(b"</row>")
+            out.append(xv[pos:start])
+            out.append(_merge_row(xml[start:stop], rm.group(0), selfclosing, r, edit.cells[r], styles, date1904,
                                   state))
             pos = stop
         ti = len(found)
-        out.append(bv[pos:])
+        out.append(xv[pos:b1])
     else:
         n_rows = 0
-        for rm in _ROW.finditer(body):
+        for rm in _ROW.finditer(xml, b0, b1):
             n_rows += 1
             if ti >= len(targets):
                 break
             r = int(rm.group(1))
             while ti < len(targets) and targets[ti] < r:
-                out.append(bv[pos:rm.start()])
+                out.append(xv[pos:rm.start()])
                 out.append(_new_row(targets[ti], edit.cells[targets[ti]], styles, date1904))
                 pos = rm.start()
                 ti += 1
             if ti < len(targets) and targets[ti] == r:
                 selfclosing = rm.group(2) == b"/"
-                stop = rm.end() if selfclosing else body.find(b"</row>", rm.end()) + len(b"</row>")
-                out.append(bv[pos:rm.start()])
-                out.append(_merge_row(body[rm.start():stop], rm.group(0), selfclosing, r, edit.cells[r], styles,
+                stop = rm.end() if selfclosing else xml.find(b"</row>", rm.end(), b1) + len(b"</row>")
+                out.append(xv[pos:rm.start()])
+                out.append(_merge_row(xml[rm.start():stop], rm.group(0), selfclosing, r, edit.cells[r], styles,
                                       date1904, state))
                 pos = stop
                 ti += 1
-        if ti == 0 and n_rows == 0 and _ANY_ROW.search(body):
+        if ti == 0 and n_rows == 0 and _ANY_ROW.search(xml, b0, b1):
             raise Unsupported("rows without r")
-        out.append(bv[pos:])
+        out.append(xv[pos:b1])
     for r in targets[ti:]:
         if r > last_r or not out:
             out.append(_new_row(r, edit.cells[r], styles, date1904))
@@ -697,18 +702,20 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
     return b"".join([new_head, *out, tail])
 
 
-def _find_rows(body: bytes, targets: list[int], last_r: int) -> list[tuple[int, re.Match[bytes]]] | None:
-    """(offset, match) of each target row up to ``last_r``, found by its ``<row r="N"`` tag in order;
-    None when one is not there (a row to insert, or ``r`` not the first attribute): then rows are scanned."""
+def _find_rows(xml: bytes, targets: list[int], last_r: int, b0: int, b1: int
+               ) -> list[tuple[int, re.Match[bytes]]] | None:
+    """(offset, match) of each target row up to ``last_r``, found by its ``<row r="N"`` tag in order
+    between ``b0`` and ``b1``; None when one is not there (a row to insert, or ``r`` not the first
+    attribute): then rows are scanned."""
     found = []
-    pos = 0
+    pos = b0
     for r in targets:
         if r > last_r:
             break
-        k = body.find(b'<row r="%d"' % r, pos)
+        k = xml.find(b'<row r="%d"' % r, pos, b1)
         if k < 0:
             return None
-        rm = _ROW.match(body, k)
+        rm = _ROW.match(xml, k, b1)
         if rm is None or int(rm.group(1)) != r:
             return None
         found.append((k, rm))
