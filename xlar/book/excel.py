@@ -429,6 +429,8 @@ def _read_formulas(lb: LiveBook, job: _SheetJob) -> dict[tuple[int, int], object
 
 #: the remote engine's write chunk (xlwings' own default): cells per setValues action
 REMOTE_CHUNK_CELLS = 100_000
+#: values the remote engine sends as they are
+_PLAIN = frozenset({str, float, int, bool})
 
 
 def _remote_cell(v: object) -> object:
@@ -451,8 +453,9 @@ def write_block(sheet: Any, row: int, col: int, values: list[list[object]]) -> N
         sheet.range((row, col)).value = values  # xlwings chunks big writes itself
         return
     step = max(1, REMOTE_CHUNK_CELLS // cols)
+    plain = _PLAIN
     for start in range(0, rows, step):
-        part = [[_remote_cell(v) for v in line] for line in values[start:start + step]]
+        part = [[v if v.__class__ in plain else _remote_cell(v) for v in line] for line in values[start:start + step]]
         sheet.range((row + start, col), (row + start + len(part) - 1, col + cols - 1)).impl.raw_value = part
 
 
@@ -542,32 +545,41 @@ def report_layout(table: Table, exps: dict[str, int] | None = None) -> ReportLay
     widths: dict[int, int] = {}
     money: dict[str, str] = {}
     width = 0
+    text, money_kind = CellKind.TEXT, CellKind.MONEY
+    narrow = (Emphasis.TITLE, Emphasis.NOTE)
     for r, row in enumerate(table.rows, start=1):
         line: list[object] = []
+        put = line.append
         last = 0
+        measure = r <= _WIDTH_ROWS
         for c, cell in enumerate(row.cells, start=1):
-            if cell.__class__ is not Cell:
-                cell = Cell(cell)
-            v = cell.value
-            if v is None or v == "":
-                line.append("")
-                continue
-            line.append(excel_value(v))
-            last = c
-            kind = cell.kind
-            if kind is CellKind.MONEY:
-                fmt = money.get(cell.currency)
-                if fmt is None:
-                    fmt = money[cell.currency] = money_format(cell.currency, exps)
+            if cell.__class__ is Cell:
+                v, kind = cell.value, cell.kind  # type: ignore[union-attr]
             else:
-                fmt = _KIND_FORMAT.get(kind)
-            if fmt is not None or (kind is not CellKind.TEXT and not isinstance(v, str)):
-                col_formats.setdefault(c, []).append((r, fmt))  # a number without a format breaks a run
-            if r <= _WIDTH_ROWS:
-                n = min(len(str(v)) + 2, 60) if kind is CellKind.TEXT else 14
-                if kind is CellKind.TEXT and row.emphasis in (Emphasis.TITLE, Emphasis.NOTE) and c == 1:
-                    n = 14
-                widths[c] = max(widths.get(c, 10), n)
+                v, kind = cell, text
+            t = v.__class__
+            if v is None or (t is str and not v):
+                put("")
+                continue
+            put("'" + v if t is str else excel_value(v))  # type: ignore[operator]
+            last = c
+            if kind is not text:
+                if kind is money_kind:
+                    cur = cell.currency  # type: ignore[union-attr]
+                    fmt = money.get(cur)
+                    if fmt is None:
+                        fmt = money[cur] = money_format(cur, exps)
+                else:
+                    fmt = _KIND_FORMAT.get(kind)
+                cells = col_formats.get(c)
+                if cells is None:
+                    cells = col_formats[c] = []
+                cells.append((r, fmt))  # a number without a format (INT) breaks a run
+            if measure:
+                n = 14 if kind is not text or (c == 1 and row.emphasis in narrow) else min(len(str(v)) + 2, 60)
+                w = widths.get(c)
+                if w is None or n > w:
+                    widths[c] = max(n, 10)
         values.append(line)
         width = max(width, len(line))
         if row.emphasis is not Emphasis.NONE and row.emphasis in _EMPHASIS:
