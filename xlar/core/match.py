@@ -428,6 +428,15 @@ def _one_or_list(pairs: list[tuple[str, LedgerEntry]]) -> dict[str, LedgerEntry 
     return out
 
 
+def _merge(into: dict, first: dict, second: dict) -> None:
+    """``into`` = ``first`` and ``second`` (document and external numbers), lists where a key is in both."""
+    into.update(first)
+    into.update(second)
+    for k in first.keys() & second.keys():
+        a, b = first[k], second[k]
+        into[k] = (a if type(a) is list else [a]) + (b if type(b) is list else [b])
+
+
 class OpenItemIndex:
     """Open entries and customers, indexed for the candidate look-ups (built once per run)."""
 
@@ -466,9 +475,10 @@ class OpenItemIndex:
             else:
                 mine.append(e)
         pairs = [(e.document_no.upper(), e) for e in live if len(e.document_no) >= least]
-        pairs += [(e.external_document_no.upper(), e) for e in live
-                  if e.external_document_no and len(e.external_document_no) >= least]
-        by_doc.update(_one_or_list(pairs))
+        ext = [(e.external_document_no.upper(), e) for e in live
+               if e.external_document_no and len(e.external_document_no) >= least]
+        _merge(by_doc, _one_or_list(pairs), _one_or_list(ext))
+        pairs += ext
         loose = [(k.replace("-", "").replace("/", "").replace(".", "").replace(" ", ""), e) for k, e in pairs
                  if not k.isalnum()]  # str.replace is several times faster than translate
         by_compact.update(_one_or_list([(k if k.isalnum() else compact(k), e) for k, e in loose]))
