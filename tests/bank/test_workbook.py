@@ -250,12 +250,11 @@ def test_direct_debit_collection_is_matched_and_marked_posted(book: Path, tmp_pa
     dd.append(["DD0001", "DD0001/4", 4, "C30000", "Fabrikam Inc.", "INV-1004", "MD-30", "DE89370400440532013000",
                "", date(2025, 12, 1), date(2026, 2, 10), 777.0, "EUR", "FRST", "File Created"])
     wb.save(book)
-    # the bank's line for the debit: its own name and text, the EndToEndId as reference, no invoice number
-    ws = wb["BankStatement"] if "BankStatement" in wb.sheetnames else wb.create_sheet("BankStatement")
-    ws.append(["Statement No.", "Line No.", "Transaction Date", "Amount", "Payer Name", "Transaction Text",
-               "Reference"])
-    ws.append(["S9", 1, date(2026, 2, 12), 777.0, "SEPA DD SETTLEMENT", "SEPA Lastschrift Einzug", "DD0001/4"])
-    wb.save(book)
+    # the bank's CAMT.053 line for the debit: its own name and text, the EndToEndId, no invoice number
+    f = camt053(tmp_path / "dd.xml", closing="5777.00",
+                entries=[("777.00", "CRDT", "SEPA DD SETTLEMENT", "", "SEPA Lastschrift Einzug", "DD0001/4")])
+    assert cli("import-statement", book, f).exit_code == 0
+    assert read_sheet(book, "BankStatement")[0]["Reference"] == "DD0001/4"
     assert cli("match", book).exit_code == 0
     st = read_sheet(book, "BankStatement")[0]
     assert (st["Match Confidence"], st["Match Rule"], st["Matched Customer No."], st["Matched Documents"],
@@ -264,11 +263,15 @@ def test_direct_debit_collection_is_matched_and_marked_posted(book: Path, tmp_pa
     assert r.exit_code == 0 and "Posted 1 statement line(s)" in r.output, r.output
     assert by(read_sheet(book, "Ledger"), "Document No.")["INV-1004"]["Open"] is False
     debit = read_sheet(book, "DirectDebit")[0]
-    assert (debit["Status"], debit["Payment Document No."]) == ("Posted", "S9-1")
+    assert (debit["Status"], debit["Payment Document No."]) == ("Posted", "STMT-1-1")
     # matched again (say, the file came twice): the debit is Posted, the line says so and is not posted again
-    ws = openpyxl.load_workbook(book)
-    ws["BankStatement"].append(["S9", 2, date(2026, 2, 12), 777.0, "SEPA DD SETTLEMENT", "again", "DD0001/4"])
-    ws.save(book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["BankStatement"]
+    head = [c.value for c in ws[1]]
+    row = {"Statement No.": "STMT-1", "Line No.": 2, "Transaction Date": date(2026, 2, 12), "Amount": 777.0,
+           "Payer Name": "SEPA DD SETTLEMENT", "Transaction Text": "again", "Reference": "DD0001/4"}
+    ws.append([row.get(h) for h in head])
+    wb.save(book)
     assert cli("match", book).exit_code == 0
     st = by(read_sheet(book, "BankStatement"), "Line No.")[2]
     assert (st["Match Confidence"], st["Match Rule"]) == ("None", "Direct Debit Collection")
