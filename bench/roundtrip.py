@@ -102,7 +102,8 @@ def run_child(cmd: list[str]) -> tuple[float, float, float, int, str]:
 
 
 PHASES = """
-import json, resource, sys, time
+import gc, json, resource, sys, time
+gc.disable()  # as run_file does for a run
 from pathlib import Path
 from xlar.book import xlsxparts as X
 from xlar.book.commands import execute
