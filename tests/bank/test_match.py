@@ -244,3 +244,19 @@ def test_full_amounts_paid_inside_the_discount_window_are_proposed_not_high() ->
     # the discounted total 1 981.50 is the exact set: High/8
     p = best(line("1981.50", "Sammelzahlung", iban="DE89370400440532013000"), tol="0.50")[0]
     assert (set(p.documents), p.amount_match.value, p.rule) == ({"INV-10045", "INV-10046"}, "One Match", "High/8")
+
+
+def test_a_near_single_entry_is_not_one_match_when_something_else_makes_the_amount_exactly() -> None:
+    # tolerance 2.00: 1 000.00 is near INV-10045 (1 001.50) but is INV-10046's full amount (discount not taken)
+    props = best(line("1000.00", "Thank you", iban="DE89370400440532013000"), tol="2.00")
+    assert (props[0].documents, props[0].amount_match.value, props[0].rule) == (
+        ("INV-10045",), "Multiple Matches", "Medium/3")
+    assert ("INV-10046",) in [p.documents for p in props]
+    # 501.00 is near INV-90001 (500.00) and is INV-90002 + INV-90003 (200.00 + 301.00) to the cent
+    ledger = [inv(91, "C9", "INV-90001", "500.00"), inv(92, "C9", "INV-90002", "200.00"),
+              inv(93, "C9", "INV-90003", "301.00")]
+    idx = OpenItemIndex(ledger, [Party(customer_no="C9", name="Wingtip Toys", ibans=("DE02100100100006820101",))])
+    props = match_line(line("501.00", "Zahlung", iban="DE02100100100006820101"), idx,
+                       MatchSettings(tolerance_value=D("2.00")))
+    assert {p.documents for p in props} == {("INV-90001",), ("INV-90002", "INV-90003")}
+    assert {(p.amount_match.value, p.rule) for p in props} == {("Multiple Matches", "Medium/3")}

@@ -793,12 +793,24 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
         # amount (posting would leave the discount as an overpayment), but it is the entry paid
         undiscounted = [i for i in b.in_full(lo, hi) if b.state(i, on)]
         sets += [(i,) for i in undiscounted]
-    if search and not in_range and not named_pos and not undiscounted and len(b.entries) > 1 and \
-            rp[0] is not RelatedParty.NO:
+    may_search = search and not named_pos and len(b.entries) > 1 and rp[0] is not RelatedParty.NO
+    if may_search and not in_range and not undiscounted:
         # one payment, several invoices, none named: only for a payer we know (spec §7.5)
         subsets, n_exact, undiscounted_sets = _subsets(b, on, lo, hi, line.amount, s)
         in_range += subsets
         sets += undiscounted_sets
+    rivals = False
+    if not subsets and in_range and not named_pos and all(
+            len(c) == 1 and b.expected(c[0], on) != line.amount for c in in_range):
+        # single entries only near the amount (a wide tolerance): an entry paid in full while its
+        # discount is granted, or a set of entries, that makes the amount to the cent is as good
+        # a reading, so none of them is One Match
+        full = [i for i in b.in_full(line.amount, line.amount) if b.state(i, on)]
+        sets += [(i,) for i in full]
+        rivals = bool(full)
+        if may_search and not full:
+            subsets, _, _ = _subsets(b, on, lo, lo, line.amount, s)
+            in_range += subsets
     for c in in_range:
         if c not in sets:
             sets.append(c)
@@ -821,8 +833,8 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
             # xlar: when the text names other documents of this customer, an amount-only match
             # within the tolerance but not to the cent is not the only plausible reading (a short
             # payment of the named invoice); to the cent it is BC's One Match (a mistyped number)
-            amount = AmountMatch.ONE if n_in == 1 and (doc is not DocMatch.NO or not named_pos or
-                                                       tot == line.amount) else AmountMatch.MULTIPLE
+            amount = AmountMatch.ONE if n_in == 1 and not rivals and (
+                doc is not DocMatch.NO or not named_pos or tot == line.amount) else AmountMatch.MULTIPLE
         else:
             amount = AmountMatch.NONE
         out.append(_Cand(cust, tuple(b.entries[i] for i in c), rp[0], doc, amount, rp[1], rp[2]))
