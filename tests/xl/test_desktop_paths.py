@@ -59,15 +59,18 @@ class Range:
     def formula(self):
         return [["" for _ in range(self.shape[1])] for _ in range(self.shape[0])]
 
+    def where(self):
+        return self.last if isinstance(self.last, str) else (self.row, self.column, *self.last)
+
     def __setattr__(self, name, value):
         if name in ("number_format", "color", "column_width"):
-            self.sheet.log.append((name, value, (self.row, self.column, *self.last)))
+            self.sheet.log.append((name, value, self.where()))
         else:
             object.__setattr__(self, name, value)
 
     @property
     def font(self):
-        return Font(self.sheet.log, (self.row, self.column, *self.last))
+        return Font(self.sheet.log, self.where())
 
 
 class Chart:
@@ -109,6 +112,10 @@ class Sheet:
         return Range(self, (1, 1), (max(r for r, _ in self.cells), max(c for _, c in self.cells)))
 
     def range(self, a, b=None):
+        if isinstance(a, str):  # a multi-area address (Windows): recorded as its text
+            rng = Range(self, (0, 0))
+            object.__setattr__(rng, "last", a)
+            return rng
         return Range(self, a, b)
 
     def clear(self):
@@ -187,6 +194,32 @@ def _cell(v):
     if isinstance(v, int) and not isinstance(v, bool):
         return float(v)
     return v
+
+
+def _month_end_book():
+    book = Book(standard(Ledger=LEDGER, Journal=JOURNAL, Customers=CUSTOMERS, ReminderTerms=REMINDER_TERMS,
+                         FinanceChargeTerms=FIN_TERMS))
+    assert macros.post(book).lines_posted == 3
+    return book
+
+
+def test_windows_styles_multi_area_ranges(monkeypatch):
+    from xlar.book import excel
+
+    monkeypatch.setattr(excel, "UNION_RANGES", False)
+    one_by_one = _month_end_book()
+    macros.month_end(one_by_one, as_of=date(2026, 3, 31))
+    monkeypatch.setattr(excel, "UNION_RANGES", True)
+    union = _month_end_book()
+    macros.month_end(union, as_of=date(2026, 3, 31))
+    calls = {s.name: len(s.log) for s in union.sheets}
+    before = {s.name: len(s.log) for s in one_by_one.sheets}
+    assert calls["Statements"] < before["Statements"] and calls["Aging"] < before["Aging"]
+    assert union.sheet("Statements").cells == one_by_one.sheet("Statements").cells
+    aging = union.sheet("Aging").log
+    (bold_heads,) = [w for what, v, w in aging if what == "font.bold" and isinstance(w, str) and "A12:I12" in w]
+    assert bold_heads.count(",") >= 2  # the three aging headings in one call
+    assert all(len(w) <= 255 for _, _, w in aging if isinstance(w, str))
 
 
 def test_month_end_on_a_desktop_book():

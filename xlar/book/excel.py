@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -531,6 +532,7 @@ class ReportLayout:
     name: str
     values: list[list[object]]
     formats: list[tuple[int, int, int, int, str]]
+    overlays: int  # the last ``overlays`` formats go over the others (a column alternating formats)
     styles: list[tuple[int, int, int, int, Emphasis]]
     widths: list[tuple[int, int, float]]
     frozen: int
@@ -618,7 +620,8 @@ def report_layout(table: Table, exps: dict[str, int] | None = None) -> ReportLay
             col_widths[-1] = (col_widths[-1][0], c, w)
         else:
             col_widths.append((c, c, w))
-    return ReportLayout(table.name, values, merged_formats(base) + merged_formats(runs), styles, col_widths, table.header_rows,
+    overlays = merged_formats(runs)
+    return ReportLayout(table.name, values, merged_formats(base) + overlays, len(overlays), styles, col_widths, table.header_rows,
                         table.chart)
 
 
@@ -669,11 +672,13 @@ def render_report(lb: LiveBook, layout: ReportLayout) -> None:
     if layout.values and layout.values[0]:
         write_block(sheet, 1, 1, layout.values)
         lb.writes[title] += 1
-    for r1, r2, c1, c2, fmt in layout.formats:
-        sheet.range((r1, c1), (r2, c2)).number_format = fmt
-        lb.writes[title] += 1
-    for r1, r2, c1, c2, emphasis in layout.styles:
-        lb.writes[title] += _style_calls(sheet.range((r1, c1), (r2, c2)), emphasis)
+    union = not remote and UNION_RANGES
+    base = len(layout.formats) - layout.overlays
+    for part in (layout.formats[:base], layout.formats[base:]):  # the overlays go over the column formats
+        for fmt, boxes in _grouped(part).items():
+            lb.writes[title] += _boxes(sheet, boxes, union, lambda rng, f=fmt: _set(rng, "number_format", f))
+    for emphasis, boxes in _grouped(layout.styles).items():
+        lb.writes[title] += _boxes(sheet, boxes, union, lambda rng, e=emphasis: _style_calls(rng, e))
     for c1, c2, w in layout.widths:
         sheet.range((1, c1), (1, c2)).column_width = round(w * _POINTS_PER_CHAR, 1) if remote else w
         lb.writes[title] += 1
@@ -685,6 +690,47 @@ def render_report(lb: LiveBook, layout: ReportLayout) -> None:
             lb.writes[title] += _chart(sheet, layout)
         except (NotImplementedError, AttributeError):  # an engine without charts (xlwings on Mac: no legend)
             pass
+
+
+#: desktop Excel on Windows takes a multi-area address ("A1:C1,A9:C9") in one COM call; the remote engine
+#: addresses one rectangle per action and the Mac engine is not known to, so they get one call per range
+UNION_RANGES = sys.platform == "win32"
+#: COM's Range() takes at most 255 characters
+_UNION_ADDRESS = 250
+
+
+def _grouped(items: list[tuple[int, int, int, int, Any]]) -> dict[Any, list[tuple[int, int, int, int]]]:
+    """(row1, row2, col1, col2, what) boxes by what, in order."""
+    out: dict[Any, list[tuple[int, int, int, int]]] = {}
+    for r1, r2, c1, c2, what in items:
+        out.setdefault(what, []).append((r1, r2, c1, c2))
+    return out
+
+
+def _set(rng: Any, name: str, value: object) -> int:
+    setattr(rng, name, value)
+    return 1
+
+
+def _boxes(sheet: Any, boxes: list[tuple[int, int, int, int]], union: bool, do: Any) -> int:
+    """Apply ``do`` (range -> calls made) to the boxes: one range each, or as multi-area ranges of up to
+    255 address characters on Windows. Returns the calls made."""
+    calls = 0
+    if union and len(boxes) > 1:
+        try:
+            parts: list[str] = []
+            for r1, r2, c1, c2 in boxes:
+                a = f"{_col_name(c1)}{r1}:{_col_name(c2)}{r2}"
+                if parts and sum(map(len, parts)) + len(parts) + len(a) > _UNION_ADDRESS:
+                    calls += do(sheet.range(",".join(parts)))
+                    parts = []
+                parts.append(a)
+            return calls + do(sheet.range(",".join(parts)))
+        except Exception:  # noqa: BLE001, S110 - Excel refused the multi-area address: one range at a time
+            pass
+    for r1, r2, c1, c2 in boxes:
+        calls += do(sheet.range((r1, c1), (r2, c2)))
+    return calls
 
 
 def _freeze(sheet: Any, rows: int) -> int:
