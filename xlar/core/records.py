@@ -24,12 +24,14 @@ def unrolled(cls: type, signature: str, assignments: dict[str, str],
     ``assignments`` maps each field to the expression (over the parameters) that gives its
     value; ``defaults`` are names the signature may use for default values.
     """
-    twin: type | None = type(f"_{cls.__name__}Twin", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
-    try:
-        probe = object.__new__(twin)  # type: ignore[arg-type]
-        probe.__class__ = cls
-    except TypeError:
-        twin = None
+    slots = cls.__dict__.get("__slots__")
+    twin: type | None = type(f"_{cls.__name__}Twin", (), {"__slots__": slots}) if slots is not None else None
+    if twin is not None:
+        try:
+            probe = object.__new__(twin)
+            probe.__class__ = cls
+        except TypeError:
+            twin = None
     if twin is not None:
         body = [f"def make({signature}):", "    x = _new(_T)"]
         body += [f"    x.{name} = {expr}" for name, expr in assignments.items()]
