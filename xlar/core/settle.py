@@ -211,11 +211,6 @@ class _Leg:
         return (self.applied + self.disc + self.pdt + (pt if pt > 0 else ZERO) + (ou if ou > 0 else ZERO)
                 + self.fsd + self.rnd)
 
-    @property
-    def applying_reduction(self) -> Decimal:
-        pt, ou = self.pt, self.ou
-        return self.applied - (pt if pt < 0 else ZERO) - (ou if ou < 0 else ZERO)
-
 
 def _sort_key(w: _W | LedgerEntry) -> tuple:
     """Apply-to-Oldest order: due date, posting date, better discount (D365 tie-break), entry no."""
