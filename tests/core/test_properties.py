@@ -111,7 +111,7 @@ def books(draw: st.DrawFn) -> Book:
     return replace(b, journal=tuple(lines))
 
 
-def _absorb(b: Book, s) -> Book:  # noqa: ANN001
+def _absorb(b: Book, s) -> Book:
     apps = {a.application_no: a for a in b.applications}
     for a in (*s.updated_applications, *s.new_applications):
         apps[a.application_no] = a

@@ -23,14 +23,14 @@ D = Decimal
 JAN = date(2024, 1, 10)
 
 
-def _absorb(b: Book, s) -> Book:  # noqa: ANN001
+def _absorb(b: Book, s) -> Book:
     apps = {a.application_no: a for a in b.applications}
     for a in (*s.updated_applications, *s.new_applications):
         apps[a.application_no] = a
     return replace(b, ledger=s.ledger, applications=tuple(apps.values()), gl=b.gl + s.new_gl)
 
 
-def _balanced_per_document(gl) -> bool:  # noqa: ANN001
+def _balanced_per_document(gl) -> bool:
     docs: dict[str, Decimal] = {}
     for g in gl:
         docs[g.document_no] = docs.get(g.document_no, D(0)) + g.debit - g.credit
@@ -40,7 +40,7 @@ def _balanced_per_document(gl) -> bool:  # noqa: ANN001
 # ------------------------------------------------------------------ BC tolerance, Example 2 and spreading
 
 
-def _example2(day: date, amount: str, *, accept_late: bool = True):  # noqa: ANN202
+def _example2(day: date, amount: str, *, accept_late: bool = True):
     s = Settings(application_method=ApplicationMethod.MANUAL, payment_discount_grace_period="5D",
                  accept_late_discount=accept_late)
     b = with_entries(

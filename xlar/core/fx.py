@@ -14,7 +14,7 @@ from xlar.core.money import ONE
 class RateTable:
     """Looks up the rate valid on a day: the one with the latest starting date on or before it."""
 
-    __slots__ = ("_lcy", "_dates", "_rates")
+    __slots__ = ("_dates", "_lcy", "_rates")
 
     def __init__(self, rates: Iterable[ExchangeRate], lcy: str) -> None:
         self._lcy = lcy.upper()

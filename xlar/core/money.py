@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-ZERO = Decimal("0")
-ONE = Decimal("1")
-HUNDRED = Decimal("100")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
 
 #: ISO 4217 minor-unit exponents that differ from 2.
 _EXPONENTS: dict[str, int] = {
@@ -24,7 +24,7 @@ _EXPONENTS: dict[str, int] = {
     "CLF": 4, "UYW": 4,
 }
 
-_QUANTS = {e: Decimal(1).scaleb(-e) for e in range(0, 7)}
+_QUANTS = {e: Decimal(1).scaleb(-e) for e in range(7)}
 
 
 def exponent(currency: str, overrides: dict[str, int] | None = None) -> int:
@@ -50,8 +50,8 @@ def to_decimal(value: object) -> Decimal:
 
     Raises ``ValueError`` for anything that is not a finite number.
     """
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, bool):  # a cell's TRUE/FALSE is bad input like bad text: the same ValueError
+        raise ValueError(f"{value!r} is not a number")  # noqa: TRY004
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, int):
@@ -67,7 +67,7 @@ def to_decimal(value: object) -> Decimal:
         except InvalidOperation as exc:
             raise ValueError(f"{value!r} is not a number") from exc
     else:
-        raise ValueError(f"{value!r} is not a number")
+        raise ValueError(f"{value!r} is not a number")  # noqa: TRY004 (callers report bad cells by ValueError)
     if not d.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
     return d
