@@ -65,7 +65,7 @@ def settings_for(setup: dict, **over: object) -> Settings:
     """xlar Settings for an example's ``setup``."""
     method = setup.get("application_method", "Manual")
     s = Settings(
-        company_currency=setup.get("accounting_currency") or ("EUR" if setup.get("currency") in (None, "LCY") else "EUR"),
+        company_currency=setup.get("accounting_currency") or "EUR",  # the examples' LCY is EUR unless named
         application_method=ApplicationMethod(method),
         payment_tolerance_pct=D(setup.get("payment_tolerance_pct") or "0"),
         max_payment_tolerance_amount=D(setup.get("max_payment_tolerance_amount") or "0"),
