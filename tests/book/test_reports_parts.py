@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
 from lxml import etree
 from openpyxl.chart import LineChart, Reference
 from openpyxl.workbook.defined_name import DefinedName
@@ -289,3 +290,22 @@ def test_bank_commands_through_the_part_writer_keep_the_users_parts(tmp_path):
     assert len([n for n in first if n.startswith("xl/worksheets/sheet")]) + 1 == \
         len([n for n in after if n.startswith("xl/worksheets/sheet")])  # + BankReconciliation
     assert out.workbook == str(p)
+
+
+def test_what_the_part_writer_cannot_do_falls_back_to_openpyxl_with_the_same_reports(tmp_path, monkeypatch):
+    from xlar.book import xlsxreports
+
+    p = user_book(tmp_path)
+
+    def refuse(*a, **k):
+        raise xlsxparts.Unsupported("test")
+
+    monkeypatch.setattr(xlsxreports, "write_reports", refuse)
+    out = run_month_end(p, AS_OF)  # engine "auto"
+    assert out.exit_code == 0
+    wb = openpyxl.load_workbook(p)
+    assert wb.sheetnames[-len(REPORTS):] == REPORTS and len(wb["Aging"]._charts) == 1
+    total = next(r for r in wb["Aging"].iter_rows() if r[0].value == "Total")
+    assert [c.value for c in total[2:8]] == [0, 2600, 1500, 0, 0, 4100]
+    with pytest.raises(xlsxparts.Unsupported):
+        run_month_end(p, AS_OF, engine="parts")
