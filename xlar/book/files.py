@@ -16,6 +16,7 @@ import io
 import os
 import shutil
 import tempfile
+import weakref
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -84,6 +85,12 @@ def open_book(path: Path) -> OpenBook:
         raise BookError(f"{path}: not an Excel workbook xlar can read (.xlsx or .xlsm): {exc}") from exc
     except Exception as exc:  # openpyxl raises assorted errors for damaged files
         raise BookError(f"{path}: the workbook is damaged or not an .xlsx/.xlsm file: {exc}") from exc
+    vba = getattr(wb, "vba_archive", None)
+    if vba is not None:
+        # openpyxl keeps the VBA parts in an in-memory ZipFile it never closes; left to the
+        # garbage collector, its buffer can be freed first and ZipFile.__del__ then fails
+        # ("I/O operation on closed file"). Close it when the workbook goes.
+        weakref.finalize(wb, vba.close)
     shown = cached_values(data, [ws.title for ws in wb.worksheets])
     grids = {ws.title: read_grid(ws, shown[ws.title]) for ws in wb.worksheets}
     return OpenBook(path, wb, grids, fingerprint_bytes(data))
