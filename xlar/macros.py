@@ -34,7 +34,7 @@ from xlar.book import schema as S
 from xlar.book.cells import CellError, read_date, read_int, read_text
 from xlar.book.commands import Outcome, execute, next_run
 from xlar.book.files import BookError
-from xlar.book.grid import find
+from xlar.book.grid import col_letter, find
 from xlar.book.issues import SheetIssue
 from xlar.core.tables import Table
 
@@ -401,15 +401,7 @@ def named_date(book: Any, live: excel.LiveBook, name: str) -> date | None:
     try:
         return read_date(value)
     except (CellError, ValueError, TypeError):
-        raise BookError(f"The cell named {name} ({sheet}!{_col(col)}{row}) holds {value!r}, not a date") from None
-
-
-def _col(col: int) -> str:
-    name = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        name = chr(65 + rem) + name
-    return name
+        raise BookError(f"The cell named {name} ({sheet}!{col_letter(col)}{row}) holds {value!r}, not a date") from None
 
 
 def sepa(book: Any = None, *, collection_date: date | None = None, xml_path: str | Path | None = None,

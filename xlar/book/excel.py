@@ -32,7 +32,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from xlar.book.grid import Grid
+from xlar.book.grid import Grid, col_letter
 from xlar.book.plan import DATE_FORMAT, Out, SheetWrite, WritePlan, money_format
 from xlar.book.schema import norm
 from xlar.core.tables import Cell, CellKind, Emphasis, Table
@@ -277,7 +277,7 @@ def _plan_sheet(lb: LiveBook, sw: SheetWrite) -> _SheetJob:
         spec_col = sw.spec.by_key[key]
         new = reg.last_col + 1 if reg.last_col else reg.first_col
         if reg.table is not None and any(cell(r, new) is not None for r in range(reg.header_row, reg.last_row + 1)):
-            raise LiveBookError(f"Sheet {title}: column {_col_name(new)} next to table {reg.table.name} is not "
+            raise LiveBookError(f"Sheet {title}: column {col_letter(new)} next to table {reg.table.name} is not "
                                 f"empty; xlar needs it for {spec_col.header!r}")
         cells[(reg.header_row, new)] = Out(spec_col.header)
         reg.last_col = new
@@ -296,7 +296,7 @@ def _plan_sheet(lb: LiveBook, sw: SheetWrite) -> _SheetJob:
             for r in range(max(start, reg.last_row + 1), end + 1):
                 for c in range(reg.first_col, reg.last_col + 1):
                     if cell(r, c) is not None:
-                        raise LiveBookError(f"Sheet {title}: cell {_col_name(c)}{r} below table {reg.table.name} "
+                        raise LiveBookError(f"Sheet {title}: cell {col_letter(c)}{r} below table {reg.table.name} "
                                             "is not empty; xlar needs the row to append to it")
         for i, values in enumerate(sw.appends):
             for k, o in values.items():
@@ -308,14 +308,6 @@ def _plan_sheet(lb: LiveBook, sw: SheetWrite) -> _SheetJob:
     if live is not None:
         existing = max(existing, live.row0 + len(live.block) - 1)
     return _SheetJob(sw.spec.name, live, cells, reg.header_row, reg.first_col, table_end, existing)
-
-
-def _col_name(col: int) -> str:
-    name = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        name = chr(65 + rem) + name
-    return name
 
 
 def _runs(sorted_ints: list[int]) -> list[tuple[int, int]]:
@@ -720,7 +712,7 @@ def _boxes(sheet: Any, boxes: list[tuple[int, int, int, int]], union: bool, do: 
         try:
             parts: list[str] = []
             for r1, r2, c1, c2 in boxes:
-                a = f"{_col_name(c1)}{r1}:{_col_name(c2)}{r2}"
+                a = f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"
                 if parts and sum(map(len, parts)) + len(parts) + len(a) > _UNION_ADDRESS:
                     calls += do(sheet.range(",".join(parts)))
                     parts = []

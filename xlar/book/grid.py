@@ -75,3 +75,12 @@ def find(grids: dict[str, Grid], name: str) -> Grid | None:
         if norm(title) == key:
             return grid
     return None
+
+
+def col_letter(n: int) -> str:
+    """Excel's column letters of 1-based column ``n`` (1 -> A, 27 -> AA)."""
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s

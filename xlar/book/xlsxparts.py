@@ -50,7 +50,7 @@ from xlar.book.files import (
     read_book_bytes,
     save,
 )
-from xlar.book.grid import Grid
+from xlar.book.grid import Grid, col_letter
 from xlar.book.plan import Out, SheetWrite, WritePlan
 from xlar.book.schema import norm
 
@@ -85,14 +85,6 @@ class Unsupported(Exception):
 # --------------------------------------------------------------------------- small helpers
 
 @functools.lru_cache(maxsize=4096)
-def col_letter(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def col_number(letters: bytes | str) -> int:
     n = 0
     for ch in letters.encode() if isinstance(letters, str) else letters:
