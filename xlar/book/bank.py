@@ -29,7 +29,7 @@ from xlar.book.issues import SheetIssue, resolve
 from xlar.book.plan import Out
 from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
-from xlar.book.sepa import DIRECT_DEBIT
+from xlar.book.sepa import DIRECT_DEBIT, debit_entries
 from xlar.book.statements import Parsed, Profile, StatementError, parse_file, renumber
 from xlar.book.xlsxparts import open_file, save_file
 from xlar.core.bank import (
@@ -381,16 +381,8 @@ def read_debits(grids: dict[str, Grid]) -> tuple[list[DebitEntry], dict[str, int
     """The DirectDebit sheet's collection entries (``xlar sepa``) and their rows by Transaction ID."""
     if find(grids, DIRECT_DEBIT.name) is None:
         return [], {}
-    fields = {f.name for f in dataclasses.fields(DebitEntry)}
     out, rows = [], {}
-    for row, f in read_sheet_rows(grids, DIRECT_DEBIT, [], "EUR"):
-        f.setdefault("status", DebitStatus.FILE_CREATED)
-        f.setdefault("currency", "EUR")
-        f = {k: str(v) if k in ("collection_id", "customer_no", "document_no", "mandate_id") else v
-             for k, v in f.items() if k in fields}
-        f.setdefault("customer_name", "")
-        f.setdefault("bic", "")
-        d = DebitEntry(**f)  # type: ignore[arg-type]
+    for row, d in debit_entries(grids, []):
         out.append(d)
         rows[d.transaction_id.upper()] = row
     return out, rows

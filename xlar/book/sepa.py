@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -152,6 +152,19 @@ class SepaRead:
     issues: list[SheetIssue] = field(default_factory=list)
 
 
+def debit_entries(grids: dict[str, Grid], issues: list[SheetIssue]) -> Iterator[tuple[int, DebitEntry]]:
+    """The DirectDebit sheet's collection entries with their Excel rows (bad cells go to ``issues``)."""
+    fields = {f.name for f in dataclasses.fields(DebitEntry)}
+    for row, f in read_sheet_rows(grids, DIRECT_DEBIT, issues, "EUR"):
+        f.setdefault("status", DebitStatus.FILE_CREATED)
+        f.setdefault("currency", "EUR")
+        f = {k: str(v) if k in ("collection_id", "customer_no", "document_no", "mandate_id") else v
+             for k, v in f.items() if k in fields}
+        f.setdefault("customer_name", "")
+        f.setdefault("bic", "")
+        yield row, DebitEntry(**f)  # type: ignore[arg-type]
+
+
 def read_sepa(grids: dict[str, Grid]) -> SepaRead:
     """Read the workbook, the mandates, the collections so far and the creditor setup."""
     r = SepaRead(read=read_book(grids))
@@ -180,15 +193,7 @@ def read_sepa(grids: dict[str, Grid]) -> SepaRead:
         f.update(mandate_id=mid, customer_no=str(f["customer_no"]), iban=iban, bic=bic)
         r.mandates.append(Mandate(**f))  # type: ignore[arg-type]
         r.mandate_rows[mid] = row
-    fields = {f.name for f in dataclasses.fields(DebitEntry)}
-    for row, f in read_sheet_rows(grids, DIRECT_DEBIT, r.issues, "EUR"):
-        f.setdefault("status", DebitStatus.FILE_CREATED)
-        f.setdefault("currency", "EUR")
-        f = {k: str(v) if k in ("collection_id", "customer_no", "document_no", "mandate_id") else v
-             for k, v in f.items() if k in fields}
-        f.setdefault("customer_name", "")
-        f.setdefault("bic", "")
-        d = DebitEntry(**f)  # type: ignore[arg-type]
+    for row, d in debit_entries(grids, r.issues):
         r.debits.append(d)
         r.debit_rows[d.transaction_id] = row
     grid = find(grids, SEPA_SETUP_SHEET)
