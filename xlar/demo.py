@@ -676,7 +676,9 @@ class _Generator:
         for i, ln in enumerate(self.lines, start=1):
             ln.line_no = 10000 * i
             cases[ln.case].append(ln.line_no)
-        return DemoData(sheets=self._sheets(), cases=cases)
+        data = DemoData(sheets=self._sheets(), cases=cases)
+        data.sheets["GLEntries"] = opening_gl(data)
+        return data
 
     def _sheets(self) -> dict[str, tuple[list[str], list[list[Any]]]]:
         settings = [
@@ -754,7 +756,7 @@ def generate_demo(*, seed: int = 7, customers: int = 300, open_invoices: int = 4
 
 # --------------------------------------------------------------------------- writing
 
-_MONEY_COLUMNS = {"Amount", "Remaining Amount", "Amount to Apply", "Credit Limit"}
+_MONEY_COLUMNS = {"Amount", "Remaining Amount", "Amount to Apply", "Credit Limit", "Debit", "Credit"}
 _WIDTHS = {"Name": 38, "Description": 42, "Address": 40, "IBAN": 30, "Email": 30, "Setting": 36,
            "Applies-to Doc. No.": 30}
 
@@ -876,6 +878,29 @@ def open_balance(data: DemoData) -> Decimal:
     return sum((e.remaining_amount_lcy for e in ledger), Decimal(0))
 
 
+#: Document No. of the demo's opening G/L pair (the receivables the open ledger stands for)
+OPENING_DOCUMENT = "OPENING"
+
+
+def opening_gl(data: DemoData) -> tuple[list[str], list[list[Any]]]:
+    """GLEntries with one balanced opening pair: Dr receivables / Cr opening balance, the ledger's LCY total.
+
+    Without it the receivables account would hold only what xlar posts, and month end's
+    tie-out would (rightly) report the whole opening ledger as a difference.
+    """
+    balance = open_balance(data)
+    dates = [row[2] for row in data.sheets["Ledger"][1]]
+    day = max(dates)
+    text = "Opening balance of the open customer ledger (LCY)"
+    headers = ["Entry No.", "Posting Date", "Document No.", "Account No.", "Description", "Debit", "Credit"]
+    return headers, [[1, day, OPENING_DOCUMENT, "1100", text, float(balance), None],
+                     [2, day, OPENING_DOCUMENT, OPENING_BALANCE_ACCOUNT, text, None, float(balance)]]
+
+
+#: the demo's contra account for the opening receivables (an equity / opening balance account)
+OPENING_BALANCE_ACCOUNT = "3900"
+
+
 def _records(grids: dict[str, Any], name: str) -> list[dict[str, Any]]:
     from xlar.book.grid import find
     from xlar.book.schema import norm
@@ -901,7 +926,7 @@ def summarize(path: Path, open_before: Decimal) -> DemoSummary:
     ledger = read_book(grids).book.ledger
     journal = _records(grids, "Journal")
     apps = _records(grids, "Applications")
-    gl = _records(grids, "GLEntries")
+    gl = [g for g in _records(grids, "GLEntries") if str(g.get("documentno")) != OPENING_DOCUMENT]
     per_doc: dict[str, Decimal] = defaultdict(Decimal)
     for g in gl:
         per_doc[str(g["documentno"])] += _dec(g["debit"]) - _dec(g["credit"])

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
 from rich.console import Console
 
-from xlar.demo import BAD_DOCUMENT_NO, DEMO_FILE, generate_demo, open_balance, run_demo, summarize
+from xlar.demo import (
+    BAD_DOCUMENT_NO,
+    DEMO_FILE,
+    OPENING_DOCUMENT,
+    generate_demo,
+    open_balance,
+    run_demo,
+    summarize,
+)
 
 from .test_demo_workbook import SMALL, dec, read
 
@@ -69,7 +78,11 @@ def test_gl_balances_per_document_and_ties_to_the_ledger(posted):
     # the receivables account moved exactly as much as the ledger's open balance (LCY)
     s = summarize(path, open_balance(data))
     receivables = sum((dec(g["debit"] or 0) - dec(g["credit"] or 0) for g in sheets["GLEntries"]
-                       if str(g["accountno"]) == "1100"), Decimal(0))
+                       if str(g["accountno"]) == "1100" and g["documentno"] != OPENING_DOCUMENT), Decimal(0))
+    # the opening pair holds the receivables the opening ledger stands for, so the account ties
+    opening = [g for g in sheets["GLEntries"] if g["documentno"] == OPENING_DOCUMENT]
+    assert [(str(g["accountno"]), dec(g["debit"] or 0), dec(g["credit"] or 0)) for g in opening] == [
+        ("1100", s.open_before, Decimal(0)), ("3900", Decimal(0), s.open_before)]
     assert s.unbalanced_documents == []
     assert receivables != 0 and s.open_after - s.open_before == receivables
     assert s.lines_posted == sizes["journal_lines"] - 1 and s.lines_failed == 1
@@ -177,3 +190,18 @@ def test_other_seeds_also_post_all_but_the_bad_line(seed, tmp_path):
     assert (s.lines_posted, s.lines_failed, len(s.issues)) == (39, 1, 1)
     assert s.issues[0][3] == BAD_DOCUMENT_NO and s.unbalanced_documents == []
     assert s.discounts > 0 and s.late_discounts > 0 and s.tolerance_underpaid > 0 and s.tolerance_overpaid > 0
+
+
+def test_month_end_on_the_posted_demo_ties_to_the_gl(posted_small, tmp_path):
+    """The opening G/L pair makes the demo's receivables account tie to its ledger at month end."""
+    from datetime import date
+
+    from xlar.book.month_end import MonthEndOptions, run_month_end
+
+    _, _, path, _, data, _ = posted_small
+    copy = tmp_path / "month-end.xlsx"
+    shutil.copy2(path, copy)
+    o = run_month_end(copy, MonthEndOptions(as_of=date(2026, 10, 31), statements=False))
+    s = summarize(path, open_balance(data))
+    assert Decimal(o.tie_difference) == 0
+    assert Decimal(o.ledger_lcy) == Decimal(o.gl_lcy) == s.open_after
