@@ -33,7 +33,16 @@ from decimal import Decimal
 from typing import Any
 
 from xlar.book.grid import Grid, col_letter
-from xlar.book.plan import DATE_FORMAT, Out, SheetWrite, WritePlan, money_format
+from xlar.book.plan import (
+    KIND_FORMAT,
+    LOOKS,
+    WIDTH_ROWS,
+    Out,
+    SheetWrite,
+    WritePlan,
+    money_format,
+    report_width,
+)
 from xlar.book.schema import norm
 from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
@@ -498,21 +507,14 @@ def _active_sheet(book: Any) -> Any:
 
 # --------------------------------------------------------------------------- report sheets
 
-#: the styles of ``xlar.book.reports`` (openpyxl), as range calls: (bold, italic, size, font colour, fill)
+#: ``plan.LOOKS`` as range calls: (bold, italic, size, font colour, fill); the top border is not drawn live
 _EMPHASIS: dict[Emphasis, tuple[bool, bool, int | None, str | None, str | None]] = {
-    Emphasis.TITLE: (True, False, 12, None, None),
-    Emphasis.HEADER: (True, False, None, None, "#DDEBF7"),
-    Emphasis.TOTAL: (True, False, None, None, None),
-    Emphasis.WARNING: (True, False, None, None, "#F8CBAD"),
-    Emphasis.OK: (False, False, None, None, "#C6EFCE"),
-    Emphasis.NOTE: (False, True, None, "#595959", None),
+    e: (lk.bold, lk.italic, lk.size, f"#{lk.color}" if lk.color else None, f"#{lk.fill}" if lk.fill else None)
+    for e, lk in LOOKS.items()
 }
-_KIND_FORMAT = {CellKind.DATE: DATE_FORMAT, CellKind.PCT: "0.0%", CellKind.NUMBER: "0.0"}
 GENERAL = "General"
 #: Excel's default column is 8.43 characters = 48 points; the remote engine sets widths in points
 _POINTS_PER_CHAR = 48 / 8.43
-#: widths are measured on the first rows only (like the openpyxl renderer)
-_WIDTH_ROWS = 5000
 
 
 @dataclass(slots=True)
@@ -540,12 +542,11 @@ def report_layout(table: Table, exps: dict[str, int] | None = None) -> ReportLay
     money: dict[str, str] = {}
     width = 0
     text, money_kind = CellKind.TEXT, CellKind.MONEY
-    narrow = (Emphasis.TITLE, Emphasis.NOTE)
     for r, row in enumerate(table.rows, start=1):
         line: list[object] = []
         put = line.append
         last = 0
-        measure = r <= _WIDTH_ROWS
+        measure = r <= WIDTH_ROWS
         for c, cell in enumerate(row.cells, start=1):
             if cell.__class__ is Cell:
                 v, kind = cell.value, cell.kind  # type: ignore[union-attr]
@@ -564,13 +565,13 @@ def report_layout(table: Table, exps: dict[str, int] | None = None) -> ReportLay
                     if fmt is None:
                         fmt = money[cur] = money_format(cur, exps)
                 else:
-                    fmt = _KIND_FORMAT.get(kind)
+                    fmt = KIND_FORMAT.get(kind)
                 cells = col_formats.get(c)
                 if cells is None:
                     cells = col_formats[c] = []
                 cells.append((r, fmt))  # a number without a format (INT) breaks a run
             if measure:
-                n = 14 if kind is not text or (c == 1 and row.emphasis in narrow) else min(len(str(v)) + 2, 60)
+                n = report_width(kind, row.emphasis, c, v)
                 w = widths.get(c)
                 if w is None or n > w:
                     widths[c] = max(n, 10)

@@ -21,10 +21,48 @@ from xlar.book.rows import ReadResult, build_entry
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
 from xlar.core.model import Application, GLLine, LedgerEntry, LineResult
 from xlar.core.money import ZERO, exponent
-from xlar.core.tables import Table
+from xlar.core.tables import CellKind, Emphasis, Table
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+# --------------------------------------------------------------------------- how report sheets look
+# One definition for the three report writers: openpyxl (reports.py), the part writer
+# (xlsxreports.py) and a live book (excel.py).
+
+#: the number format of a report cell by kind (money: ``money_format`` of its currency; text, int: none)
+KIND_FORMAT = {CellKind.DATE: DATE_FORMAT, CellKind.PCT: "0.0%", CellKind.NUMBER: "0.0"}
+#: report column widths are measured on the first rows only
+WIDTH_ROWS = 5000
+
+
+class Look(NamedTuple):
+    """The style of a report row by emphasis; colours as RRGGBB."""
+
+    bold: bool = False
+    italic: bool = False
+    size: int | None = None
+    color: str | None = None
+    fill: str | None = None
+    top_border: bool = False
+
+
+LOOKS: dict[Emphasis, Look] = {
+    Emphasis.TITLE: Look(bold=True, size=12),
+    Emphasis.HEADER: Look(bold=True, fill="DDEBF7"),
+    Emphasis.TOTAL: Look(bold=True, top_border=True),
+    Emphasis.WARNING: Look(bold=True, fill="F8CBAD"),
+    Emphasis.OK: Look(fill="C6EFCE"),
+    Emphasis.NOTE: Look(italic=True, color="595959"),
+}
+
+
+def report_width(kind: CellKind, emphasis: Emphasis, col: int, value: object) -> int:
+    """Characters a report column needs for one cell: text by its length (up to 60), anything else 14;
+    a title or note in the first column does not widen it. A column is at least 10 wide."""
+    if kind is not CellKind.TEXT or (col == 1 and (emphasis is Emphasis.TITLE or emphasis is Emphasis.NOTE)):
+        return 14
+    return min(len(str(value)) + 2, 60)
 
 
 class Out(NamedTuple):

@@ -17,16 +17,17 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 
 from xlar.book.files import find_sheet
-from xlar.book.plan import DATE_FORMAT, money_format
+from xlar.book.plan import KIND_FORMAT, LOOKS, WIDTH_ROWS, money_format, report_width
 from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
-_BOLD = Font(bold=True)
-_TITLE = Font(bold=True, size=12)
-_HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-_WARN_FILL = PatternFill("solid", fgColor="F8CBAD")
-_OK_FILL = PatternFill("solid", fgColor="C6EFCE")
-_TOP = Border(top=Side(style="thin"))
-_NOTE = Font(italic=True, color="595959")
+#: emphasis -> (font, fill, border) as openpyxl objects, from ``plan.LOOKS`` (None: left alone)
+_STYLES = {
+    e: (Font(bold=lk.bold, italic=lk.italic, size=lk.size, color=lk.color)
+        if lk.bold or lk.italic or lk.size or lk.color else None,
+        PatternFill("solid", fgColor=lk.fill) if lk.fill else None,
+        Border(top=Side(style="thin")) if lk.top_border else None)
+    for e, lk in LOOKS.items()
+}
 
 
 def render(wb: Workbook, table: Table, *, exps: dict[str, int] | None = None) -> None:
@@ -59,19 +60,12 @@ def render(wb: Workbook, table: Table, *, exps: dict[str, int] | None = None) ->
                 if f is None:
                     f = fmt_cache[cell.currency] = money_format(cell.currency, exps)
                 target.number_format = f
-            elif kind is CellKind.DATE:
-                target.number_format = DATE_FORMAT
-            elif kind is CellKind.PCT:
-                target.number_format = "0.0%"
-            elif kind is CellKind.NUMBER:
-                target.number_format = "0.0"
+            elif kind in KIND_FORMAT:
+                target.number_format = KIND_FORMAT[kind]
             if row.emphasis is not Emphasis.NONE:
                 _style(target, row.emphasis)
-            if r <= 5000:  # widths from the first rows are enough
-                n = min(len(str(cell.value)) + 2, 60) if kind is CellKind.TEXT else 14
-                if kind is CellKind.TEXT and row.emphasis in (Emphasis.TITLE, Emphasis.NOTE) and c == 1:
-                    n = 14
-                widths[c] = max(widths.get(c, 10), n)
+            if r <= WIDTH_ROWS:
+                widths[c] = max(widths.get(c, 10), report_width(kind, row.emphasis, c, cell.value))
     for c, w in widths.items():
         ws.column_dimensions[get_column_letter(c)].width = w
     if table.header_rows:
@@ -91,18 +85,10 @@ def render(wb: Workbook, table: Table, *, exps: dict[str, int] | None = None) ->
 
 
 def _style(cell: object, emphasis: Emphasis) -> None:
-    if emphasis is Emphasis.TITLE:
-        cell.font = _TITLE  # type: ignore[attr-defined]
-    elif emphasis is Emphasis.HEADER:
-        cell.font = _BOLD  # type: ignore[attr-defined]
-        cell.fill = _HEAD_FILL  # type: ignore[attr-defined]
-    elif emphasis is Emphasis.TOTAL:
-        cell.font = _BOLD  # type: ignore[attr-defined]
-        cell.border = _TOP  # type: ignore[attr-defined]
-    elif emphasis is Emphasis.WARNING:
-        cell.fill = _WARN_FILL  # type: ignore[attr-defined]
-        cell.font = _BOLD  # type: ignore[attr-defined]
-    elif emphasis is Emphasis.OK:
-        cell.fill = _OK_FILL  # type: ignore[attr-defined]
-    elif emphasis is Emphasis.NOTE:
-        cell.font = _NOTE  # type: ignore[attr-defined]
+    font, fill, border = _STYLES[emphasis]
+    if font is not None:
+        cell.font = font  # type: ignore[attr-defined]
+    if fill is not None:
+        cell.fill = fill  # type: ignore[attr-defined]
+    if border is not None:
+        cell.border = border  # type: ignore[attr-defined]

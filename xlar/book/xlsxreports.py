@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape
 from lxml import etree
 
 from xlar.book import xlsxparts as X
-from xlar.book.plan import DATE_FORMAT, money_format
+from xlar.book.plan import KIND_FORMAT, LOOKS, WIDTH_ROWS, money_format, report_width
 from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
 DRAWING_REL = X.RNS + "/drawing"
@@ -47,10 +47,8 @@ XDR_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 #: the number formats openpyxl gives a date / datetime written without one (``reports.render`` relies on them)
 _AUTO_DATE = "yyyy-mm-dd"
 _AUTO_DATETIME = "yyyy-mm-dd h:mm:ss"
-_KIND_FORMAT = {CellKind.DATE: DATE_FORMAT, CellKind.PCT: "0.0%", CellKind.NUMBER: "0.0"}
 _ORD_1900 = date(1899, 12, 30).toordinal()
 _ORD_1904 = date(1904, 1, 1).toordinal()
-_WIDTH_ROWS = 5000  # column widths from the first rows are enough (as reports.render)
 
 
 # --------------------------------------------------------------------------- styles
@@ -75,14 +73,10 @@ def _sub(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
     return e
 
 
-#: emphasis -> (bold, italic, size, font colour, fill colour, top border), as ``reports._style``
+#: emphasis -> (bold, italic, size, font colour, fill colour, top border), from ``plan.LOOKS``
 _LOOK: dict[Emphasis, tuple[bool, bool, str | None, str | None, str | None, bool]] = {
-    Emphasis.TITLE: (True, False, "12", None, None, False),
-    Emphasis.HEADER: (True, False, None, None, "DDEBF7", False),
-    Emphasis.TOTAL: (True, False, None, None, None, True),
-    Emphasis.WARNING: (True, False, None, None, "F8CBAD", False),
-    Emphasis.OK: (False, False, None, None, "C6EFCE", False),
-    Emphasis.NOTE: (False, True, None, "595959", None, False),
+    e: (lk.bold, lk.italic, str(lk.size) if lk.size else None, lk.color, lk.fill, lk.top_border)
+    for e, lk in LOOKS.items()
 }
 
 
@@ -216,7 +210,6 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
     max_col = 0
     last_row = 0
     TEXT, MONEY = CellKind.TEXT, CellKind.MONEY
-    TITLE_NOTE = (Emphasis.TITLE, Emphasis.NOTE)
     for r, row in enumerate(table.rows, start=1):
         cells = row.cells
         if not cells:
@@ -226,7 +219,7 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
         rtxt = str(r)
         out: list[str] = []
         last_c = 0
-        wide = r <= _WIDTH_ROWS
+        wide = r <= WIDTH_ROWS
         for c, cell in enumerate(cells, start=1):
             if cell.__class__ is not Cell:
                 if cell is None or cell == "":
@@ -243,7 +236,7 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
                 if fmt is None:
                     fmt = money_fmts[cell.currency] = money_format(cell.currency, exps)
             else:
-                fmt = _KIND_FORMAT.get(kind)
+                fmt = KIND_FORMAT.get(kind)
             while c >= len(letters):
                 letters.append(X.col_letter(len(letters)))
             ref = letters[c] + rtxt
@@ -278,10 +271,7 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
                 out.append(_other(ref, v, fmt, emphasis, rs, origin))
             last_c = c
             if wide:
-                if kind is TEXT:
-                    n = 14 if (c == 1 and emphasis in TITLE_NOTE) else min(len(str(v)) + 2, 60)
-                else:
-                    n = 14
+                n = report_width(kind, emphasis, c, v)
                 if n > widths.get(c, 10):
                     widths[c] = n
                 elif c not in widths:
