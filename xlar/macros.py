@@ -36,7 +36,6 @@ from xlar.book.commands import Outcome, execute, next_run
 from xlar.book.files import BookError
 from xlar.book.grid import col_letter, find
 from xlar.book.issues import SheetIssue
-from xlar.core.tables import Table
 
 TITLE = "xlar"
 _REMOTE = {"remote", "officejs", "calamine"}
@@ -133,15 +132,6 @@ class Work:
 
 #: an executor: the workbook as read, when the run started, its label -> the work to write
 Executor = Callable[[excel.LiveBook, datetime, str], Work]
-
-
-def with_reports(plan: P.WritePlan, tables: list[Table], exps: dict[str, int] | None = None) -> P.WritePlan:
-    """``plan`` carrying ``tables`` as report sheets (a table already in the plan is not added twice)."""
-    names = {S.norm(t.name) for t in plan.reports}
-    plan.reports.extend(t for t in tables if S.norm(t.name) not in names)
-    if exps and plan.exps is None:
-        plan.exps = exps
-    return plan
 
 
 def run(book: Any, command: str, *, label: str = "", alert: bool = True, executor: Executor | None = None,
@@ -278,7 +268,7 @@ def _bank(command: str, **options: object) -> Executor:
 
         br = execute_bank(live.grids, command, started=started, fingerprint=live.fingerprint, label=label,
                           **options)
-        return Work(with_reports(br.plan, br.reports), br.outcome)
+        return Work(br.plan, br.outcome)
     return executor
 
 
@@ -376,9 +366,9 @@ def month_end(book: Any = None, *, as_of: date | None = None, issue: bool = Fals
         opts = MonthEndOptions(as_of=day, start=start, period_length=period_length, periods=periods, issue=issue,
                                statements=statements)
         label = f"month-end --as-of {day.isoformat()}" + (" --issue" if issue else "")
-        plan, tables, outcome = execute_month_end(live.grids, opts, started=started, fingerprint=live.fingerprint,
-                                                  label=label)
-        return Work(with_reports(plan, tables, outcome.currency_exponents), outcome)
+        plan, _tables, outcome = execute_month_end(live.grids, opts, started=started, fingerprint=live.fingerprint,
+                                                   label=label)
+        return Work(plan, outcome)  # the report tables are in plan.reports
 
     return run(book, "month-end", label="month-end", executor=executor)
 
@@ -498,7 +488,7 @@ def predict(book: Any = None, *, seed: int = 0) -> Outcome:
             P.plan_issues(pr.plan, o.run, o.issues)
         P.plan_runlog(pr.plan, run=o.run, started=started, command=label, fingerprint=live.fingerprint,
                       lines_posted=0, warnings=o.warnings, errors=o.errors, result=o.result)
-        return Work(with_reports(pr.plan, pr.tables), o)
+        return Work(pr.plan, o)
 
     return run(_caller(book), "predict", label="predict", executor=executor)
 

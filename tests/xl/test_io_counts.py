@@ -150,12 +150,12 @@ def month_end_payload(n: int, customers: int = 10) -> dict:
 
 def _month_end_counts(payload: dict) -> tuple[dict, dict, object]:
     from xlar.book.month_end import MonthEndOptions, execute_month_end
-    from xlar.macros import with_reports
 
     book = open_book(payload)
     live = excel.read_book(book)
     plan, tables, outcome = execute_month_end(live.grids, MonthEndOptions(as_of=date(2026, 3, 31)))
-    excel.apply_plan(live, with_reports(plan, tables, outcome.currency_exponents))
+    assert plan.reports == tables  # the report sheets travel in the plan
+    excel.apply_plan(live, plan)
     book.close()
     return dict(live.reads), dict(live.writes), outcome
 

@@ -291,11 +291,10 @@ def _cell(v: object, currency: str) -> Cell | object:
 
 @dataclass(slots=True)
 class BankRun:
-    """What a bank command computed: the plan, reports to rewrite, and the outcome."""
+    """What a bank command computed: the plan (report sheets in ``plan.reports``) and the outcome."""
 
     plan: P.WritePlan
     outcome: Outcome
-    reports: list[Table] = field(default_factory=list)
 
 
 def _finish(run: BankRun, grids: dict[str, Grid], started: datetime, fingerprint: str, label: str) -> BankRun:
@@ -424,7 +423,7 @@ def match(grids: dict[str, Grid], *, run: int, profile: str | None = None) -> Ba
                        ("matchedaccountno", Out(p.account_no)), ("matchscore", Out(p.score))):
             sw.update(row, key, v)
     run_ = BankRun(plan, o)
-    run_.reports.append(report_table(MATCH_PROPOSALS.name, MATCH_PROPOSALS.headers, rows,
+    plan.reports.append(report_table(MATCH_PROPOSALS.name, MATCH_PROPOSALS.headers, rows,
                                      read.book.settings.company_currency))
     o.lines_posted = len(todo)
     o.result = f"Matched {len(todo)} line(s): " + ", ".join(
@@ -578,7 +577,7 @@ def reconcile_statement(grids: dict[str, Grid], statement_no: str, *, run: int,
     rec = reconcile(statement_no, bank.lines, bank.ledger, balance_last_statement=balance_last_statement,
                     ending_balance=ending_balance, date_tolerance_days=date_tolerance_days)
     run_ = BankRun(plan, o)
-    run_.reports.append(_reconciliation_report(rec, read.book.settings.company_currency))
+    plan.reports.append(_reconciliation_report(rec, read.book.settings.company_currency))
     if rec.complete:
         lsw, ssw = plan.sheet(BANK_LEDGER), plan.sheet(BANK_STATEMENT)
         for line_no, entry_no in rec.matches:
@@ -655,7 +654,6 @@ def run_bank_file(path: Path, command: str, *, out: Path | None = None, label: s
     else:
         raise ValueError(command)
     _finish(br, book.grids, started, book.fingerprint, label or command)
-    br.plan.reports = list(br.reports)
     written = save_file(book, br.plan, out, engine)
     br.outcome.workbook = str(path)
     br.outcome.written_to = str(written)
