@@ -201,9 +201,7 @@ def _failed(book: Any, live: excel.LiveBook | None, command: str, label: str, st
     run_no = next_run(live.grids)
     outcome = Outcome(command=command, run=run_no, result="Failed", exit_code=exit_code, issues=[issue])
     plan = P.WritePlan()
-    P.plan_issues(plan, run_no, [issue])
-    P.plan_runlog(plan, run=run_no, started=started, command=label, fingerprint=live.fingerprint,
-                  lines_posted=0, warnings=0, errors=1, result="Failed")
+    P.plan_close(plan, outcome, started=started, command=label, fingerprint=live.fingerprint, lines_posted=0)
     with contextlib.suppress(Exception):
         excel.apply_plan(live, plan)
     return outcome
@@ -484,10 +482,7 @@ def predict(book: Any = None, *, seed: int = 0) -> Outcome:
 
         pr = outlook(live.grids, run=next_run(live.grids), seed=seed)
         o = pr.outcome
-        if o.issues:
-            P.plan_issues(pr.plan, o.run, o.issues)
-        P.plan_runlog(pr.plan, run=o.run, started=started, command=label, fingerprint=live.fingerprint,
-                      lines_posted=0, warnings=o.warnings, errors=o.errors, result=o.result)
+        P.plan_close(pr.plan, o, started=started, command=label, fingerprint=live.fingerprint, lines_posted=0)
         return Work(pr.plan, o)
 
     return run(_caller(book), "predict", label="predict", executor=executor)

@@ -300,10 +300,7 @@ class BankRun:
 def _finish(run: BankRun, grids: dict[str, Grid], started: datetime, fingerprint: str, label: str) -> BankRun:
     o = run.outcome
     o.issues.sort(key=lambda i: (i.sheet, i.row or 0))
-    if o.issues:
-        P.plan_issues(run.plan, o.run, o.issues)
-    P.plan_runlog(run.plan, run=o.run, started=started, command=label, fingerprint=fingerprint,
-                  lines_posted=o.lines_posted, warnings=o.warnings, errors=o.errors, result=o.result)
+    P.plan_close(run.plan, o, started=started, command=label, fingerprint=fingerprint)
     return run
 
 

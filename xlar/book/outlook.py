@@ -107,10 +107,7 @@ def run_predict_file(path: Path, *, out: Path | None = None, seed: int = 0, labe
     started = datetime.now().replace(microsecond=0)
     pr = predict(book.grids, run=next_run(book.grids), seed=seed)
     o = pr.outcome
-    if o.issues:
-        P.plan_issues(pr.plan, o.run, o.issues)
-    P.plan_runlog(pr.plan, run=o.run, started=started, command=label, fingerprint=book.fingerprint,
-                  lines_posted=0, warnings=o.warnings, errors=o.errors, result=o.result)
+    P.plan_close(pr.plan, o, started=started, command=label, fingerprint=book.fingerprint, lines_posted=0)
     written = save_file(book, pr.plan, out, engine)
     o.workbook, o.written_to = str(path), str(written)
     return o

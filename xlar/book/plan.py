@@ -347,6 +347,16 @@ def plan_runlog(plan: WritePlan, *, run: int, started: datetime, command: str, f
     })
 
 
+def plan_close(plan: WritePlan, o: object, *, started: datetime, command: str, fingerprint: str,
+               lines_posted: int | None = None) -> None:
+    """What every command ends with: the run's Issues rows and its RunLog row (``o``: the run's Outcome)."""
+    if o.issues:  # type: ignore[attr-defined]
+        plan_issues(plan, o.run, o.issues)  # type: ignore[attr-defined]
+    plan_runlog(plan, run=o.run, started=started, command=command, fingerprint=fingerprint,  # type: ignore
+                lines_posted=o.lines_posted if lines_posted is None else lines_posted,  # type: ignore
+                warnings=o.warnings, errors=o.errors, result=o.result)  # type: ignore[attr-defined]
+
+
 def amounts_equal(a: Decimal | None, b: Decimal | None) -> bool:
     return (a or ZERO) == (b or ZERO)
 

@@ -244,10 +244,7 @@ def _mandate_updates(plan: P.WritePlan, r: SepaRead, mandates: list[Mandate] | t
 
 
 def _finish(plan: P.WritePlan, o: Outcome, *, started: datetime, fingerprint: str, label: str) -> None:
-    if o.issues:
-        P.plan_issues(plan, o.run, o.issues)
-    P.plan_runlog(plan, run=o.run, started=started, command=label, fingerprint=fingerprint,
-                  lines_posted=o.lines_posted, warnings=o.warnings, errors=o.errors, result=o.result)
+    P.plan_close(plan, o, started=started, command=label, fingerprint=fingerprint)
 
 
 def _stop(o: Outcome) -> bool:
