@@ -13,7 +13,9 @@ brand word in front); 2 % of customers share another customer's exact name.
 - document number missing, mistyped (a digit changed) or written without the hyphen;
 - several invoices in one line (2-4 numbers in the text, or none: subset-sum);
 - short payments (the payer pays less), deducted bank fees (5-25 less);
-- discounted amounts paid inside the discount window;
+- discounted amounts paid inside the discount window, and (about 2 %) full amounts paid
+  inside it, the discount not taken; every other line pays a discounted invoice's full
+  amount after its discount date, as customers do;
 - payments by a parent company (a name that is not the customer's, no IBAN);
 - duplicates (the same transaction twice in the file).
 
@@ -109,6 +111,7 @@ def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], lis
         parties.append(Party(customer_no=no, name=name, ibans=ibans))
         if rng.random() < 0.05:
             parents[no] = f"{rng.choice(FIRST)} {rng.choice(FIRST)} Holding {rng.choice(LEGAL)}"
+    parent_nos = sorted(parents)
     ledger: list[LedgerEntry] = []
     by_customer: dict[str, list[LedgerEntry]] = {}
     cents = Decimal("0.01")
@@ -130,7 +133,7 @@ def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], lis
     truths: list[Truth] = []
     kinds = (("clean", 40), ("name_typo", 10), ("abbrev", 6), ("no_doc", 8), ("doc_typo", 5), ("doc_nohyphen", 4),
              ("multi_named", 7), ("multi_unnamed", 3), ("short", 4), ("fee_deducted", 4), ("discount", 5),
-             ("parent", 3), ("duplicate", 1))
+             ("parent", 3), ("duplicate", 1), ("disc_not_taken", 2))
     population = [k for k, w in kinds for _ in range(w)]
     used: set[int] = set()
     pmap = {p.customer_no: p for p in parties}
@@ -141,8 +144,15 @@ def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], lis
             lines.append(StatementLine(**{**{f: getattr(src, f) for f in src.__slots__}, "line_no": len(lines) + 1}))
             truths.append(truths[-1])
             continue
-        p = pmap[f"C{rng.randint(1, n_customers):06d}"]
+        # the kind is drawn first and a customer that can produce it is found for it, so every
+        # kind occurs as often as its weight says
+        if kind == "parent":
+            p = pmap[rng.choice(parent_nos)]
+        else:
+            p = pmap[f"C{rng.randint(1, n_customers):06d}"]
         items = [e for e in by_customer.get(p.customer_no, ()) if e.entry_no not in used]
+        if kind in ("discount", "disc_not_taken"):
+            items = [e for e in items if e.remaining_pmt_disc_possible]
         if not items:
             continue
         k = rng.randint(2, 4) if kind.startswith("multi") else 1
@@ -151,7 +161,13 @@ def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], lis
         chosen = rng.sample(items, k)
         used.update(e.entry_no for e in chosen)
         total = sum((e.remaining_amount for e in chosen), Decimal(0))
-        day = max(e.posting_date for e in chosen) + timedelta(days=rng.randint(1, 40))
+        # when the customer pays: 1 to 40 days after the (last) invoice; a customer who pays the
+        # full amount of an invoice on discount terms pays after the discount date (inside the
+        # window it would take the discount: the kinds "discount" and "disc_not_taken")
+        last = max(e.posting_date for e in chosen)
+        first_day = max([1] + [(e.pmt_discount_date - last).days + 1 for e in chosen
+                               if e.remaining_pmt_disc_possible and e.pmt_discount_date])
+        day = last + timedelta(days=rng.randint(first_day, 40))
         docs = [e.document_no for e in chosen]
         amount = total
         name, payer_iban = p.name, (p.ibans[0] if p.ibans and rng.random() < 0.85 else "")
@@ -176,15 +192,11 @@ def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], lis
             amount = total - Decimal(rng.randint(5, 25))
         elif kind == "discount":
             e = chosen[0]
-            if not e.remaining_pmt_disc_possible:
-                used.discard(e.entry_no)
-                continue
             day = e.posting_date + timedelta(days=rng.randint(1, 10))
             amount = e.remaining_amount - e.remaining_pmt_disc_possible
+        elif kind == "disc_not_taken":
+            day = chosen[0].posting_date + timedelta(days=rng.randint(1, 10))
         elif kind == "parent":
-            if p.customer_no not in parents:
-                used.difference_update(e.entry_no for e in chosen)
-                continue
             name, payer_iban = parents[p.customer_no], ""
         if rng.random() < 0.1 and chosen[0].external_document_no and kind == "clean":
             text = "Your PO " + chosen[0].external_document_no
