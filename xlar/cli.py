@@ -178,7 +178,7 @@ ProfileOpt = Annotated[str | None, typer.Option("--profile", help="A row of the 
 
 @app.command(name="import-statement")
 def import_statement(book: BookArg,
-                     file: Annotated[Path, typer.Argument(help="CAMT.053 (.xml), MT940 (.sta/.txt), CSV or XLSX.",
+                     file: Annotated[Path, typer.Argument(help="CAMT.053 (.xml), MT940 (.sta/.txt), BAI2, OFX, CSV or XLSX.",
                                                           dir_okay=False, metavar="FILE")],
                      profile: ProfileOpt = None,
                      statement: Annotated[str | None, typer.Option(

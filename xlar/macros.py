@@ -272,7 +272,7 @@ def _bank(command: str, **options: object) -> Executor:
 
 def import_statement(book: Any = None, *, file: str | Path | None = None, profile: str | None = None,
                      statement_no: str | None = None) -> Outcome:
-    """Read a bank statement file (CAMT.053, MT940, CSV, XLSX) into BankStatement (``xlar import-statement``).
+    """Read a bank statement file (CAMT.053, MT940, BAI2, OFX, CSV, XLSX) into BankStatement (``xlar import-statement``).
 
     Without ``file``, desktop Excel on Windows asks for it with its file dialog; on the desktop a
     relative ``file`` is taken beside the workbook.

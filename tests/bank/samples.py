@@ -71,3 +71,44 @@ def csv_statement(path: Path, rows: list[tuple[str, str, str, str]]) -> Path:
     text = "Buchungstag;Betrag;Name;Verwendungszweck\n" + "".join(";".join(r) + "\n" for r in rows)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def bai2(path: Path, *, closing: str = "671750", details: list[tuple[str, str, str, str]] | None = None,
+         currency: str = "EUR", as_of: str = "260110") -> Path:
+    """A BAI2 file: one group, one account; details are (type code, cents, bank ref, text).
+
+    Record counts and control totals are computed as a bank does; ``closing`` (cents) may
+    be set wrong to test the balance check.
+    """
+    details = details if details is not None else [
+        ("195", "98000", "BR0001", "INV-1001 Adatum Corporation"),
+        ("175", "75000", "BR0002", "Trey Research INV-1002 INV-1003"),
+        ("475", "1250", "BR0003", "MyBank fee March"),
+    ]
+    acct = [f"03,DE12500105170648489890,{currency},010,500000,,,015,{closing},,/"]
+    acct += [f"16,{code},{cents},Z,{ref},,{text}/" for code, cents, ref, text in details]
+    total = 500000 + int(closing) + sum(int(c) for _, c, _, _ in details)
+    acct.append(f"49,{total},{len(acct) + 1}/")
+    group = [f"02,XLAR,BANKID,1,{as_of},,{currency},2/", *acct, f"98,{total},1,{len(acct) + 2}/"]
+    rows = ["01,BANKID,XLAR,260111,0800,1,,,2/", *group, f"99,{total},1,{len(group) + 2}/"]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def ofx(path: Path, *, fitids: tuple[str, str, str] = ("F1", "F2", "F3")) -> Path:
+    """An OFX 1.02 (SGML) bank statement with three transactions and the ledger balance."""
+    txs = [("CREDIT", "20260110", "980.00", fitids[0], "Adatum Corporation", "Payment INV-1001"),
+           ("CREDIT", "20260111", "750.00", fitids[1], "Trey Research Ltd", "INV-1002 INV-1003"),
+           ("FEE", "20260111", "-12.50", fitids[2], "MyBank", "fee March")]
+    body = "".join(f"<STMTTRN><TRNTYPE>{t}<DTPOSTED>{d}<TRNAMT>{a}<FITID>{f}<NAME>{n}<MEMO>{m}</STMTTRN>\n"
+                   for t, d, a, f, n, m in txs)
+    path.write_text(
+        "OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nSECURITY:NONE\nENCODING:USASCII\nCHARSET:1252\n"
+        "COMPRESSION:NONE\nOLDFILEUID:NONE\nNEWFILEUID:NONE\n\n<OFX>\n"
+        "<SIGNONMSGSRSV1><SONRS><STATUS><CODE>0<SEVERITY>INFO</STATUS><DTSERVER>20260112"
+        "<LANGUAGE>ENG</SONRS></SIGNONMSGSRSV1>\n<BANKMSGSRSV1><STMTTRNRS><TRNUID>1<STATUS><CODE>0"
+        "<SEVERITY>INFO</STATUS>\n<STMTRS><CURDEF>EUR<BANKACCTFROM><BANKID>50010517<ACCTID>0648489890"
+        "<ACCTTYPE>CHECKING</BANKACCTFROM>\n<BANKTRANLIST><DTSTART>20260101<DTEND>20260111\n" + body +
+        "</BANKTRANLIST>\n<LEDGERBAL><BALAMT>6717.50<DTASOF>20260111</LEDGERBAL>\n"
+        "</STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n")
+    return path

@@ -1,4 +1,5 @@
-"""Bank statement files to statement lines: CAMT.053 (lxml), MT940 (mt-940) and CSV/XLSX by profile.
+"""Bank statement files to statement lines: CAMT.053 (lxml), MT940 (mt-940), BAI2 (bai2), OFX
+(ofxtools) and CSV/XLSX by profile.
 
 Every parser returns a :class:`Parsed`: the lines (with the file name and the line's
 position in the file), the statement balances, and problems as text. Nothing here knows
@@ -6,17 +7,31 @@ workbook sheets; :mod:`xlar.book.bank` puts the lines on ``BankStatement``.
 
 - **CAMT.053**: any version (``camt.053.001.02`` ... ``.13``); elements are found by local
   name, so the namespace version does not matter. One line per transaction detail
-  (``TxDtls``) of a batch entry, else per entry. Opening (``OPBD``/``PRCD``) plus the
-  entries must equal the closing balance (``CLBD``), else the statement is refused.
+  (``TxDtls``) of a batch entry, else per entry (a batch without details takes its
+  ``Btch/PmtInfId``, else ``MsgId``, as reference: a SEPA collection). Opening
+  (``OPBD``/``PRCD``) plus the entries must equal the closing balance (``CLBD``), else
+  the statement is refused.
 - **MT940**: parsed by the ``mt-940`` package; ``:86:`` sub-fields ``?20``-``?29`` and
   ``?60``-``?63`` (purpose), ``?31`` (IBAN), ``?32``/``?33`` (name) are read when present.
   Opening plus entries must equal the closing balance.
+- **BAI2** (US cash management): parsed by the ``bai2`` package with its integrity checks
+  (record counts and control totals of every account, group and file). One line per
+  transaction detail (``16``, with its ``88`` continuations), signed by its type code
+  (credit/debit), dated the group's as-of date, amounts in the currency's minor units.
+  Opening ledger (``010``) plus the details must equal the closing ledger (``015``).
+- **OFX** 1.x (SGML) and 2.x (XML), parsed by ``ofxparse`` (MIT; ``ofxtools`` is GPL): one
+  line per ``STMTTRN``, the payer from ``NAME``/``PAYEE``, the text from ``MEMO``, the
+  reference from ``CHECKNUM``. OFX gives only the closing ``LEDGERBAL``; the opening balance is taken as
+  the closing balance less the statement's lines, so no balance check is possible.
 - **CSV / XLSX**: columns named by a :class:`Profile` (a row of the ``BankProfiles`` sheet),
   or found by common header names when no profile is given.
 
 The import key of a line is its statement's identity (account + statement id for CAMT
-and MT940, the file's digest for CSV) and its position, so the same statement imported
-twice adds nothing, while two identical transactions in one file both stay.
+and MT940, account + as-of date for BAI2, account for OFX, the file's digest for CSV)
+and the line's position (for BAI2 and OFX the bank's own transaction reference, ``FITID``
+or the bank reference, with its occurrence number when a file repeats one), so the same
+statement imported twice adds nothing, while two identical transactions in one file both
+stay.
 """
 
 from __future__ import annotations
@@ -31,7 +46,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from xlar.core.bank import StatementLine, import_key
-from xlar.core.money import to_money
+from xlar.core.money import exponent, to_money
 
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b")
 
@@ -99,10 +114,14 @@ def digest(data: bytes) -> str:
 
 
 def detect(path: Path, data: bytes) -> str:
-    """``camt``, ``mt940``, ``xlsx`` or ``csv``, from the content first, then the suffix."""
-    head = data[:4096].lstrip()
-    if head.startswith((b"<", b"\xef\xbb\xbf<")):
+    """``camt``, ``mt940``, ``bai2``, ``ofx``, ``xlsx`` or ``csv``, from the content first, then the suffix."""
+    head = data[:4096].lstrip().removeprefix(b"\xef\xbb\xbf")
+    if head.startswith(b"OFXHEADER") or re.search(rb"<\?OFX\b|<OFX>", head, re.IGNORECASE):
+        return "ofx"
+    if head.startswith(b"<"):
         return "camt"
+    if re.match(rb"01,[^,\r\n]*,[^,\r\n]*,\d{6},", head):
+        return "bai2"
     if data[:2] == b"PK":
         return "xlsx"
     text = head.decode("latin-1")
@@ -126,6 +145,10 @@ def parse_file(path: Path, *, profile: Profile | None = None, statement_no: str 
         p = parse_camt(data, path.name, currency=currency)
     elif kind == "mt940":
         p = parse_mt940(data, path.name, currency=currency)
+    elif kind == "bai2":
+        p = parse_bai2(data, path.name, currency=currency)
+    elif kind == "ofx":
+        p = parse_ofx(data, path.name, currency=currency)
     else:
         p = parse_table(data, path.name, kind, profile or Profile(), statement_no=statement_no or path.stem,
                         currency=currency)
@@ -247,6 +270,8 @@ def parse_camt(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed:
                     add = _txt(tx, "AddtlTxInf")
                     if add:
                         texts.append(add)
+                else:  # a batch booked as one amount: the creditor's payment information or message id
+                    ref = _txt(ntry, "NtryDtls", "Btch", "PmtInfId") or _txt(ntry, "NtryDtls", "Btch", "MsgId")
                 if extra and not texts:
                     texts.append(extra)
                 if day is None:
@@ -329,6 +354,111 @@ def parse_mt940(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed
         if op + moved != cl:
             raise StatementError(f"{name}: statement {st_no}: opening balance {op} + entries {moved} = "
                                  f"{op + moved}, but the closing balance is {cl}")
+    return out
+
+
+# --------------------------------------------------------------------------- BAI2
+
+def _occurrence_key(seen: dict[str, int], ref: str, position: int) -> str:
+    """The bank's reference, numbered when one file repeats it; the position when there is none."""
+    if not ref:
+        return f"#{position}"
+    seen[ref] = seen.get(ref, 0) + 1
+    return ref if seen[ref] == 1 else f"{ref}#{seen[ref]}"
+
+
+def parse_bai2(data: bytes, name: str = "", *, currency: str = "USD") -> Parsed:
+    from bai2 import bai2
+    from bai2.constants import TypeCodeTransaction
+    from bai2.exceptions import IntegrityException, NotSupportedYetException, ParsingException
+
+    try:
+        doc = bai2.parse_from_string(data.decode("latin-1"), check_integrity=True)
+    except IntegrityException as exc:
+        raise StatementError(f"{name}: the BAI2 file's totals do not add up ({exc}); the file is incomplete "
+                             f"or damaged") from exc
+    except (ParsingException, NotSupportedYetException, ValueError, IndexError, AttributeError) as exc:
+        raise StatementError(f"{name}: not a BAI2 file xlar can read: {exc}") from exc
+    out = Parsed(format="BAI2")
+    position = 0
+    for group in doc.children:
+        as_of = group.header.as_of_date
+        for acct in group.children:
+            number = str(acct.header.customer_account_number or "")
+            cur = str(acct.header.currency or group.header.currency or currency)
+            q = Decimal(1).scaleb(-exponent(cur))
+            balances = {s.type_code.code: s.amount for s in acct.header.summary_items
+                        if s.type_code is not None and s.amount is not None}
+            opening = Decimal(balances["010"]) * q if "010" in balances else None
+            closing = Decimal(balances["015"]) * q if "015" in balances else None
+            st_no = f"{number}-{as_of:%Y%m%d}"
+            seen: dict[str, int] = {}
+            lines: list[StatementLine] = []
+            for tx in acct.children:
+                position += 1
+                kind = tx.type_code.transaction if tx.type_code is not None else None
+                if kind not in (TypeCodeTransaction.credit, TypeCodeTransaction.debit):
+                    out.problems.append(f"{name}: {st_no} detail {position} has type code "
+                                        f"{getattr(tx.type_code, 'code', '?')}, neither a credit nor a debit: left out")
+                    continue
+                amount = Decimal(tx.amount or 0) * q
+                if kind is TypeCodeTransaction.debit:
+                    amount = -amount
+                ref = str(tx.bank_reference or "")
+                lines.append(StatementLine(
+                    statement_no=st_no, line_no=len(lines) + 1, transaction_date=as_of, amount=amount,
+                    currency=cur, text=" ".join(str(tx.text or "").replace(",", " ").split()),
+                    reference=str(tx.customer_reference or ""), source_file=name, source_line=position,
+                    import_key=import_key(f"bai2:{number}:{as_of:%Y%m%d}", _occurrence_key(seen, ref, position)),
+                    opening_balance=opening, ending_balance=closing))
+            if opening is not None and closing is not None:
+                moved = sum((ln.amount for ln in lines), Decimal(0))
+                if opening + moved != closing:
+                    raise StatementError(
+                        f"{name}: account {number} as of {as_of}: opening ledger {opening} + details {moved} = "
+                        f"{opening + moved}, but the closing ledger is {closing}; the file is incomplete or damaged")
+            out.lines.extend(lines)
+    if not out.lines and not doc.children:
+        raise StatementError(f"{name}: the BAI2 file holds no group")
+    return out
+
+
+# --------------------------------------------------------------------------- OFX
+
+def parse_ofx(data: bytes, name: str = "", *, currency: str = "USD") -> Parsed:
+    import warnings
+
+    import ofxparse
+
+    try:
+        with warnings.catch_warnings():  # ofxparse calls BeautifulSoup 3 names that bs4 deprecates
+            warnings.simplefilter("ignore", DeprecationWarning)
+            doc = ofxparse.OfxParser.parse(io.BytesIO(data))
+    except Exception as exc:  # ofxparse raises its own errors and ValueError/KeyError/... for bad files
+        raise StatementError(f"{name}: not an OFX statement xlar can read: {exc}") from exc
+    out = Parsed(format="OFX")
+    accounts = [a for a in (getattr(doc, "accounts", None) or ()) if getattr(a, "statement", None) is not None]
+    if not accounts:
+        raise StatementError(f"{name}: the OFX file holds no bank or card statement")
+    for account in accounts:
+        st = account.statement
+        cur = str(getattr(st, "currency", "") or currency).upper()
+        acct = str(account.account_id or "")
+        end = getattr(st, "end_date", None)
+        st_no = f"{acct}-{end:%Y%m%d}" if end else acct
+        seen: dict[str, int] = {}
+        lines: list[StatementLine] = []
+        for pos, tx in enumerate(st.transactions, start=1):
+            lines.append(StatementLine(
+                statement_no=st_no, line_no=len(lines) + 1, transaction_date=tx.date.date(),
+                amount=to_money(tx.amount, cur), currency=cur, payer_name=" ".join(str(tx.payee or "").split()),
+                text=" ".join(str(tx.memo or "").split()), reference=str(tx.checknum or ""),
+                source_file=name, source_line=pos,
+                import_key=import_key(f"ofx:{acct}", _occurrence_key(seen, str(tx.id or ""), pos))))
+        balance = getattr(st, "balance", None)
+        closing = to_money(balance, cur) if balance is not None else None
+        opening = closing - sum((ln.amount for ln in lines), Decimal(0)) if closing is not None else None
+        out.lines.extend(replace(ln, opening_balance=opening, ending_balance=closing) for ln in lines)
     return out
 
 

@@ -92,7 +92,7 @@ class TextMapping:
     learned: bool = False
 
 
-def import_key(file_digest: str, position: int) -> str:
+def import_key(file_digest: str, position: int | str) -> str:
     """Identity of a statement line: the file's digest and the line's position in it.
 
     The same file imported twice yields the same keys (nothing is added); two identical
