@@ -101,6 +101,10 @@ def test_import_twice_and_match(book: Path, tmp_path: Path, make) -> None:  # no
     # the bank fee goes to the mapped G/L account
     assert (st[3]["Match Confidence"], st[3]["Matched Account No."], st[3]["Match Rule"]) == (
         "High", "6040", "Text-to-Account Mapping")
+    # the three match rates, each with its numerator and denominator, on the run's RunLog row
+    assert read_sheet(book, "RunLog")[-1]["Result"] == (
+        "Matched 3 line(s): High 3, Medium 0, Low 0, None 0; auto-match rate: lines 100.0 % (3 of 3), "
+        "invoices 100.0 % (3 of 3), amount EUR 100.0 % (1,742.50 of 1,742.50)")
 
 
 def test_damaged_bai2_leaves_the_book_unchanged(book: Path, tmp_path: Path) -> None:  # noqa: F811

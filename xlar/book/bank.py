@@ -21,6 +21,7 @@ from pathlib import Path
 
 from xlar.book import plan as P
 from xlar.book import schema as S
+from xlar.book.bankledger import BANK_LEDGER, next_entry_no, plan_bank_entries, read_bank_ledger
 from xlar.book.cells import read_text
 from xlar.book.commands import Outcome, next_run
 from xlar.book.files import BookError
@@ -55,9 +56,10 @@ from xlar.core.match import (
     match_statement,
     split_difference,
 )
+from xlar.core.matchrates import match_rates
 from xlar.core.model import JournalLine, Severity
 from xlar.core.reconcile import Reconciliation, reconcile
-from xlar.core.sepa import DebitEntry, DebitStatus
+from xlar.core.sepa import Booked, BookedDebits, DebitEntry, DebitStatus
 from xlar.core.settle import post_journal
 from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
@@ -89,18 +91,6 @@ BANK_STATEMENT = SheetSpec("BankStatement", (
     C("Source Line", "source_line", K.INT, extension=True),
     C("Import Key", "import_key", extension=True),
     C("Difference Account", "difference_account", extension=True),  # Transfer Difference to Account (G/L)
-))
-
-BANK_LEDGER = SheetSpec("BankLedger", (
-    C("Entry No.", "entry_no", K.INT, required=True),
-    C("Posting Date", "posting_date", K.DATE, required=True),
-    C("Document No.", "document_no"),
-    C("Description", "description"),
-    C("Amount", "amount", K.MONEY, required=True, currency=Cur.LCY),
-    C("Open", "open", K.BOOL),
-    C("Statement No.", "statement_no"),
-    C("Statement Line No.", "statement_line_no", K.INT),
-    C("Type", "type", extension=True),
 ))
 
 MATCH_PROPOSALS = SheetSpec("MatchProposals", tuple(C(h, f, k, currency=Cur.LCY) for h, f, k in (
@@ -173,13 +163,7 @@ def read_bank(grids: dict[str, Grid], lcy: str = "EUR") -> BankRead:
         if "currency" in given:
             given["currency"] = str(given["currency"]).upper()
         r.lines.append(StatementLine(**given))  # type: ignore[arg-type]
-    for row, f in read_sheet_rows(grids, BANK_LEDGER, r.issues, lcy):
-        f.setdefault("document_no", "")
-        if "statement_line_no" in f and f["statement_line_no"] is None:
-            f.pop("statement_line_no")
-        e = BankLedgerEntry(**f)  # type: ignore[arg-type]
-        r.ledger.append(e)
-        r.ledger_rows[e.entry_no] = row
+    r.ledger, r.ledger_rows = read_bank_ledger(grids, r.issues, lcy)
     for _, f in read_sheet_rows(grids, TEXT_TO_ACCOUNT, r.issues, lcy):
         r.mappings.append(TextMapping(**f))  # type: ignore[arg-type]
     for _, f in read_sheet_rows(grids, BANK_PROFILES, r.issues, lcy):
@@ -394,7 +378,9 @@ def match(grids: dict[str, Grid], *, run: int, profile: str | None = None) -> Ba
         o.exit_code, o.result = 1, "Errors: nothing matched"
         return BankRun(plan, o)
     settings = match_settings(bank, read, profile)
-    idx = OpenItemIndex(read.book.ledger, parties(read), bank.mappings, read_debits(grids)[0])
+    debits = read_debits(grids)[0]
+    idx = OpenItemIndex(read.book.ledger, parties(read), bank.mappings, debits,
+                        BookedDebits(debits, bank.ledger) if debits else None)
     todo = [ln for ln in bank.lines if _open(ln, bank.line_extra[(ln.statement_no, ln.line_no)])]
     props = match_statement([dataclasses.replace(ln, status="") for ln in todo], idx, settings)
     names = {c.customer_no: c.name for c in read.book.customers}
@@ -424,7 +410,7 @@ def match(grids: dict[str, Grid], *, run: int, profile: str | None = None) -> Ba
                                      read.book.settings.company_currency))
     o.lines_posted = len(todo)
     o.result = f"Matched {len(todo)} line(s): " + ", ".join(
-        f"{k} {counts.get(k, 0)}" for k in ("High", "Medium", "Low", "None"))
+        f"{k} {counts.get(k, 0)}" for k in ("High", "Medium", "Low", "None")) + "; " + match_rates(todo, props).text()
     return run_
 
 
@@ -451,9 +437,21 @@ def accept(grids: dict[str, Grid], *, run: int, min_confidence: str = "High", sk
     known_docs = {e.document_no for e in read.book.ledger}
     differences: dict[int, tuple[Decimal, str]] = {}  # journal line no. -> (difference, G/L account)
     open_docs: dict[tuple[str, str], object] | None = None
+    debits, debit_rows = read_debits(grids)
+    booked = BookedDebits(debits, bank.ledger) if debits else None
+    links: list[tuple[StatementLine, Booked]] = []  # lines whose money xlar sepa already posted
     for ln in bank.lines:
         ex = bank.line_extra[(ln.statement_no, ln.line_no)]
         if norm_status(ln.status) in ("posted", "reconciled"):
+            continue
+        b = booked.find(ln) if booked is not None else None
+        if b is not None and b.debits:  # never posted twice, whatever the confidence
+            if b.entries:
+                links.append((ln, b))
+            else:
+                o.issues.append(SheetIssue(BANK_STATEMENT.name, bank.line_rows[(ln.statement_no, ln.line_no)],
+                                           "Reference", ln.reference or ln.text, b.problem,
+                                           "direct-debit-already-posted", Severity.WARNING))
             continue
         conf = S.norm(ex.get("confidence") or "")
         manual = conf in _MANUAL
@@ -495,21 +493,17 @@ def accept(grids: dict[str, Grid], *, run: int, min_confidence: str = "High", sk
     P.plan_applications(plan, read, s.new_applications, s.updated_applications, s.ledger)
     gl_next = max([g.entry_no for g in s.new_gl] + [gl_next - 1]) + 1
     new_gl = list(s.new_gl)
-    bank_next = max((e.entry_no for e in bank.ledger), default=0) + 1
-    bsw, jsw, ssw, msw = (plan.sheet(BANK_LEDGER), plan.sheet(S.JOURNAL), plan.sheet(BANK_STATEMENT),
-                          plan.sheet(TEXT_TO_ACCOUNT))
+    bank_next = next_entry_no(bank.ledger)
+    jsw, ssw, msw = plan.sheet(S.JOURNAL), plan.sheet(BANK_STATEMENT), plan.sheet(TEXT_TO_ACCOUNT)
     known_maps = {(m.mapping_text.upper(), m.account_no) for m in bank.mappings}
-    debits, debit_rows = read_debits(grids) if any(ex.get("rule") == DIRECT_DEBIT_RULE
-                                                   for ex in bank.line_extra.values()) else ([], {})
     by_tx = {d.transaction_id.upper(): d for d in debits}
     done = 0
 
     def posted(ln: StatementLine, doc: str, desc: str) -> None:
         nonlocal bank_next, done
-        bsw.appends.append({"entryno": Out(bank_next), "postingdate": P.out(ln.transaction_date, Kind.DATE),
-                            "documentno": Out(doc), "description": Out(desc[:100]),
-                            "amount": P.out(ln.amount, Kind.MONEY, lcy), "open": Out(True),
-                            "statementno": Out(ln.statement_no), "statementlineno": Out(ln.line_no)})
+        plan_bank_entries(plan, [BankLedgerEntry(
+            entry_no=bank_next, posting_date=ln.transaction_date, document_no=doc, description=desc,
+            amount=ln.amount, statement_no=ln.statement_no, statement_line_no=ln.line_no)], lcy)
         bank_next += 1
         row = bank.line_rows[(ln.statement_no, ln.line_no)]
         ssw.update(row, "status", Out("Posted"))
@@ -551,13 +545,24 @@ def accept(grids: dict[str, Grid], *, run: int, min_confidence: str = "High", sk
         gl_next += 2
         new_gl.extend(pair)
         posted(ln, pair[0].document_no, ln.text or MAPPING_RULE)
+    for ln, b in links:  # BC: the line is applied to the bank ledger entries, nothing is posted
+        lsw = plan.sheet(BANK_LEDGER)
+        for e in b.entries:
+            lsw.update(bank.ledger_rows[e.entry_no], "statementno", Out(ln.statement_no))
+            lsw.update(bank.ledger_rows[e.entry_no], "statementlineno", Out(ln.line_no))
+        docs = [e.document_no for e in b.entries]
+        row = bank.line_rows[(ln.statement_no, ln.line_no)]
+        ssw.update(row, "status", Out("Posted"))
+        ssw.update(row, "posteddocumentno", Out(", ".join(docs) if len(docs) <= 3 else
+                                                f"{docs[0]} .. {docs[-1]} ({len(docs)} entries)"))
     P.plan_gl(plan, read, tuple(new_gl))
     o.lines_posted = done
     o.new_entries = len([e for e in s.ledger if e.entry_no not in read.ledger_rows])
     o.applications = len(s.new_applications)
     o.gl_lines = len(new_gl)
-    o.result = (f"Posted {done} statement line(s)" if done else "Nothing to accept") + (
-        f", {o.lines_failed} not posted" if o.lines_failed else "")
+    o.result = (f"Posted {done} statement line(s)" if done else "Nothing to accept" if not links else
+                "Posted nothing") + (f", {o.lines_failed} not posted" if o.lines_failed else "") + (
+        f"; {len(links)} line(s) already posted by xlar sepa linked to their bank ledger entries" if links else "")
     return BankRun(plan, o)
 
 
