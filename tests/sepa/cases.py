@@ -7,12 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from tests.domain.harness import gl_multiset, gl_of
+from xlar.core.bank import StatementLine
 from xlar.core.model import Book, Customer, DocumentType, Settings
+from xlar.core.reconcile import reconcile
 from xlar.core.sepa import (
+    BookedDebits,
     Creditor,
     DebitStatus,
     Mandate,
     MandateType,
+    bank_entries,
     create_collection,
     creditor_id_problem,
     payment_lines,
@@ -60,6 +64,18 @@ def bc_sepa_01(ex: dict) -> None:
     assert invoice.remaining_amount == D(exp["posting"]["INV-S1_remaining"])
     assert invoice.open is exp["posting"]["INV-S1_open"]
     assert gl_of(s.new_gl) == gl_multiset(exp["gl"])
+    # the line's balancing account is the bank: one open bank ledger entry of +500.00, the bank G/L's debit
+    (bank,) = bank_entries([(entry, line)], s.new_gl, book.settings.accounts.bank, 1)
+    assert (bank.amount, bank.open, bank.posting_date, bank.document_no) == (D("500.00"), True, day, "DD0001-1")
+    assert sum(g.debit - g.credit for g in s.new_gl if g.account_no == book.settings.accounts.bank) == bank.amount
+    # the bank statement's line for the collection is that entry: matched, not posted again, difference 0.00
+    st = StatementLine(statement_no="1", line_no=1, transaction_date=day, amount=D("500.00"), reference="DD0001",
+                       opening_balance=D("0.00"))
+    found = BookedDebits([replace(entry, status=DebitStatus.POSTED, payment_document_no=line.document_no)],
+                         [bank]).find(st)
+    assert found is not None and found.entries == (bank,)
+    rec = reconcile("1", [st], [replace(bank, statement_no="1", statement_line_no=1)])
+    assert rec.complete and (rec.book_balance, rec.difference) == (D("500.00"), D("0.00"))
     # 3: the next two collections on new invoices: RCUR, then FNAL; the mandate closes
     mandates = col.mandates
     seqs = [entry.sequence_type.value]

@@ -122,11 +122,15 @@ def test_sepa_collect_confirm_reject(tmp_path: Path) -> None:
     assert (m["M-1"]["Debits Made"], m["M-2"]["Debits Made"], m["M-2"]["Closed"]) == (2, 1, True)
 
     outcome, _, confirmed = run_macro(applied.payload, macros.sepa, confirm="DD0001")
-    assert outcome.result == "Collection DD0001: 3 payment(s) posted, 1550.50 EUR"
+    assert outcome.result == "Collection DD0001: 3 payment(s) posted, 1550.50 EUR; 3 open bank ledger entries"
     led = {r["Document No."]: r for r in sheet_dicts(confirmed.payload, "Ledger")}
     assert [led[d]["Open"] for d in ("INV-1", "INV-2", "INV-3", "INV-4")] == [False, False, False, True]
     gl = sheet_dicts(confirmed.payload, "GLEntries")
     assert sum(g["Debit"] or 0 for g in gl if g["Account No."] == "1200") == 1550.5
+    # the bank side, as the file command writes it: one open BankLedger entry per debit
+    bank = sheet_dicts(confirmed.payload, "BankLedger")
+    assert [(b["Entry No."], b["Document No."], b["Amount"], b["Open"]) for b in bank] == [
+        (1, "DD0001-1", 1000, True), (2, "DD0001-2", 250.5, True), (3, "DD0001-3", 300, True)]
 
     outcome, _, rejected = run_macro(confirmed.payload, macros.sepa, reject="DD0001/2",
                                      return_date=date(2026, 2, 5))
@@ -134,8 +138,48 @@ def test_sepa_collect_confirm_reject(tmp_path: Path) -> None:
     led = {r["Document No."]: r for r in sheet_dicts(rejected.payload, "Ledger")}
     assert (led["INV-2"]["Open"], led["INV-2"]["Remaining Amount"]) == (True, 250.5)
     assert led["RET-DD0001-2"]["Document Type"] == "Refund"
+    bank = sheet_dicts(rejected.payload, "BankLedger")
+    assert [(b["Entry No."], b["Document No."], b["Amount"], b["Open"]) for b in bank][3:] == [
+        (4, "RET-DD0001-2", -250.5, True)]
+    gl = sheet_dicts(rejected.payload, "GLEntries")
+    assert sum((g["Debit"] or 0) - (g["Credit"] or 0) for g in gl if g["Account No."] == "1200") == 1300
     assert [r["Command"] for r in sheet_dicts(rejected.payload, "RunLog")] == [
         "sepa --collection-date 2026-01-31", "sepa --confirm DD0001", "sepa --reject DD0001/2"]
+
+
+def test_sepa_collection_reconciles_through_the_bank_macros(tmp_path: Path) -> None:
+    """collect → confirm → the statement with the collection → match → accept (posts nothing) → reconcile,
+    then a return, all as macros: the same book-layer code as the commands."""
+    from tests.sepa.test_bank_reconcile import february, january
+
+    _, _, applied = run_macro(make_payload(SEPA), macros.sepa, collection_date=date(2026, 1, 31),
+                              xml_path=tmp_path / "dd.xml")
+    _, _, applied = run_macro(applied.payload, macros.sepa, confirm="DD0001")
+    outcome, _, applied = run_macro(applied.payload, macros.import_statement, file=january(tmp_path))
+    assert outcome.exit_code == 0, outcome.issues
+    outcome, _, applied = run_macro(applied.payload, macros.match)
+    assert outcome.result.startswith("Matched 2 line(s): High 2, Medium 0, Low 0, None 0")
+    outcome, _, applied = run_macro(applied.payload, macros.accept)
+    assert outcome.result == ("Posted 1 statement line(s); 1 line(s) already posted by xlar sepa linked to their "
+                              "bank ledger entries")
+    outcome, _, applied = run_macro(applied.payload, macros.reconcile, statement_no="S-2026-01")
+    assert (outcome.exit_code, outcome.result) == (0, "Reconciled statement S-2026-01: difference 0.00")
+    bank = sheet_dicts(applied.payload, "BankLedger")
+    assert [(b["Document No."], b["Amount"], b["Open"], b["Statement No."], b["Statement Line No."])
+            for b in bank] == [("DD0001-1", 1000, False, "S-2026-01", 1), ("DD0001-2", 250.5, False, "S-2026-01", 1),
+                               ("DD0001-3", 300, False, "S-2026-01", 1), ("S-2026-01-2", 80, False, "S-2026-01", 2)]
+    gl = sheet_dicts(applied.payload, "GLEntries")
+    assert sum((g["Debit"] or 0) - (g["Credit"] or 0) for g in gl if g["Account No."] == "1200") == 1630.5
+
+    _, _, applied = run_macro(applied.payload, macros.sepa, reject="DD0001/2", return_date=date(2026, 2, 5))
+    _, _, applied = run_macro(applied.payload, macros.import_statement, file=february(tmp_path))
+    _, _, applied = run_macro(applied.payload, macros.match)
+    outcome, _, applied = run_macro(applied.payload, macros.accept)
+    assert outcome.result.startswith("Posted nothing; 1 line(s) already posted by xlar sepa linked")
+    outcome, _, applied = run_macro(applied.payload, macros.reconcile, statement_no="S-2026-02")
+    assert (outcome.exit_code, outcome.result) == (0, "Reconciled statement S-2026-02: difference 0.00")
+    last = sheet_dicts(applied.payload, "BankLedger")[-1]
+    assert (last["Document No."], last["Amount"], last["Open"]) == ("RET-DD0001-2", -250.5, False)
 
 
 def test_sepa_collect_writes_the_file_beside_the_workbook(tmp_path: Path, monkeypatch) -> None:

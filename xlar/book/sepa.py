@@ -19,12 +19,15 @@ Three modes, each a plan of writes applied atomically like ``xlar post``:
 * **confirm** (:func:`confirm`): the bank executed the collection. Each File Created
   debit becomes a Payment journal line applied to its invoice; the lines are posted by
   :func:`xlar.core.settle.post_journal` and appended to ``Journal`` as Posted, so the
-  Ledger, Applications and GLEntries change exactly as with ``xlar post``.
+  Ledger, Applications and GLEntries change exactly as with ``xlar post``. The journal
+  line's balancing account is the bank (BC report 1201), so each payment is also one open
+  ``BankLedger`` entry (:func:`xlar.core.sepa.bank_entries`), which the bank statement's
+  line for the collection is later reconciled against instead of being posted again.
 * **reject** (:func:`reject`): the bank returned debits. A File Created debit is marked
   Rejected; a Posted one is also reversed through the normal path: its application is
   unapplied (:func:`xlar.core.settle.unapply`) and a Refund line applied to the payment
-  is posted, which reopens the invoice and takes the money out of the bank account.
-  Either way the mandate's Debits Made goes back by one.
+  is posted, which reopens the invoice and takes the money out of the bank account (a
+  negative ``BankLedger`` entry). Either way the mandate's Debits Made goes back by one.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from pathlib import Path
 
 from xlar.book import plan as P
 from xlar.book import schema as S
+from xlar.book.bankledger import next_entry_no, plan_bank_entries, read_bank_ledger
 from xlar.book.cells import is_blank, read_text
 from xlar.book.commands import Outcome, next_run
 from xlar.book.files import BookError
@@ -60,6 +64,7 @@ from xlar.core.sepa import (
     Mandate,
     MandateType,
     SequenceType,
+    bank_entries,
     bic_problem,
     check_creditor,
     create_collection,
@@ -386,6 +391,8 @@ def confirm(grids: dict[str, Grid], collection_id: str, *, run: int) -> SepaRun:
     if not debits:
         o.issues.append(SheetIssue(DIRECT_DEBIT.name, None, "Collection ID", collection_id,
                                    f"Collection {collection_id} is not on the DirectDebit sheet", "unknown-collection"))
+    lcy = r.read.book.settings.company_currency
+    bank_ledger, _ = read_bank_ledger(grids, o.issues, lcy)
     if _stop(o):
         return SepaRun(plan, o)
     lines, issues = payment_lines(r.read.book, debits, first_line_no=_next_line_no(r.read, grids))
@@ -401,6 +408,8 @@ def confirm(grids: dict[str, Grid], collection_id: str, *, run: int) -> SepaRun:
     chain = _Chain(r.read.book)
     chain.absorb(s)
     chain.plan(plan, r.read)
+    bank = bank_entries(lines, s.new_gl, r.read.book.settings.accounts.bank, next_entry_no(bank_ledger))
+    plan_bank_entries(plan, bank, lcy)
     results = {x.line_no: x for x in s.line_results}
     _journal_rows(plan, r.read, [(ln, results[ln.line_no]) for _, ln in lines])
     sw = plan.sheet(DIRECT_DEBIT)
@@ -413,7 +422,8 @@ def confirm(grids: dict[str, Grid], collection_id: str, *, run: int) -> SepaRun:
     o.new_entries, o.applications, o.gl_lines = len(lines), len(chain.new_apps), len(chain.new_gl)
     o.changed_entries = len([n for n in chain.changed if n in r.read.ledger_rows])
     total = sum((d.amount for d, _ in lines), ZERO)
-    o.result = f"Collection {collection_id}: {len(lines)} payment(s) posted, {total} EUR"
+    o.result = (f"Collection {collection_id}: {len(lines)} payment(s) posted, {total} EUR; {len(bank)} open "
+                f"bank ledger entr{'y' if len(bank) == 1 else 'ies'}")
     return SepaRun(plan, o, collection_id=collection_id, total=total)
 
 
@@ -437,11 +447,14 @@ def reject(grids: dict[str, Grid], transaction_ids: list[str], *, run: int, retu
                                            "already-rejected", WARNING))
             elif d not in chosen:
                 chosen.append(d)
+    lcy = r.read.book.settings.company_currency
+    bank_ledger, _ = read_bank_ledger(grids, o.issues, lcy)
     if _stop(o):
         return SepaRun(plan, o)
     chain = _Chain(r.read.book)
     line_no = _next_line_no(r.read, grids)
     journal: list[tuple[JournalLine, LineResult]] = []
+    refunds: list[tuple[DebitEntry, JournalLine]] = []
     mandates = {m.mandate_id: m for m in r.mandates}
     for d in chosen:
         if d.status is DebitStatus.POSTED:
@@ -466,6 +479,7 @@ def reject(grids: dict[str, Grid], transaction_ids: list[str], *, run: int, retu
                 break
             chain.absorb(s)
             journal.append((ln, s.line_results[0]))
+            refunds.append((d, ln))
             line_no += 1
         if d.mandate_id in mandates:
             mandates[d.mandate_id] = roll_back(mandates[d.mandate_id])
@@ -473,6 +487,8 @@ def reject(grids: dict[str, Grid], transaction_ids: list[str], *, run: int, retu
         return SepaRun(plan, o)
     chain.plan(plan, r.read)
     _journal_rows(plan, r.read, journal)
+    plan_bank_entries(plan, bank_entries(refunds, chain.new_gl, r.read.book.settings.accounts.bank,
+                                         next_entry_no(bank_ledger)), lcy)
     _mandate_updates(plan, r, list(mandates.values()))
     sw = plan.sheet(DIRECT_DEBIT)
     for d in chosen:

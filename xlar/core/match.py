@@ -53,7 +53,7 @@ from rapidfuzz.utils import default_process
 from xlar.core.bank import Confidence, MappingTarget, StatementLine, TextMapping, account_gl
 from xlar.core.model import DocumentType, GLLine, JournalLine, LedgerEntry
 from xlar.core.money import ZERO
-from xlar.core.sepa import DebitEntry, DebitStatus
+from xlar.core.sepa import Booked, BookedDebits, DebitEntry, DebitStatus
 
 
 class RelatedParty(StrEnum):
@@ -441,8 +441,11 @@ class OpenItemIndex:
     """Open entries and customers, indexed for the candidate look-ups (built once per run)."""
 
     def __init__(self, ledger: Iterable[LedgerEntry], parties: Iterable[Party],
-                 mappings: Sequence[TextMapping] = (), debits: Iterable[DebitEntry] = ()) -> None:
+                 mappings: Sequence[TextMapping] = (), debits: Iterable[DebitEntry] = (),
+                 booked: BookedDebits | None = None) -> None:
         self.parties: dict[str, Party] = {p.customer_no: p for p in parties}
+        # debits whose money is already posted, with their open bank ledger entries
+        self.booked = booked
         # direct debits collected and not returned, by Transaction ID (= the pain.008 EndToEndId)
         self.debits: dict[str, DebitEntry] = {d.transaction_id.upper(): d for d in debits
                                               if d.status is not DebitStatus.REJECTED}
@@ -941,8 +944,36 @@ def _debit_proposal(line: StatementLine, idx: OpenItemIndex, d: DebitEntry, lo: 
                     f"{e.document_no} expects {exp} in range {lo:.2f}..{hi:.2f}")
 
 
+def _booked_proposal(line: StatementLine, b: Booked) -> Proposal:
+    """A line whose money ``xlar sepa`` already posted: never a payment again, reconciled against its entries.
+
+    High with the direct debit rule when the open bank ledger entries of the named debits add
+    up to the line (``accept`` links them to it and posts nothing); None with the reason
+    otherwise.
+    """
+    custs = {d.customer_no for d in b.debits}
+    cust = custs.pop() if len(custs) == 1 else ""
+    if not b.entries:
+        return Proposal(statement_no=line.statement_no, line_no=line.line_no, rank=1, confidence=Confidence.NONE,
+                        rule=DIRECT_DEBIT_RULE, score=0, customer_no=cust, difference=line.amount,
+                        explanation=b.problem)
+    docs = tuple(e.document_no for e in b.entries)
+    nos = ", ".join(str(e.entry_no) for e in b.entries[:5]) + (" ..." if len(b.entries) > 5 else "")
+    what = "returned by the bank: its refund was" if line.amount < 0 else "already"
+    return Proposal(statement_no=line.statement_no, line_no=line.line_no, rank=1, confidence=Confidence.HIGH,
+                    rule=DIRECT_DEBIT_RULE, score=DIRECT_DEBIT_SCORE, customer_no=cust, documents=docs,
+                    applied_amount=line.amount, related_party=RelatedParty.FULLY,
+                    doc_no=DocMatch.YES_MULTIPLE if len(docs) > 1 else DocMatch.YES, amount_match=AmountMatch.ONE,
+                    explanation=f"{b.name}: {len(b.debits)} direct debit(s) {what} posted by xlar sepa as bank "
+                    f"ledger entr{'ies' if len(b.entries) > 1 else 'y'} {nos} ({b.total}); accept links the line to "
+                    "them and posts nothing; reconcile closes them")
+
+
 def match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings = MatchSettings()) -> list[Proposal]:
     """Proposals for one statement line, best first (at most ``s.alternatives``)."""
+    b = idx.booked.find(line) if idx.booked is not None else None
+    if b is not None:
+        return [_booked_proposal(line, b)]
     d = find_debit(line, idx) if line.amount > 0 else None
     if d is not None:
         lo, hi = s.amount_range(line.amount)

@@ -1,8 +1,10 @@
 """Bank account reconciliation: statement lines against bank ledger entries (spec §8).
 
-``reconcile`` matches each statement line to a bank ledger entry (first the entry that
-already names the line by Statement No. / Statement Line No., then an open entry with the
-same amount dated within ``date_tolerance_days``) and reports BC's test report figures:
+``reconcile`` matches each statement line to a bank ledger entry (first the entries that
+already name the line by Statement No. / Statement Line No. and add up to its amount: one
+entry, or the several debits of a direct debit collection the bank credited as one line,
+many-to-one; then an open entry with the same amount dated within
+``date_tolerance_days``) and reports BC's test report figures:
 
 - Total Balance = Balance Last Statement + sum of statement amounts; it must equal the
   Statement Ending Balance (A20).
@@ -67,13 +69,18 @@ def reconcile(statement_no: str, lines: Sequence[StatementLine], ledger: Sequenc
     relevant = [e for e in ledger if e.posting_date <= day and (e.open or e.statement_no == statement_no)]
     matches: list[tuple[int, int]] = []
     used: set[int] = set()
-    by_ref = {(e.statement_no, e.statement_line_no): e for e in relevant if e.statement_no}
+    by_ref: dict[tuple[str, int | None], list[BankLedgerEntry]] = {}
+    for e in relevant:
+        if e.statement_no:
+            by_ref.setdefault((e.statement_no, e.statement_line_no), []).append(e)
     unmatched: list[StatementLine] = []
     for ln in mine:
-        e = by_ref.get((statement_no, ln.line_no))
-        if e is not None and e.amount == ln.amount:
-            matches.append((ln.line_no, e.entry_no))
-            used.add(e.entry_no)
+        named = by_ref.get((statement_no, ln.line_no), [])
+        # one line, several entries (a direct debit collection): they must add up to the line
+        if named and sum((e.amount for e in named), ZERO) == ln.amount:
+            for e in named:
+                matches.append((ln.line_no, e.entry_no))
+                used.add(e.entry_no)
         else:
             unmatched.append(ln)
     still: list[StatementLine] = []

@@ -23,6 +23,14 @@ Records and rules, no I/O; the pain.008 file is written by :mod:`xlar.book.sepa_
   are skipped. **Rejecting** an entry rolls its mandate's counter back
   (:func:`roll_back`); reopening a posted invoice is ``unapply`` plus a Refund line
   (:func:`refund_line`).
+* **The bank side** (:func:`bank_entries`): report 1201's journal line has the
+  collection's bank account as balancing account, so each posted debit is also one open
+  bank account ledger entry (posting date = transfer date, the bank G/L amount of its
+  payment); a returned debit's refund is a negative one. When the bank statement
+  arrives, :class:`BookedDebits` finds the entries a statement line stands for, by the
+  ids the bank repeats: a debit's Transaction ID (EndToEndId), the collection's ID
+  (``MsgId``) or one of its batches (``PmtInfId``, ``<collection>-<n>``), so the line
+  is reconciled against them instead of being posted a second time.
 """
 
 from __future__ import annotations
@@ -34,7 +42,18 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from xlar.core.model import Blocked, Book, DocumentType, Issue, JournalLine, LedgerEntry, Ref, Severity
+from xlar.core.bank import BankLedgerEntry, StatementLine
+from xlar.core.model import (
+    Blocked,
+    Book,
+    DocumentType,
+    GLLine,
+    Issue,
+    JournalLine,
+    LedgerEntry,
+    Ref,
+    Severity,
+)
 from xlar.core.money import ZERO
 
 DT = DocumentType
@@ -391,10 +410,157 @@ def payment_lines(book: Book, entries: Sequence[DebitEntry], *, first_line_no: i
     return out, issues
 
 
+def refund_document_no(d: DebitEntry) -> str:
+    return f"RET-{payment_document_no(d)}"
+
+
 def refund_line(d: DebitEntry, day: date, line_no: int, currency: str = "") -> JournalLine:
     """The Refund that closes the payment of a returned debit (after its application is undone)."""
     return JournalLine(line_no=line_no, posting_date=day, document_type=DT.REFUND,
-                       document_no=f"RET-{payment_document_no(d)}", amount=d.amount, customer_no=d.customer_no,
+                       document_no=refund_document_no(d), amount=d.amount, customer_no=d.customer_no,
                        currency=currency, description=f"Returned direct debit {d.transaction_id}",
                        applies_to_doc_nos=(d.payment_document_no or payment_document_no(d),),
                        external_document_no=d.transaction_id)
+
+
+# --------------------------------------------------------------------------- the bank side
+
+
+def bank_entries(posted: Sequence[tuple[DebitEntry, JournalLine]], gl: Sequence[GLLine], bank_account: str,
+                 first_entry_no: int) -> list[BankLedgerEntry]:
+    """One open bank account ledger entry per posted Payment (confirm) or Refund (return) line.
+
+    BC report 1201 posts each debit's journal line with the collection's bank account as
+    balancing account, so each line is one bank ledger entry, dated the line's posting
+    date. Its amount is what the line posted to the bank G/L account (debit − credit), so
+    BankLedger and the bank account in GLEntries agree by construction: +500.00 for a
+    collected 500.00, −500.00 for its refund. A line that posted nothing to the bank
+    account gets no entry.
+    """
+    moved: dict[str, Decimal] = {}
+    for g in gl:
+        if g.account_no == bank_account:
+            moved[g.document_no] = moved.get(g.document_no, ZERO) + g.debit - g.credit
+    out: list[BankLedgerEntry] = []
+    for d, ln in posted:
+        amount = moved.get(ln.document_no)
+        if amount is None:
+            continue
+        what = "Returned direct debit" if ln.document_type is DT.REFUND else "Direct debit"
+        out.append(BankLedgerEntry(
+            entry_no=first_entry_no + len(out), posting_date=ln.posting_date, document_no=ln.document_no,
+            amount=amount, description=f"{what} {d.transaction_id}, collection {d.collection_id}, mandate "
+            f"{d.mandate_id}, {d.document_no}"))
+    return out
+
+
+def batch_ids(debits: Sequence[DebitEntry]) -> dict[str, list[DebitEntry]]:
+    """The pain.008 ``PmtInfId`` of each batch (``<collection>-<n>``, as :mod:`xlar.book.sepa_xml` numbers
+    them) with its debits, for every collection among ``debits`` (rejected ones included: they were in
+    the file)."""
+    per: dict[str, list[DebitEntry]] = {}
+    for d in debits:
+        per.setdefault(d.collection_id, []).append(d)
+    out: dict[str, list[DebitEntry]] = {}
+    for cid, group in per.items():
+        for n, (_, batch) in enumerate(batches(group), start=1):
+            out[f"{cid}-{n}"] = batch
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Booked:
+    """What a statement line stands for among debits whose money is already posted.
+
+    ``entries``: the open bank ledger entries that add up to the line (empty when they do
+    not; ``problem`` then says why). ``debits``: the named debits already posted.
+    """
+
+    name: str  # the id the line carries: a Transaction ID, a Collection ID or a PmtInfId
+    debits: tuple[DebitEntry, ...]
+    entries: tuple[BankLedgerEntry, ...] = ()
+    problem: str = ""
+
+    @property
+    def total(self) -> Decimal:
+        return sum((e.amount for e in self.entries), ZERO)
+
+
+_WORDS = re.compile(r"[\s:=]+")
+
+
+def line_words(line: StatementLine) -> list[str]:
+    """The words of a statement line that may be an id xlar gave the bank: its reference, then its text."""
+    return [w.strip(",;.()").upper() for w in (line.reference, *_WORDS.split(line.reference),
+                                               *_WORDS.split(line.text)) if w.strip(",;.()")]
+
+
+class BookedDebits:
+    """Debits already posted (``xlar sepa --confirm``, a reject's refund) and their open bank ledger entries.
+
+    :meth:`find` answers, for a bank statement line, whether its money is already in the
+    books: "Already-posted bank ledger entries are recognised to avoid double posting"
+    (spec §7.1). A positive line naming a debit, a collection or a batch stands for the
+    bank entries of the named debits that were posted (all of them, else the ones not
+    returned since, whichever adds up to the line: a bank may credit the batch net of the
+    returns it already knows); a negative line naming a returned debit stands for its
+    refund's entry. An entry already linked to another statement line is not taken again.
+    """
+
+    def __init__(self, debits: Iterable[DebitEntry], ledger: Iterable[BankLedgerEntry]) -> None:
+        debits = list(debits)
+        self.by_tx = {d.transaction_id.upper(): d for d in debits}
+        groups: dict[str, list[DebitEntry]] = {}
+        for d in debits:
+            groups.setdefault(d.collection_id.upper(), []).append(d)
+        groups.update({k.upper(): v for k, v in batch_ids(debits).items()})
+        self.groups = groups
+        self.by_doc: dict[str, list[BankLedgerEntry]] = {}
+        for e in ledger:
+            if e.open and e.document_no:
+                self.by_doc.setdefault(e.document_no, []).append(e)
+
+    def named(self, line: StatementLine) -> tuple[str, list[DebitEntry]]:
+        """The id the line carries and the debits it names (``("", [])``: none)."""
+        for w in line_words(line):
+            if w in self.by_tx:
+                return w, [self.by_tx[w]]
+            if w in self.groups:
+                return w, self.groups[w]
+        return "", []
+
+    def _entries(self, line: StatementLine, d: DebitEntry) -> list[BankLedgerEntry]:
+        """The open entries of ``d``'s payment (money in) or refund (money out) not linked to another line."""
+        doc = d.payment_document_no if line.amount > 0 else refund_document_no(d)
+        return [e for e in self.by_doc.get(doc, ()) if (e.amount > 0) == (line.amount > 0) and (
+            not e.statement_no or (e.statement_no, e.statement_line_no) == (line.statement_no, line.line_no))]
+
+    def find(self, line: StatementLine) -> Booked | None:
+        """The booked debits a line names and their bank ledger entries; None when it names none or none
+        of them is posted yet (a File Created debit is posted from the line by the direct debit rule)."""
+        name, named = self.named(line)
+        if not named or not line.amount:
+            return None
+        if line.amount > 0:
+            booked = [d for d in named if d.payment_document_no]
+            tries = [booked, [d for d in booked if d.status is DebitStatus.POSTED]]
+        else:
+            booked = [d for d in named if d.payment_document_no and d.status is DebitStatus.REJECTED]
+            tries = [booked]
+        if not booked:
+            if len(named) > 1:
+                return Booked(name=name, debits=(), problem=f"Collection {name}: none of its {len(named)} debits "
+                              f"is posted yet; run xlar sepa --confirm {named[0].collection_id} first")
+            return None
+        found = {d.transaction_id: self._entries(line, d) for d in booked}
+        for chosen in tries:
+            if chosen and all(found[d.transaction_id] for d in chosen):
+                entries = tuple(e for d in chosen for e in found[d.transaction_id])
+                if sum((e.amount for e in entries), ZERO) == line.amount:
+                    return Booked(name=name, debits=tuple(chosen), entries=entries)
+        missing = [d.transaction_id for d in booked if not found[d.transaction_id]]
+        total = sum((e.amount for es in found.values() for e in es), ZERO)
+        why = (f"no open bank ledger entry for {', '.join(missing[:3])}" + (" ..." if len(missing) > 3 else "")
+               if missing else f"their open bank ledger entries add up to {total}, the line is {line.amount}")
+        return Booked(name=name, debits=tuple(booked), problem=f"{name}: {len(booked)} debit(s) already posted, "
+                      f"but {why}; match the line by hand (do not post it again)")
