@@ -9,6 +9,7 @@ as 2-D blocks. Text is always written as text, never as a formula.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,7 +21,7 @@ from xlar.book.issues import SheetIssue
 from xlar.book.rows import ReadResult, build_entry
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
 from xlar.core.model import Application, GLLine, LedgerEntry, LineResult
-from xlar.core.money import ZERO, exponent
+from xlar.core.money import ZERO, exponent, to_money
 from xlar.core.tables import CellKind, Emphasis, Table
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -76,18 +77,90 @@ class Out(NamedTuple):
 
 
 @dataclass(slots=True)
+class Block:
+    """Rows appended straight from core records, without a dict of :class:`Out` per row.
+
+    Row ``i`` writes the ``columns`` (or ``columns[i]`` when it is a list: one tuple per record,
+    most of them the same object) of ``records[i]``: ``getattr(record, column.field)`` as
+    :func:`out` converts it, money in the currency ``currency(record)[column.currency]``.
+    The part writer renders a block straight to row XML; :meth:`rows` gives the same rows as
+    ``{key: Out}`` dicts for the openpyxl and xlwings writers.
+    """
+
+    records: Sequence[object]
+    columns: tuple[Column, ...] | list[tuple[Column, ...]]
+    currency: Callable[[object], Mapping[Cur, str]]
+    exps: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def column_sets(self) -> list[tuple[Column, ...]]:
+        """The distinct column tuples of the block, in order of first use."""
+        if isinstance(self.columns, tuple):
+            return [self.columns]
+        seen: dict[int, tuple[Column, ...]] = {}
+        for cols in self.columns:
+            if id(cols) not in seen:
+                seen[id(cols)] = cols
+        out: list[tuple[Column, ...]] = []
+        for cols in seen.values():
+            if cols not in out:
+                out.append(cols)
+        return out
+
+    def rows(self) -> list[dict[str, Out]]:
+        exps = self.exps
+        cols = self.columns
+        res = []
+        for i, r in enumerate(self.records):
+            cur = self.currency(r)
+            res.append({c.key: out(getattr(r, c.field), c.kind, cur[c.currency], exps)
+                        for c in (cols if isinstance(cols, tuple) else cols[i])})
+        return res
+
+
+@dataclass(slots=True)
 class SheetWrite:
-    """What changes on one sheet: existing rows updated by column, and rows appended."""
+    """What changes on one sheet: existing rows updated by column, and rows appended.
+
+    ``rows`` are the appended rows in order: ``{key: Out}`` dicts and :class:`Block`\\ s of
+    records. ``appends`` is the same list with every block expanded to dicts (for the writers
+    that want dicts; the part writer reads ``rows``)."""
 
     spec: SheetSpec
     updates: dict[int, dict[str, Out]] = field(default_factory=dict)  # Excel row -> column key -> value
-    appends: list[dict[str, Out]] = field(default_factory=list)
+    rows: list[dict[str, Out] | Block] = field(default_factory=list)
+    blocks: int = 0  # how many of ``rows`` are blocks
+
+    @property
+    def appends(self) -> list[dict[str, Out]]:
+        if self.blocks:
+            rows: list[dict[str, Out] | Block] = []
+            for r in self.rows:
+                if type(r) is Block:
+                    rows.extend(r.rows())
+                else:
+                    rows.append(r)
+            self.rows[:] = rows
+            self.blocks = 0
+        return self.rows  # type: ignore[return-value]
+
+    def add(self, block: Block) -> None:
+        """Append ``block``'s rows."""
+        if len(block):
+            self.rows.append(block)
+            self.blocks += 1
+
+    def appended(self) -> int:
+        """How many rows are appended."""
+        return sum(len(r) if type(r) is Block else 1 for r in self.rows) if self.blocks else len(self.rows)
 
     def update(self, row: int, key: str, out: Out) -> None:
         self.updates.setdefault(row, {})[key] = out
 
     def __bool__(self) -> bool:
-        return bool(self.updates or self.appends)
+        return bool(self.updates or self.rows)
 
 
 @dataclass(slots=True)
@@ -195,9 +268,46 @@ def _rederived(read: ReadResult, e: LedgerEntry, columns: set[str]) -> LedgerEnt
         return None
 
 
+#: what ``rows.build_entry`` derives an entry from (the arguments of ``core.terms.new_entry``)
+_INPUTS = ("entry_no", "customer_no", "document_type", "document_no", "posting_date", "amount", "currency",
+           "document_date", "due_date", "payment_terms", "amount_excl_vat", "external_document_no",
+           "description", "exchange_rate")
+
+
+def _lost(read: ReadResult, e: LedgerEntry, old: LedgerEntry, rederive: set[str], inputs: tuple[str, ...],
+          missing_ext: list[Column], lcy: str, exps: dict[str, int] | None) -> list[Column]:
+    """The missing extension columns whose value of ``e`` (a changed entry of an existing row, read as
+    ``old``) the next read would not re-derive from the columns on the sheet.
+
+    When the derivation's inputs are those of ``old``, the next read derives every extension field as
+    it derived ``old``'s, except the remaining amount (LCY), which follows the remaining amount: no
+    re-derivation is needed (:func:`_rederived` is the general case)."""
+    for k in inputs:
+        if getattr(e, k) != getattr(old, k):
+            again = _rederived(read, e, rederive)
+            return [c for c in missing_ext if again is None or getattr(again, c.field) != getattr(e, c.field)]
+    lost = []
+    for c in missing_ext:
+        f = c.field
+        if f == "remaining_amount_lcy" and old.exchange_rate != 0:
+            if old.currency == lcy:
+                want = e.remaining_amount
+            else:
+                rate = e.exchange_rate if e.exchange_rate is not None else old.exchange_rate
+                want = to_money(e.remaining_amount * rate, lcy, exps)
+        else:
+            want = getattr(old, f)
+        if getattr(e, f) != want:
+            lost.append(c)
+    return lost
+
+
 def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ...],
                 changed: frozenset[int]) -> int:
-    """Update changed and derived-blank Ledger cells and append new entries. Returns new entries."""
+    """Update changed and derived-blank Ledger cells and append new entries. Returns new entries.
+
+    An existing row gets only the cells whose value changed (and derived cells read blank that
+    are no longer blank); new entries are appended as one :class:`Block`."""
     spec = S.LEDGER
     sw = plan.sheet(spec)
     bound = read.index.bound.get(spec.name)
@@ -207,7 +317,6 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
     before = {e.entry_no: e for e in read.book.ledger}
     contract = [c for c in spec.columns if not c.extension]
     extensions = [c for c in spec.columns if c.extension]
-    new = 0
     rows = read.ledger_rows
     filled = read.ledger_filled
     ext_fields = {c.field for c in extensions}
@@ -219,55 +328,59 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
     owned = [(f, c) for f, c in owned if not c.extension or f in present]
     missing_ext = [c for c in extensions if c.field not in present]
     rederive = {c.field for c in spec.columns if not c.extension} | present
+    inputs = tuple(f for f in _INPUTS if f in rederive)
+    new_entries: list[LedgerEntry] = []
+    new_cols: list[tuple[Column, ...]] = []
+    shared: dict[tuple[Column, ...], tuple[Column, ...]] = {}
+    always = [c for c in contract if c.field in present or c.required or c.derived]
+    maybe = [c for c in contract if not (c.field in present or c.required or c.derived)]
+    present_ext = [c for c in extensions if c.field in present]
     for e in ledger:
         no = e.entry_no
         row = rows.get(no)
-        if row is not None:
-            old = before[no]
-            fl = filled.get(no)
-            if e is old and (not fl or fl in quiet):
-                continue  # untouched by the settlement, and no blank derived cell to fill
-            if fl:
-                parts = split.get(fl)  # type: ignore[arg-type]
-                if parts is None:
-                    parts = split[fl] = (frozenset(f for f in fl if f not in present and f not in ext_fields),  # type: ignore
-                                         frozenset(f for f in fl if f in present))
-                    if not parts[0] and not parts[1]:
-                        quiet.add(fl)  # type: ignore[arg-type]
-                # a blank derived cell that stays blank is not written (most of a big ledger)
-                fields = set(parts[0])
-                for f in parts[1]:
-                    if not _blank(getattr(e, f)):
-                        fields.add(f)
-            else:
-                fields = set()
-            touched = e is not old and no in changed  # the settlement returns untouched entries as they were read
-            if touched:
-                for f, c in owned:
-                    if getattr(old, f) != getattr(e, f):
-                        fields.add(f)
-            cols = [spec.by_field[f] for f in fields if f in spec.by_field]
-        else:
-            touched = True
-            cols = [c for c in contract if c.field in present or not _blank(getattr(e, c.field))
-                    or c.required or c.derived]
-            cols += [c for c in extensions if c.field in present]
-        # extension columns a later read could not re-derive must be written (and created);
-        # an unchanged entry re-derives exactly as it was read, so only changed and new ones are checked
-        if missing_ext and touched:
-            again = _rederived(read, e, rederive)
-            for c in missing_ext:
-                if (again is None or getattr(again, c.field) != getattr(e, c.field)) and c not in cols:
-                    cols.append(c)
-        if not cols:
+        if row is None:  # a new entry: every column it has a value for (and the ones the sheet has)
+            cols = always + [c for c in maybe if not _blank(getattr(e, c.field))] + present_ext
+            if missing_ext:  # extension columns a later read could not re-derive must be written (and created)
+                again = _rederived(read, e, rederive)
+                cols += [c for c in missing_ext
+                         if again is None or getattr(again, c.field) != getattr(e, c.field)]
+            t = tuple(cols)
+            new_entries.append(e)
+            new_cols.append(shared.setdefault(t, t))
             continue
-        values = _ledger_row(e, cols, lcy, exps)
-        if row is not None:
-            sw.updates.setdefault(row, {}).update(values)
+        old = before[no]
+        fl = filled.get(no)
+        if e is old and (not fl or fl in quiet):
+            continue  # untouched by the settlement, and no blank derived cell to fill
+        if fl:
+            parts = split.get(fl)  # type: ignore[arg-type]
+            if parts is None:
+                parts = split[fl] = (frozenset(f for f in fl if f not in present and f not in ext_fields),  # type: ignore
+                                     frozenset(f for f in fl if f in present))
+                if not parts[0] and not parts[1]:
+                    quiet.add(fl)  # type: ignore[arg-type]
+            # a blank derived cell that stays blank is not written (most of a big ledger)
+            fields = set(parts[0])
+            for f in parts[1]:
+                if not _blank(getattr(e, f)):
+                    fields.add(f)
         else:
-            sw.appends.append(values)
-            new += 1
-    return new
+            fields = set()
+        touched = e is not old and no in changed  # the settlement returns untouched entries as they were read
+        if touched:
+            for f, c in owned:
+                if getattr(old, f) != getattr(e, f):
+                    fields.add(f)
+        cols = [spec.by_field[f] for f in fields if f in spec.by_field]
+        # an unchanged entry re-derives exactly as it was read: only changed ones are checked
+        if missing_ext and touched:
+            for c in _lost(read, e, old, rederive, inputs, missing_ext, lcy, exps):
+                if c not in cols:
+                    cols.append(c)
+        if cols:
+            sw.updates.setdefault(row, {}).update(_ledger_row(e, cols, lcy, exps))
+    sw.add(Block(new_entries, new_cols, lambda e: {Cur.ROW: e.currency, Cur.LCY: lcy}, exps))
+    return len(new_entries)
 
 
 # --------------------------------------------------------------------------- Applications, G/L
@@ -287,26 +400,32 @@ def plan_applications(plan: WritePlan, read: ReadResult, new: tuple[Application,
     exps = dict(read.book.settings.currency_exponents) or None
     cur_of = {e.entry_no: e.currency for e in ledger}
     old = {(a.application_no, a.applying_entry_no, a.applied_entry_no): a for a in read.book.applications}
+    appended: list[Application] = []
     for a in updated:
         key = (a.application_no, a.applying_entry_no, a.applied_entry_no)
         row = read.application_rows.get(key)
         if row is None:
-            sw.appends.append(_application_row(a, cur_of, lcy, exps))
+            appended.append(a)
             continue
         prev = old[key]
         cols = tuple(c for c in S.APPLICATIONS.columns if getattr(prev, c.field) != getattr(a, c.field))
         for k, v in _application_row(a, cur_of, lcy, exps, cols).items():
             sw.update(row, k, v)
-    for a in new:
-        sw.appends.append(_application_row(a, cur_of, lcy, exps))
+    appended.extend(new)
+
+    def currency(a: Application) -> dict[Cur, str]:
+        applied = cur_of.get(a.applied_entry_no, lcy)
+        return {Cur.APPLIED: applied, Cur.APPLYING: cur_of.get(a.applying_entry_no, lcy), Cur.LCY: lcy,
+                Cur.ROW: applied}
+
+    sw.add(Block(appended, S.APPLICATIONS.columns, currency, exps))
 
 
 def plan_gl(plan: WritePlan, read: ReadResult, lines: tuple[GLLine, ...]) -> None:
-    sw = plan.sheet(S.GL_ENTRIES)
     lcy = read.book.settings.company_currency
     exps = dict(read.book.settings.currency_exponents) or None
-    for g in lines:
-        sw.appends.append({c.key: out(getattr(g, c.field), c.kind, lcy, exps) for c in S.GL_ENTRIES.columns})
+    cur = dict.fromkeys(Cur, lcy)
+    plan.sheet(S.GL_ENTRIES).add(Block(lines, S.GL_ENTRIES.columns, lambda g: cur, exps))
 
 
 # --------------------------------------------------------------------------- Journal, Issues, RunLog

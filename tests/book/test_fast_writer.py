@@ -1,0 +1,233 @@
+"""The write side at speed: rows appended as blocks of records, cells planned only when they change,
+changed rows merged cell by cell, rewritten sheets streamed into the zip."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from tests.book.test_parts import cells, copies
+from xlar.book import plan as P
+from xlar.book import schema as S
+from xlar.book import xlsxparts as X
+from xlar.book.commands import run_file
+from xlar.book.rows import read_book
+from xlar.book.schema import Cur
+from xlar.core.model import GLLine
+from xlar.core.settle import post_journal
+
+SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:E3"/>'
+         b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>H</t></is></c></row>'
+         b'<row r="2" spans="1:5"><c r="A2" s="3" t="s"><v>0</v></c><c r="B2" s="4"><v>12.5</v></c>'
+         b'<c r="D2"><f>B2*2</f><v>25</v></c><c r="E2" t="inlineStr"><is><t xml:space="preserve"> x </t></is></c>'
+         b'</row><row r="3"><c r="A3"><v>7</v></c></row></sheetData><pageMargins left="0.7"/></worksheet>')
+
+
+def _styles() -> X._Styles:
+    return X._Styles(b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                     b'<cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="0"/><xf numFmtId="0"/><xf numFmtId="0"/>'
+                     b'<xf numFmtId="2"/></cellXfs></styleSheet>')
+
+
+def _rewrite(edit: X._SheetEdit) -> bytes:
+    return b"".join(X.rewrite_sheet(SHEET, edit, _styles(), False, {"formula_overwritten": False}))
+
+
+def test_a_row_with_one_changed_cell_keeps_every_other_cell_byte_identical():
+    edit = X._SheetEdit()
+    edit.put(2, 3, P.Out(99))  # C2: a new cell between B2 and D2
+    edit.put(2, 2, P.Out(13.75, "0.00"))  # B2 changed, keeps its style's look
+    xml = _rewrite(edit)
+    row2 = re.search(rb'<row r="2".*?</row>', xml).group(0)
+    for kept in (b'<c r="A2" s="3" t="s"><v>0</v></c>', b'<c r="D2"><f>B2*2</f><v>25</v></c>',
+                 b'<c r="E2" t="inlineStr"><is><t xml:space="preserve"> x </t></is></c>'):
+        assert kept in row2
+    # cells in column order, the new one in its place; B2 keeps style 4 (its format is already 0.00)
+    assert re.findall(rb'<c r="([A-Z]+)2"', row2) == [b"A", b"B", b"C", b"D", b"E"]
+    assert b'<c r="B2" s="4"><v>13.75</v></c>' in row2 and b'<c r="C2"><v>99</v></c>' in row2
+    # everything outside row 2 is unchanged
+    assert xml.replace(row2, b"") == SHEET.replace(re.search(rb'<row r="2".*?</row>', SHEET).group(0), b"")
+
+
+def test_merging_a_row_touches_only_the_changed_cells_even_with_odd_attribute_order():
+    """A cell whose ``r`` is not its first attribute is still found (and kept byte for byte)."""
+    odd = SHEET.replace(b'<c r="D2"><f>', b'<c s="1" r="D2"><f>')
+    edit = X._SheetEdit()
+    edit.put(2, 2, P.Out(1))
+    xml = b"".join(X.rewrite_sheet(odd, edit, _styles(), False, {"formula_overwritten": False}))
+    assert b'<c s="1" r="D2"><f>B2*2</f><v>25</v></c>' in xml
+    assert b'<c r="B2" s="4"><v>1</v></c>' in xml
+
+
+def _gl(n: int) -> list[GLLine]:
+    return [GLLine(entry_no=i, posting_date=date(2026, 1, i % 28 + 1), account_no="1100" if i % 2 else "4000",
+                   debit=Decimal("12.30") * i, credit=Decimal(0), document_no=f"D<{i}>&", description=" pad ",
+                   customer_no="C1", application_no=i if i % 3 else None) for i in range(1, n + 1)]
+
+
+def test_a_block_writes_the_same_cells_as_its_rows_as_dicts():
+    lines = _gl(30)
+    cur = dict.fromkeys(Cur, "EUR")
+    block = P.Block(lines, S.GL_ENTRIES.columns, lambda g: cur, None)
+    cols = {c.key: i for i, c in enumerate(S.GL_ENTRIES.columns, start=3)}
+    a, b = X._SheetEdit(), X._SheetEdit()
+    a.blocks.append((5, block, cols))
+    for i, values in enumerate(block.rows(), 5):
+        for k, o in values.items():
+            b.put(i, cols[k], o)
+    xa, xb = _rewrite(a), _rewrite(b)
+    assert xa != xb  # money as its decimal text ("24.60") in the block, as a float ("24.6") from a dict
+
+    def cells_of(xml: bytes) -> list[tuple[bytes, bytes, bytes]]:
+        return [(m.group(1), m.group(2), m.group(3)) for m in
+                re.finditer(rb'<c r="([A-Z]+\d+)"([^>]*)>(.*?)</c>', xml)]
+
+    ca, cb = cells_of(xa), cells_of(xb)
+    assert [c[:2] for c in ca] == [c[:2] for c in cb]  # the same cells, styles and types
+    for (ref, _, va), (_, _, vb) in zip(ca, cb):
+        if va != vb:
+            na, nb = (re.fullmatch(rb"<v>(.*)</v>", v).group(1) for v in (va, vb))
+            assert Decimal(na.decode()) == Decimal(nb.decode()), ref
+    assert b'<t xml:space="preserve"> pad </t>' in xa and b"<t>D&lt;7&gt;&amp;</t>" in xa
+    assert b'<dimension ref="A1:' in xa and xa.count(b"<row ") == 3 + 30
+
+
+def test_a_block_among_the_sheet_rows_is_merged_like_dict_rows():
+    """Appended rows that do not all come after the sheet's rows (a row 3 exists) are merged."""
+    lines = _gl(3)
+    cur = dict.fromkeys(Cur, "EUR")
+    block = P.Block(lines, S.GL_ENTRIES.columns, lambda g: cur, None)
+    edit = X._SheetEdit()
+    edit.blocks.append((3, block, {c.key: i for i, c in enumerate(S.GL_ENTRIES.columns, start=2)}))
+    xml = _rewrite(edit)
+    row3 = re.search(rb'<row r="3".*?</row>', xml).group(0)
+    assert row3.startswith(b'<row r="3"><c r="A3"><v>7</v></c><c r="B3"><v>1</v></c>')
+    assert xml.count(b'<row r="3"') == 1 and b'<row r="5">' in xml
+
+
+def test_sheetwrite_appends_expands_blocks_in_order():
+    sw = P.SheetWrite(S.GL_ENTRIES)
+    sw.appends.append({"entryno": P.Out(1)})
+    cur = dict.fromkeys(Cur, "EUR")
+    sw.add(P.Block(_gl(2), S.GL_ENTRIES.columns, lambda g: cur, None))
+    sw.add(P.Block([], S.GL_ENTRIES.columns, lambda g: cur, None))  # empty blocks are not kept
+    assert sw.appended() == 3 and sw.blocks == 1
+    rows = sw.appends
+    assert sw.blocks == 0 and len(rows) == 3 and rows[0] == {"entryno": P.Out(1)}
+    assert rows[2]["debit"] == P.Out(24.6, "#,##0.00") and rows[2]["postingdate"] == P.Out(date(2026, 1, 3),
+                                                                                           "yyyy-mm-dd")
+
+
+def test_a_streamed_part_equals_the_part_written_whole(tmp_path):
+    pieces = X._Pieces([b"<a>", memoryview(b"x" * (3 << 20)), b"<b/>" * 1000, memoryview(b"yz" * 10), b"</a>"])
+    whole = pieces.joined()
+    book = tmp_path / "in.zip"
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", b"old")
+        z.writestr("xl/other.xml", b"kept")
+    pb = X.PartsBook(book, book.read_bytes(), {}, "", {}, "xl/workbook.xml", False)
+    for name, data in (("s.zip", pieces), ("w.zip", whole)):
+        pkg = X._Package({"xl/worksheets/sheet1.xml": data})
+        X.write_zip(pb, pkg, str(tmp_path / name))
+    with zipfile.ZipFile(tmp_path / "s.zip") as s, zipfile.ZipFile(tmp_path / "w.zip") as w:
+        assert s.testzip() is None
+        assert s.read("xl/worksheets/sheet1.xml") == w.read("xl/worksheets/sheet1.xml") == whole
+        assert s.read("xl/other.xml") == b"kept"
+        assert s.getinfo("xl/worksheets/sheet1.xml").file_size == len(whole)
+
+
+def test_post_plans_only_changed_ledger_cells_and_the_book_reads_back_the_same(make_book, tmp_path):
+    """The Ledger rows of closed invoices get only the cells that changed; new rows go as blocks;
+    the part writer and openpyxl then leave the same cells."""
+    ledger = [["Customer No.", "Posting Date", "Document Type", "Document No.", "Amount", "Currency",
+               "Remaining Amount", "Open", "Description"],
+              ["C10000", date(2026, 1, 5), "Invoice", "INV-1001", 1000.0, "EUR", 1000.0, True, "kept"],
+              ["C20000", date(2026, 1, 10), "Invoice", "INV-1002", 500.0, "EUR", 500.0, True, "also kept"],
+              ["C30000", date(2026, 1, 11), "Invoice", "INV-1003", 800.0, "USD", 800.0, True, "usd"]]
+    journal = [["Posting Date", "Document Type", "Document No.", "Customer No.", "Amount", "Applies-to Doc. No."],
+               [date(2026, 1, 12), "Payment", "PAY-1", "C10000", 980.0, "INV-1001"],
+               [date(2026, 1, 13), "Payment", "PAY-2", "C30000", 300.0, "INV-1003"]]
+    p = make_book(Ledger=ledger, Journal=journal)
+    grids = X.open_parts(p).grids
+    read = read_book(grids, need=("Journal",))
+    s = post_journal(read.book)
+    plan = P.WritePlan()
+    assert P.plan_ledger(plan, read, s.ledger, s.changed_entry_nos) == 2
+    sw = plan.sheets["Ledger"]
+    assert sw.blocks == 1 and sw.appended() == 2
+    # INV-1001 closed, INV-1003 part paid; INV-1002, untouched, gets only the derived columns the
+    # sheet lacks (Entry No., Due Date, ...): no cell the sheet has is written again unchanged
+    on_sheet = {S.norm(h) for h in ledger[0]}
+    derived = {c.key for c in S.LEDGER.columns if c.derived}
+    assert set(sw.updates[3]) <= derived - on_sheet and "entryno" in sw.updates[3]
+    assert set(sw.updates[2]) & on_sheet == {"remainingamount", "open"}
+    assert set(sw.updates[4]) & on_sheet == {"remainingamount"}
+    assert sw.updates[2]["open"] == P.Out(False) and sw.updates[2]["remainingamount"].value == 0
+    assert sw.updates[4]["remainingamount"].value == 500.0
+    a, b = copies(p, tmp_path)
+    assert run_file(a, "post", engine="parts").exit_code == 0
+    assert run_file(b, "post", engine="openpyxl").exit_code == 0
+    ca, cb = cells(a), cells(b)
+    for sheet in ("Ledger", "Applications", "GLEntries"):
+        assert ca[sheet] == cb[sheet], sheet
+    wb = openpyxl.load_workbook(a)
+    assert wb["Ledger"]["I2"].value == "kept" and wb["Ledger"].max_row == 6
+
+
+def test_lost_agrees_with_a_full_rederivation(make_book):
+    """The shortcut for changed rows (same derivation inputs) gives the columns a re-derivation gives."""
+    p = make_book(Journal=[["Posting Date", "Document Type", "Document No.", "Customer No.", "Amount",
+                            "Applies-to Doc. No."],
+                           [date(2026, 1, 12), "Payment", "PAY-1", "C10000", 500.0, "INV-1001"],
+                           [date(2026, 1, 14), "Payment", "PAY-2", "C20000", 500.0, "INV-1002"]])
+    read = read_book(X.open_parts(p).grids, need=("Journal",))
+    s = post_journal(read.book)
+    before = {e.entry_no: e for e in read.book.ledger}
+    present = {c.field for c in S.LEDGER.columns if read.index.bound["Ledger"].has(c)}
+    rederive = {c.field for c in S.LEDGER.columns if not c.extension} | present
+    missing = [c for c in S.LEDGER.columns if c.extension and c.field not in present]
+    inputs = tuple(f for f in P._INPUTS if f in rederive)
+    checked = 0
+    for e in s.ledger:
+        old = before.get(e.entry_no)
+        if old is None or e is old:
+            continue
+        again = P._rederived(read, e, rederive)
+        full = [c for c in missing if again is None or getattr(again, c.field) != getattr(e, c.field)]
+        assert P._lost(read, e, old, rederive, inputs, missing, "EUR", None) == full
+        checked += 1
+    assert checked == 2
+
+
+@pytest.mark.parametrize("when", [datetime(2026, 1, 2, 12, 0), ("a", "b")])
+def test_a_block_writes_other_values_as_the_dict_path(when):
+    """Values a block meets rarely (a datetime, a tuple) go through ``cell_xml`` like a dict row."""
+    class Rec:
+        description = when
+
+    col = S.Column("Description", "description")
+    block = P.Block([Rec()], (col,), lambda r: {Cur.ROW: "EUR"}, None)
+    xml = b"".join(X._block_rows(block, 2, {col.key: 1}, _styles(), False))
+    want = X.cell_xml(b"A2", block.rows()[0][col.key], None, _styles(), False)
+    assert xml == b'<row r="2">' + want + b"</row>"
+
+
+def test_zip_member_sizes_and_levels(tmp_path):
+    """Big parts are deflated at level 1, small ones at 6; both read back."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in (("big", X._Pieces([b"ab" * (1 << 20)])), ("small", b"<x/>" * 10)):
+            zi = zipfile.ZipInfo(name)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            X._write_member(z, zi, data)
+        levels = {i.filename: i._compresslevel for i in z.infolist()}
+    assert levels == {"big": 1, "small": 6}
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
+        assert z.read("big") == b"ab" * (1 << 20) and z.read("small") == b"<x/>" * 10
