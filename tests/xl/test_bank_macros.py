@@ -54,7 +54,9 @@ def test_import_statement_keeps_text_as_text(imported: dict) -> None:
 
 def test_match_accept_reconcile(imported: dict) -> None:
     outcome, actions, applied = run_macro(imported, macros.match)
-    assert outcome.result == "Matched 5 line(s): High 3, Medium 1, Low 0, None 1"
+    assert outcome.result == (
+        "Matched 5 line(s): High 3, Medium 1, Low 0, None 1; auto-match rate: lines 60.0 % (3 of 5), "
+        "invoices 75.0 % (3 of 4), amount EUR 69.0 % (1,742.50 of 2,524.50)")
     st = by(sheet_dicts(applied.payload, "BankStatement"), "Line No.")
     assert (st[1]["Match Confidence"], st[1]["Matched Customer No."], st[1]["Matched Documents"],
             st[1]["Match Rule"]) == ("High", "C10000", "INV-1001", "High/3")
