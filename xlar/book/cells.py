@@ -8,6 +8,7 @@ anything else is an error, never a guess.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -158,8 +159,9 @@ def read_cell(value: object, column: Column, currency: str = "", exponents: dict
 
 # --------------------------------------------------------------------------- whole columns
 
-def convert_column(values: list[object], column: Column, currency: str | list[str] = "",
-                   exponents: dict[str, int] | None = None, track_blank: bool = True) -> tuple[list[object], list[int]]:
+def convert_column(values: Sequence[object], column: Column, currency: str | list[str] = "",
+                   exponents: dict[str, int] | None = None, track_blank: bool = True,
+                   memo: dict[Decimal, dict[object, Decimal]] | None = None) -> tuple[list[object], list[int]]:
     """A whole column at once: ``(converted, left)``.
 
     The converter is chosen once for the column; the cell types calamine and openpyxl give
@@ -168,7 +170,10 @@ def convert_column(values: list[object], column: Column, currency: str | list[st
     every index in ``left``: blank cells (only when ``track_blank``; untracked blanks are
     None and not listed) and cells of any other type, which the caller reads one by one
     with :func:`read_cell` (and its error) instead. ``currency``: one currency for the
-    column, or one per value (money only).
+    column, or one per value (money only). ``memo`` (money only): quantum -> {float: Decimal} of
+    amounts already converted, shared between the columns of a read (Amount, Remaining Amount and
+    Amount (LCY) of a ledger row are mostly the same number); zeros are keyed by their text, so
+    -0.0 stays -0.00.
     """
     kind = column.kind
     out: list[object] = []
@@ -199,11 +204,24 @@ def convert_column(values: list[object], column: Column, currency: str | list[st
                     qq = by_cur[c] = quantum(c, exponents)
                 quants.append(qq)
             q = quants[0] if quants else Decimal(1)
+        memo = {} if memo is None else memo
+        seen = memo.setdefault(q, {}) if quants is None else None
         for i, v in enumerate(values):
             t = type(v)
             if t is float:
                 if -1e15 < v < 1e15:  # type: ignore[operator]  # finite, and quantizes within precision
-                    add(Decimal(repr(v)).quantize(q if quants is None else quants[i], ROUND_HALF_UP))
+                    if quants is None:
+                        qq, known = q, seen
+                    else:
+                        qq = quants[i]
+                        known = memo.get(qq)
+                        if known is None:
+                            known = memo[qq] = {}
+                    key = v if v else repr(v)
+                    d = known.get(key)  # type: ignore[union-attr]
+                    if d is None:
+                        d = known[key] = Decimal(repr(v)).quantize(qq, ROUND_HALF_UP)  # type: ignore[index]
+                    add(d)
                     continue
             elif t is int:
                 if -10**15 < v < 10**15:  # type: ignore[operator]

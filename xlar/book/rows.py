@@ -47,10 +47,24 @@ class RowIndex:
     values: dict[tuple[str, object], list[object]] = field(default_factory=dict)
     settings_rows: dict[str, tuple[int, object]] = field(default_factory=dict)  # field -> (row, value)
     settings_title: str = S.SETTINGS_SHEET
+    at: dict[tuple[str, object], int] = field(default_factory=dict)  # (table, key) -> index into its grid's rows
+    grids: dict[str, Grid] = field(default_factory=dict)  # table -> grid of the rows indexed by ``at``
 
     def add(self, table: str, key: object, row: int, values: list[object]) -> None:
         self.rows.setdefault((table, key), row)
         self.values.setdefault((table, key), values)
+
+    def add_at(self, table: str, key: object, row: int, grid: Grid, i: int) -> None:
+        """:meth:`add` for the ``i``-th data row of ``grid``: its values are fetched when an issue needs them."""
+        self.rows.setdefault((table, key), row)
+        self.at.setdefault((table, key), i)
+        self.grids[table] = grid
+
+    def row_values(self, table: str, key: object) -> list[object] | None:
+        vals = self.values.get((table, key))
+        if vals is None and (table, key) in self.at:
+            vals = self.grids[table].row_values(self.at[table, key])
+        return vals
 
     def locate(self, table: str, key: object, field_name: str) -> tuple[str, int | None, str, object]:
         """(Sheet, Row, Column, Value) for a core ``Ref``."""
@@ -73,7 +87,7 @@ class RowIndex:
             col = spec.column(field_name)
         if col is not None:
             column = bound.header_of(col) if bound else col.header
-            vals = self.values.get((table, key))
+            vals = self.row_values(table, key)
             if bound is not None and vals is not None:
                 value = bound.value(vals, col)
         elif field_name:
@@ -114,6 +128,7 @@ class _Reader:
         self.index = RowIndex()
         self.exps: dict[str, int] | None = None
         self.lcy = "EUR"
+        self.memo: dict[Decimal, dict[object, Decimal]] = {}  # amounts converted so far (convert_column)
 
     # ------------------------------------------------------------------ helpers
     def issue(self, sheet: str, row: int | None, column: str, value: object, problem: str, code: str,
@@ -187,10 +202,7 @@ class _Reader:
             pos = b.positions.get(col.key)
             if pos is None:
                 continue
-            try:
-                raw = [vals[pos] for _, vals in rows]
-            except IndexError:
-                raw = [vals[pos] if pos < len(vals) else None for _, vals in rows]
+            raw = b.grid.column(pos)
             header = b.header_of(col)
             cur: str | list[str] = currency
             if col.kind is S.Kind.MONEY:
@@ -198,7 +210,7 @@ class _Reader:
                     cur = self.lcy
                 elif not isinstance(cur, str) and not all(cur):
                     cur = [c or self.lcy for c in cur]
-            conv, left = convert_column(raw, col, cur, self.exps, col.required or bool(uncalc))
+            conv, left = convert_column(raw, col, cur, self.exps, col.required or bool(uncalc), self.memo)
             doc_type = col.kind is S.Kind.CHOICE and col.choices is DocumentType
             for i in left:
                 v = raw[i]
@@ -387,6 +399,7 @@ class _Reader:
         money_cols = [c for c in spec.columns if c.kind is S.Kind.MONEY]
         used: set[int] = set()
         grid_rows = b.grid.rows
+        numbers = b.grid.row_numbers()
         errs: dict[int, list[SheetIssue]] = {}
         text = self.read_columns(b, text_cols, errs=errs)
         custs = text.get("customer_no") or [None] * len(grid_rows)
@@ -414,7 +427,7 @@ class _Reader:
         for i in range(len(grid_rows)):
             if i in errs or any(c[i] is None for c in required):
                 continue
-            row, vals = grid_rows[i]
+            row = numbers[i]
             cust = str(custs[i])
             given_no = nos[i]
             if given_no is not None:
@@ -425,9 +438,9 @@ class _Reader:
                     continue
                 used.add(no)
             if cust not in customers:
-                self.issue(b.grid.title, row, b.header_of(spec.by_field["customer_no"]), vals[b.positions[
-                    spec.by_field["customer_no"].key]], f"Customer {cust} is not on the Customers sheet",
-                    "unknown-customer")
+                self.issue(b.grid.title, row, b.header_of(spec.by_field["customer_no"]),
+                           b.grid.column(b.positions[spec.by_field["customer_no"].key])[i],
+                           f"Customer {cust} is not on the Customers sheet", "unknown-customer")
                 continue
             code = str(terms_of[i] if terms_of[i] is not None else "")
             if code and code.upper() not in terms:
@@ -444,7 +457,7 @@ class _Reader:
         for i, cells in enumerate(zip(*columns)):
             if not good[i]:
                 continue
-            row, vals = grid_rows[i]
+            row = numbers[i]
             f = {k: v for k, v in zip(names, cells) if v is not None}
             given = set(f)
             if "entry_no" not in f:
@@ -466,7 +479,7 @@ class _Reader:
             filled[no] = shared.setdefault(fill, fill)  # one set per combination: a big ledger has few
             entries.append(e)
             rows[no] = row
-            self.index.add("ledger", no, row, vals)
+            self.index.add_at("ledger", no, row, b.grid, i)
         return tuple(entries), rows, filled
 
     # ------------------------------------------------------------------ journal

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import math
 import operator
 import posixpath
 import re
 import zipfile
+from collections.abc import Sequence
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -54,7 +56,7 @@ from xlar.book.files import (
     read_book_bytes,
     save,
 )
-from xlar.book.grid import Grid, col_letter
+from xlar.book.grid import ColumnRows, Grid, col_letter
 from xlar.book.plan import DATE_FORMAT, Block, Out, SheetWrite, WritePlan, money_format, out
 from xlar.book.schema import Column, Cur, Kind, norm
 
@@ -153,7 +155,8 @@ class SheetPart:
     title: str
     path: str
     tables: list[TablePart] = field(default_factory=list)
-    shown: list[list[object]] | None = None  # cached values from A1, kept for sheets with a table
+    shown: dict[tuple[int, int], object] | None = None  # sheets with a table: (row, col) -> value of the
+    # cells around the table's body (header row, last row, columns beside it, rows under it) that are not blank
     region: tuple[int, int, int, int] = (1, 1, 0, 1)  # header_row, first_col, last_col, last_row
     table: TablePart | None = None
 
@@ -214,12 +217,18 @@ def open_parts(path: Path) -> PartsBook:
         import python_calamine
 
         cwb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        shown = {t: cwb.get_sheet_by_name(t).to_python(skip_empty_area=False) for t in sheets}
     except Exception as exc:
         raise Unsupported(f"calamine: {exc}") from exc
     grids: dict[str, Grid] = {}
     for title, sp in sheets.items():
-        grids[title] = _grid(z, sp, shown[title])
+        # one sheet at a time: calamine's cells and its rows of Python values are dropped as soon
+        # as the sheet's grid (its columns) exists, so a 1M-row Ledger is never held twice
+        try:
+            shown = cwb.get_sheet_by_name(title).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise Unsupported(f"calamine: {exc}") from exc
+        grids[title] = _grid(z, sp, shown)
+        del shown
     return PartsBook(path, data, grids, fingerprint_bytes(data), sheets, wb_part, date1904)
 
 
@@ -266,21 +275,51 @@ def _uncalculated(xml: bytes) -> set[tuple[int, int]]:
     return {(int(m.group(3)), col_number(m.group(2))) for m in _NO_VALUE_FORMULA.finditer(xml)}
 
 
+_CHUNK = 1 << 22
+
+
+def _uncalculated_part(z: zipfile.ZipFile, part: str) -> set[tuple[int, int]]:
+    """:func:`_uncalculated` of a sheet part, inflated a few MB at a time (a 1M-row sheet is 600 MB
+    of XML; it is never held whole). Chunks are cut after a ``</row>`` so no cell is split."""
+    found: set[tuple[int, int]] = set()
+    carry = b""
+    with z.open(part) as f:
+        while True:
+            block = f.read(_CHUNK)
+            if not block:
+                break
+            buf = carry + block
+            cut = buf.rfind(b"</row>")
+            if cut < 0:
+                carry = buf
+                continue
+            cut += 6
+            if b"<f" in buf[:cut]:
+                found |= _uncalculated(buf[:cut])
+            carry = buf[cut:]
+    if carry and b"<f" in carry:
+        found |= _uncalculated(carry)
+    return found
+
+
+def _is_blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
 def _grid(z: zipfile.ZipFile, sp: SheetPart, shown: list[list[object]]) -> Grid:
-    """The data region, as ``files.read_grid`` finds it."""
+    """The data region, as ``files.read_grid`` finds it, held column by column (:class:`ColumnRows`)."""
     xml_formulas: set[tuple[int, int]] | None = None
 
     def formulas() -> set[tuple[int, int]]:
         nonlocal xml_formulas
         if xml_formulas is None:
-            xml_formulas = _uncalculated(z.read(sp.path))
+            xml_formulas = _uncalculated_part(z, sp.path)
         return xml_formulas
 
     t = _pick_table(sp)
     if t is not None:
         c1, r1, c2, r2 = parse_ref(t.ref)
         header_row, first_col, last_col, last_row = r1, c1, c2, r2 - t.totals
-        sp.shown = shown
         sp.table = t
     else:
         header_row, first_col = 1, 1
@@ -302,6 +341,8 @@ def _grid(z: zipfile.ZipFile, sp: SheetPart, shown: list[list[object]]) -> Grid:
                 if r > last_row and c <= last_col:
                     last_row = r
     sp.region = (header_row, first_col, last_col, last_row)
+    if t is not None:
+        sp.shown = _around(shown, header_row, first_col, last_col, last_row)
     if last_col == 0:
         return Grid(sp.title, 1, 1, [], [])
     width = last_col - first_col + 1
@@ -311,22 +352,65 @@ def _grid(z: zipfile.ZipFile, sp: SheetPart, shown: list[list[object]]) -> Grid:
     headers += [None] * (width - len(headers))
     uncalc = {(r, c - first_col) for (r, c) in formulas() if header_row < r <= last_row and
               first_col <= c <= last_col}
-    rows: list[tuple[int, list[object]]] = []
-    for r in range(header_row + 1, last_row + 1):
-        src = shown[r - 1] if r - 1 < len(shown) else []
-        vals = [None if v == "" else v for v in src[c0:c0 + width]]
-        if len(vals) < width:
-            vals += [None] * (width - len(vals))
-        blank = True
-        for v in vals:
-            if v is not None and not (isinstance(v, str) and not v.strip()):
-                blank = False
-                break
-        if blank and uncalc and any((r, p) in uncalc for p in range(width)):
-            blank = False
-        if not blank:
-            rows.append((r, vals))
-    return Grid(sp.title, header_row, first_col, headers, rows, t.display_name if t else None, uncalc)
+    # the data rows header_row+1 .. last_row as columns (zip(*rows) transposes them in C)
+    lo, hi = header_row, min(last_row, len(shown))
+    data = shown[lo:hi] if hi > lo else []
+    n = len(data)
+    if n:
+        need = c0 + width
+        if min(map(len, data)) < need:
+            data = [r if len(r) >= need else [*r, *([""] * (need - len(r)))] for r in data]
+        cols: list[Sequence[object]] = list(zip(*data))[c0:need]
+    else:
+        cols = [() for _ in range(width)]
+    del data
+    for p, col in enumerate(cols):
+        if "" in col:
+            cols[p] = [None if v == "" else v for v in col]
+    # blank rows (every value blank or whitespace, and no uncalculated formula) are left out
+    cand = [i for i, v in enumerate(cols[0]) if v is None or (isinstance(v, str) and not v.strip())]
+    for col in cols[1:]:
+        if not cand:
+            break
+        cand = [i for i in cand if _is_blank(col[i])]
+    if uncalc and cand:
+        rows_with_formula = {r for r, _ in uncalc}
+        cand = [i for i in cand if lo + 1 + i not in rows_with_formula]
+    numbers: Sequence[int] = range(lo + 1, lo + 1 + n)
+    if cand:
+        drop = set(cand)
+        keep = [i not in drop for i in range(n)]
+        numbers = list(itertools.compress(numbers, keep))
+        cols = [list(itertools.compress(col, keep)) for col in cols]
+    # rows past the last row calamine gives (formula cells without a value) are blank but kept
+    tail = [r for r in range(max(hi, lo) + 1, last_row + 1) if any((r, p) in uncalc for p in range(width))]
+    if tail:
+        numbers = [*numbers, *tail]
+        cols = [[*col, *([None] * len(tail))] for col in cols]
+    return Grid(sp.title, header_row, first_col, headers, ColumnRows(numbers, cols),
+                t.display_name if t else None, uncalc)
+
+
+def _around(shown: list[list[object]], header_row: int, first_col: int, last_col: int, last_row: int
+            ) -> dict[tuple[int, int], object]:
+    """The non-blank cells of a table sheet outside the table's body (rows ``header_row + 1`` to
+    ``last_row - 1`` of its columns): what the writer looks at before it adds columns or rows."""
+    out: dict[tuple[int, int], object] = {}
+    for r, vals in enumerate(shown, start=1):
+        if r <= header_row or r >= last_row:
+            for c, v in enumerate(vals, start=1):
+                if v != "" and v is not None:
+                    out[r, c] = v
+            continue
+        if first_col > 1:
+            for c, v in enumerate(vals[:first_col - 1], start=1):
+                if v != "" and v is not None:
+                    out[r, c] = v
+        if len(vals) > last_col:
+            for c, v in enumerate(vals[last_col:], start=last_col + 1):
+                if v != "" and v is not None:
+                    out[r, c] = v
+    return out
 
 
 # --------------------------------------------------------------------------- cell XML
@@ -514,11 +598,7 @@ class _SheetEdit:
 
 
 def _shown(sp: SheetPart, row: int, col: int) -> object:
-    if sp.shown is None or row - 1 >= len(sp.shown):
-        return None
-    r = sp.shown[row - 1]
-    v = r[col - 1] if col - 1 < len(r) else None
-    return None if v == "" else v
+    return sp.shown.get((row, col)) if sp.shown is not None else None
 
 
 def _plan_sheet(sp: SheetPart, grid: Grid | None, sw: SheetWrite, new_sheet: bool,
