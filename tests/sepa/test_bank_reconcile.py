@@ -157,3 +157,21 @@ def test_a_collection_line_that_does_not_add_up_is_never_posted(book: Path, tmp_
     assert "add up to 1550.50, the line is 1540.50" in issue["Problem"]
     r = cli("reconcile", book, "--statement", "S-2026-01")
     assert r.exit_code == 1 and "not matched" in r.output
+
+
+def test_reconcile_alone_ties_the_collection_line_to_its_entries(book: Path, tmp_path: Path) -> None:
+    # no match / accept: reconcile itself finds the entries the batch line stands for
+    assert cli("sepa", book, "--collection-date", "2026-01-31", "--out", tmp_path / "dd.xml").exit_code == 0
+    assert cli("sepa", book, "--confirm", "DD0001").exit_code == 0
+    f = camt(tmp_path / "s.xml", "S-2026-01", "10000.00", "11550.50", "2026-01-31", [
+        ("1550.50", "CRDT", BATCH, "DD0001", "", "")])
+    assert cli("import-statement", book, f).exit_code == 0
+    gl = len(read_sheet(book, "GLEntries"))
+    r = cli("reconcile", book, "--statement", "S-2026-01")
+    assert r.exit_code == 0 and "Reconciled statement S-2026-01: difference 0.00" in r.output, r.output
+    assert [b[4:] for b in bank_ledger(book)] == [(False, "S-2026-01", 1)] * 3
+    assert read_sheet(book, "BankStatement")[0]["Status"] == "Reconciled"
+    assert len(read_sheet(book, "GLEntries")) == gl
+    # the reconciled line is never matched or posted afterwards
+    assert "Matched 0 line(s)" in cli("match", book).output
+    assert "Nothing to accept" in cli("accept", book).output

@@ -576,8 +576,9 @@ def reconcile_statement(grids: dict[str, Grid], statement_no: str, *, run: int,
     plan = P.WritePlan()
     if not any(ln.statement_no == statement_no for ln in bank.lines):
         raise BookError(f"Statement {statement_no!r} is not on the BankStatement sheet", exit_code=2)
-    rec = reconcile(statement_no, bank.lines, bank.ledger, balance_last_statement=balance_last_statement,
-                    ending_balance=ending_balance, date_tolerance_days=date_tolerance_days)
+    rec = reconcile(statement_no, bank.lines, _booked_linked(grids, bank, statement_no),
+                    balance_last_statement=balance_last_statement, ending_balance=ending_balance,
+                    date_tolerance_days=date_tolerance_days)
     run_ = BankRun(plan, o)
     plan.reports.append(_reconciliation_report(rec, read.book.settings.company_currency))
     if rec.complete:
@@ -594,6 +595,26 @@ def reconcile_statement(grids: dict[str, Grid], statement_no: str, *, run: int,
         o.result = f"Not reconciled: {'; '.join(rec.problems)}"
     o.lines_posted = len(rec.matches)
     return run_
+
+
+def _booked_linked(grids: dict[str, Grid], bank: BankRead, statement_no: str) -> list[BankLedgerEntry]:
+    """The bank ledger with the lines of ``statement_no`` that no entry names yet linked, in memory, to the
+    entries of money ``xlar sepa`` already posted that they stand for (what ``accept`` would link), so a
+    collection reconciles without running match and accept first."""
+    debits = read_debits(grids)[0]
+    if not debits:
+        return bank.ledger
+    booked = BookedDebits(debits, bank.ledger)
+    named = {e.statement_line_no for e in bank.ledger if e.statement_no == statement_no}
+    link: dict[int, int] = {}
+    for ln in bank.lines:
+        if ln.statement_no != statement_no or ln.line_no in named:
+            continue
+        b = booked.find(ln)
+        if b is not None and b.entries and not any(e.entry_no in link for e in b.entries):
+            link.update((e.entry_no, ln.line_no) for e in b.entries)
+    return [dataclasses.replace(e, statement_no=statement_no, statement_line_no=link[e.entry_no])
+            if e.entry_no in link else e for e in bank.ledger]
 
 
 def _reconciliation_report(rec: Reconciliation, currency: str) -> Table:
