@@ -4,9 +4,12 @@ lines recognised as money already posted (matched High, never posted again, reco
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
-from tests.sepa.helpers import D, book, mandate
+from lxml import etree
+
+from tests.sepa.helpers import CREDITOR, D, book, mandate
+from xlar.book.sepa_xml import pain008
 from xlar.core.bank import BankLedgerEntry, Confidence, StatementLine
 from xlar.core.match import (
     DIRECT_DEBIT_RULE,
@@ -113,6 +116,11 @@ def test_a_batch_line_by_its_payment_information_id() -> None:
     # as the pain.008 numbers them: one PmtInf per (date, sequence type), FRST before RCUR
     assert {k: [d.transaction_id for d in v] for k, v in ids.items()} == {
         "DD0001-1": ["DD0001/1", "DD0001/2"], "DD0001-2": ["DD0001/3"]}
+    # the same ids and debits as the file the bank received
+    xml = etree.fromstring(pain008(CREDITOR, debits, message_id="DD0001", created=datetime(2024, 1, 30)))
+    in_file = {p.findtext("{*}PmtInfId"): [e.text for e in p.iterfind(".//{*}EndToEndId")]
+               for p in xml.iterfind(".//{*}PmtInf")}
+    assert in_file == {k: [d.transaction_id for d in v] for k, v in ids.items()}
     found = BookedDebits(debits, entries).find(line("800.00", ref="DD0001-1"))
     assert found is not None and sorted(e.document_no for e in found.entries) == ["DD0001-1", "DD0001-2"]
 
