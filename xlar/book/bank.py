@@ -1,9 +1,15 @@
 """Bank sheets and the bank commands: import-statement, match, accept, reconcile.
 
 Sheets (declared once here, listed in ``schema.SHEETS``): ``BankStatement``,
-``BankLedger``, ``MatchProposals`` and ``BankReconciliation`` (reports, rewritten by the
-command that makes them), ``TextToAccount`` (mapping texts, learned rows included) and
-``BankProfiles`` (CSV/XLSX column mappings and the bank account's Match Tolerance).
+``MatchProposals`` and ``BankReconciliation`` (reports, rewritten by the command that
+makes them), ``TextToAccount`` (mapping texts, learned rows included) and
+``BankProfiles`` (CSV/XLSX column mappings and the bank account's Match Tolerance);
+``BankLedger`` is declared, read and appended to in :mod:`xlar.book.bankledger`, which
+``xlar sepa`` shares.
+
+Money ``xlar sepa`` already posted (its BankLedger entries) is recognised by the ids a
+statement line carries (:class:`xlar.core.sepa.BookedDebits`): ``match`` shows it,
+``accept`` links the line to the entries instead of posting it, ``reconcile`` ties them.
 
 Each command reads the grids, calls the core and returns a
 :class:`~xlar.book.plan.WritePlan` plus an :class:`~xlar.book.commands.Outcome`; the
