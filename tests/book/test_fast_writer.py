@@ -56,6 +56,20 @@ def test_a_row_with_one_changed_cell_keeps_every_other_cell_byte_identical():
     assert xml.replace(row2, b"") == SHEET.replace(re.search(rb'<row r="2".*?</row>', SHEET).group(0), b"")
 
 
+def test_cells_added_after_the_last_cell_and_a_cell_blanked():
+    edit = X._SheetEdit()
+    edit.put(2, 7, P.Out("g"))
+    edit.put(2, 6, P.Out(6))
+    edit.put(2, 2, P.Out(None))  # blank: B2 keeps only its style
+    edit.put(3, 1, P.Out(None))  # blank, no style: A3 goes
+    xml = _rewrite(edit)
+    row2 = re.search(rb'<row r="2".*?</row>', xml).group(0)
+    assert row2 == (b'<row r="2"><c r="A2" s="3" t="s"><v>0</v></c><c r="B2" s="4"/>'
+                    b'<c r="D2"><f>B2*2</f><v>25</v></c><c r="E2" t="inlineStr"><is><t xml:space="preserve"> x </t>'
+                    b'</is></c><c r="F2"><v>6</v></c><c r="G2" t="inlineStr"><is><t>g</t></is></c></row>')
+    assert b'<row r="3"></row>' in xml
+
+
 def test_merging_a_row_touches_only_the_changed_cells_even_with_odd_attribute_order():
     """A cell whose ``r`` is not its first attribute is still found (and kept byte for byte)."""
     odd = SHEET.replace(b'<c r="D2"><f>', b'<c s="1" r="D2"><f>')

@@ -12,6 +12,7 @@ column, a bad setting) stop every run.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import traceback
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from xlar.book.grid import Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.rows import ReadResult, read_book
 from xlar.book.safeguards import screen_journal
-from xlar.book.xlsxparts import open_file, save_file
+from xlar.book.xlsxparts import PartsBook, open_file, save_file
 from xlar.core.model import LineResult, Settlement, Severity
 from xlar.core.settle import apply_entries, post_journal, unapply
 
@@ -215,6 +216,8 @@ def run_file(path: Path, command: str, *, out: Path | None = None, label: str = 
         book = open_file(Path(path), engine)
         plan, outcome = execute(book.grids, command, fingerprint=book.fingerprint, label=label,
                                 **options)  # type: ignore[arg-type]
+        if isinstance(book, PartsBook):  # the part writer needs only the headers: the cells go now
+            book.grids = {t: dataclasses.replace(g, rows=[], uncalculated=set()) for t, g in book.grids.items()}
         written = save_file(book, plan, out, engine)
     finally:
         if collecting:

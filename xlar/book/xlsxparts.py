@@ -33,8 +33,7 @@ import operator
 import posixpath
 import re
 import zipfile
-from collections.abc import Sequence
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -689,9 +688,68 @@ def _plan_sheet(sp: SheetPart, grid: Grid | None, sw: SheetWrite, new_sheet: boo
 _COL_NUMBERS: dict[bytes, int] = {}
 
 
+_CELL_AT = re.compile(rb'<c r="([A-Z]+)\d')
+
+
+def _cell_end(inner: bytes, start: int) -> tuple[int, int]:
+    """(end of the open tag, end of the cell) of the ``<c`` at ``start``."""
+    gt = inner.find(b">", start)
+    return gt + 1, gt + 1 if inner[gt - 1] == 47 else inner.find(b"</c>", gt) + 4  # 47: "/"
+
+
 def _merge_row(row_xml: bytes, tag: bytes, selfclosing: bool, row: int, changes: dict[int, Out],
                styles: _Styles, date1904: bool, state: dict[str, bool]) -> bytes:
-    """``<row>`` with ``changes`` applied; other cells kept byte for byte."""
+    """``<row>`` with ``changes`` applied; every other cell kept byte for byte.
+
+    Only the changed cells are looked up, by their reference (a Ledger row of 30 cells typically
+    changes 3 to 6); a row with a cell whose ``r`` is not its first attribute is parsed whole."""
+    if selfclosing or len(row_xml) <= len(tag) + 6:
+        return _merge_row_parsed(row_xml, tag, selfclosing, row, changes, styles, date1904, state)
+    inner = row_xml[len(tag):-6]
+    if inner.count(b'<c r="') != inner.count(b"<c ") + inner.count(b"<c>") + inner.count(b"<c/"):
+        return _merge_row_parsed(row_xml, tag, selfclosing, row, changes, styles, date1904, state)
+    rb = b"%d" % row
+    last = inner.rfind(b'<c r="')
+    last_col = 0
+    if last >= 0:
+        m = _CELL_AT.match(inner, last)
+        if m is None:
+            return _merge_row_parsed(row_xml, tag, selfclosing, row, changes, styles, date1904, state)
+        last_col = col_number(m.group(1))
+    out: list[bytes] = []
+    pos = 0
+    for col in sorted(changes):
+        base = None
+        start = inner.find(b'<c r="' + _col_bytes(col) + rb + b'"', pos)
+        if start >= 0:  # the cell is there: cut it out
+            head_end, end = _cell_end(inner, start)
+            old = inner[start:end]
+            sm = _STYLE.search(old, 0, head_end - start)
+            base = int(sm.group(1)) if sm else None
+            if b"<f" in old:
+                if b't="shared"' in old and b"ref=" in old or b't="array"' in old:
+                    raise Unsupported("overwriting a shared/array formula")
+                state["formula_overwritten"] = True
+        elif col > last_col:  # a new cell after the last one
+            start = end = max(pos, _cell_end(inner, last)[1] if last >= 0 else len(inner))
+        else:  # a new cell, before the next cell of a higher column
+            for c in range(col + 1, last_col + 1):
+                start = inner.find(b'<c r="' + _col_bytes(c) + rb + b'"', pos)
+                if start >= 0:
+                    break
+            end = start
+        if start < pos:  # not where it should be (cells out of order, another row's reference)
+            return _merge_row_parsed(row_xml, tag, selfclosing, row, changes, styles, date1904, state)
+        out.append(inner[pos:start])
+        out.append(cell_xml(_col_bytes(col) + rb, changes[col], base, styles, date1904))
+        pos = end
+    out.append(inner[pos:])
+    return _SPANS.sub(b"", tag) + b"".join(out) + b"</row>"
+
+
+def _merge_row_parsed(row_xml: bytes, tag: bytes, selfclosing: bool, row: int, changes: dict[int, Out],
+                      styles: _Styles, date1904: bool, state: dict[str, bool]) -> bytes:
+    """:func:`_merge_row` by parsing every cell of the row (and writing them in column order)."""
     cells: dict[int, bytes] = {}
     if not selfclosing:
         inner = row_xml[len(tag):-len(b"</row>")]
@@ -757,6 +815,7 @@ def _block_rows(block: Block, start: int, cols: dict[str, int], styles: _Styles,
         return f' s="{sid}"' if sid else ""
 
     date_s = None
+    texts: dict[str, str] = {}
     Layout = tuple[Callable[[object], object], list[tuple[str, bool, Cur]], bool]
     layouts: dict[int, Layout] = {}
 
@@ -801,7 +860,12 @@ def _block_rows(block: Block, start: int, cols: dict[str, int], styles: _Styles,
                     parts.append(f'{prefix}{rs}"><v>{text}</v></c>')
             elif t is str:
                 if v:
-                    parts.append(_text_cell(prefix, rs, v))
+                    sfx = texts.get(v)
+                    if sfx is None:
+                        sfx = _text_end(v)
+                        if len(texts) < 1 << 16:  # repeated text (customers, types, currencies) once
+                            texts[v] = sfx
+                    parts.append(f"{prefix}{rs}{sfx}")
             elif t is int:
                 parts.append(f'{prefix}{rs}"><v>{v}</v></c>')
             elif t is date:
@@ -811,7 +875,7 @@ def _block_rows(block: Block, start: int, cols: dict[str, int], styles: _Styles,
             elif t is bool:
                 parts.append(f'{prefix}{rs}" t="b"><v>{int(v)}</v></c>')  # type: ignore[call-overload]
             elif isinstance(v, Enum):
-                parts.append(_text_cell(prefix, rs, str(v.value)))
+                parts.append(f"{prefix}{rs}{_text_end(str(v.value))}")
             else:  # anything else (datetime, tuple, subclasses) as the dict path writes it
                 o = out(v, Kind.MONEY if money else Kind.TEXT, cur[ck], exps)
                 parts.append(cell_xml((prefix[6:] + rs).encode(), o, None, styles, date1904).decode())
@@ -824,13 +888,13 @@ def _block_rows(block: Block, start: int, cols: dict[str, int], styles: _Styles,
         yield "".join(parts).encode()
 
 
-def _text_cell(prefix: str, rs: str, v: str) -> str:
-    """An inline-string cell (never a formula) for non-empty text ``v``."""
+def _text_end(v: str) -> str:
+    """The rest of an inline-string cell (never a formula) after its reference, for non-empty text ``v``."""
     if _PLAIN_TEXT.fullmatch(v) and not v[0].isspace() and not v[-1].isspace():
-        return f'{prefix}{rs}" t="inlineStr"><is><t>{v}</t></is></c>'
+        return f'" t="inlineStr"><is><t>{v}</t></is></c>'
     text = _ILLEGAL.sub("", v)
     sp = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
-    return f'{prefix}{rs}" t="inlineStr"><is><t{sp}>{escape(text)}</t></is></c>'
+    return f'" t="inlineStr"><is><t{sp}>{escape(text)}</t></is></c>'
 
 
 def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool, state: dict[str, bool]
