@@ -265,6 +265,33 @@ class _Run:
         self._by_doc: dict[str, int | list[int]] | None = None
         self._by_doc_ci: dict[str, list[int]] | None = None
         self._by_id: dict[str, list[int]] | None = None
+        # what the journal can look up (``expect``): the indexes then cover only that
+        self._doc_wanted: set[str] | None = None
+        self._cust_wanted: set[str] | None = None
+
+    def expect(self, lines: tuple[JournalLine, ...] | list[JournalLine]) -> None:
+        """Restrict the document index and the Apply-to-Oldest grouping to what ``lines`` can ask for.
+
+        The document index then holds only the document numbers the lines name (their
+        Applies-to Doc. Nos. and their own numbers); the per-customer grouping only the
+        customers of lines without applies-to. A lookup outside those sets (a case-
+        insensitive match, another customer) builds the full index first, so the answers
+        are the same; a million-entry ledger is just not indexed twice for a small journal.
+        """
+        docs: set[str] = set()
+        custs: set[str] = set()
+        for line in lines:
+            given = line.applies_to_doc_nos
+            if given:
+                parts = _split_docs(line)
+                docs.update(parts)
+            else:
+                parts = ()
+            docs.add(line.document_no)
+            if not parts and not line.applies_to_id:
+                custs.add(line.customer_no.strip())
+        self._doc_wanted = docs
+        self._cust_wanted = custs
 
     # ---- lookups
     def entry(self, entry_no: int) -> LedgerEntry:
@@ -289,11 +316,18 @@ class _Run:
     def docs(self, doc_no: str) -> list[int]:
         """Entry numbers with document number ``doc_no`` (exact first, else case-insensitive)."""
         d = self._by_doc
+        wanted = self._doc_wanted
+        if wanted is not None and doc_no not in wanted:  # outside the partial index: the full one
+            self._doc_wanted = wanted = None
+            d = None
         if d is None:
             d = self._by_doc = self._doc_index()
         hit = d.get(doc_no)
         if hit is not None and doc_no.upper() == doc_no:
             return [hit] if hit.__class__ is int else hit
+        if wanted is not None:  # a case-insensitive match needs every document number
+            self._doc_wanted = None
+            d = self._by_doc = self._doc_index()
         if self._by_doc_ci is None:
             ci: dict[str, list[int]] = {}
             for k, nos in d.items():
@@ -310,7 +344,12 @@ class _Run:
         One ``dict(zip(...))`` for the usual unique numbers: a million one-element lists
         cost more to build and to free than the rest of a run's indexes together.
         """
-        entries = [*self.entries, *self.new_entries]
+        wanted = self._doc_wanted
+        if wanted is None:
+            entries = [*self.entries, *self.new_entries]
+        else:
+            entries = [e for e in self.entries if e.document_no in wanted]
+            entries += [e for e in self.new_entries if e.document_no in wanted]
         d: dict[str, int | list[int]] = dict(zip([e.document_no for e in entries], [e.entry_no for e in entries]))
         if len(d) != len(entries):  # shared document numbers: lists, first occurrence first
             shared: dict[str, list[int]] = {}
@@ -330,7 +369,9 @@ class _Run:
         if self._by_id is None:
             d: dict[str, list[int]] = {}
             work = self.work
-            for e in self.all_entries():
+            marked = [e for e in self.entries if e.applies_to_id]
+            marked += [e for e in self.new_entries if e.applies_to_id]
+            for e in marked:
                 if e.applies_to_id:
                     w = work.get(e.entry_no)
                     if w.open if w is not None else e.open:
@@ -358,7 +399,7 @@ class _Run:
             cust = e.customer_no
             if cust in self._oldest_customers:
                 insort(self._buckets.setdefault((cust, e.remaining_amount > 0), []), self.sort_key(e))
-            else:
+            elif self._cust_wanted is None or cust in self._cust_wanted:
                 self._cust_entries[cust].append(e)
 
     # ---- Apply-to-Oldest order
@@ -383,14 +424,22 @@ class _Run:
 
     def oldest_bucket(self, customer_no: str, positive: bool) -> list[tuple]:
         """Open entries of ``customer_no`` with the sign ``positive`` in Apply-to-Oldest order (keys)."""
+        wanted = self._cust_wanted
         if self._cust_entries is None:
             d: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
-            for e in self.entries:
+            if wanted is None:
+                mine = self.entries
+            else:  # only the customers the journal may apply to oldest (``expect``)
+                mine = [e for e in self.entries if e.customer_no in wanted]
+            for e in mine:
                 d[e.customer_no].append(e)
             for e in self.new_entries:
-                d[e.customer_no].append(e)
+                if wanted is None or e.customer_no in wanted:
+                    d[e.customer_no].append(e)
             self._cust_entries = d
         if customer_no not in self._oldest_customers:
+            if wanted is not None and customer_no not in wanted:  # not grouped: its entries, in ledger order
+                self._cust_entries[customer_no] = [e for e in self.all_entries() if e.customer_no == customer_no]
             self._oldest_customers.add(customer_no)
             pos: list[tuple] = []
             neg: list[tuple] = []
@@ -1041,15 +1090,20 @@ def _post_line(run: _Run, plan: _Plan) -> int:
 def _oldest_targets(run: _Run, n: _W) -> list[tuple[_W, Decimal | None]]:
     """Apply to Oldest candidates: open, opposite sign, same currency, posted on or before ``n``."""
     ne = n.e
-    positive = n.remaining > 0
-    out: list[tuple[_W, Decimal | None]] = []
-    need = abs(n.remaining)
+    return [(w, None) for w in _oldest_ws(run, ne.customer_no, n.remaining, ne.entry_no, ne.currency,
+                                           ne.posting_date)]
+
+
+def _oldest_ws(run: _Run, customer_no: str, remaining: Decimal, me: int, cur: str, day: date) -> list[_W]:
+    """``_oldest_targets`` of an applying entry ``me`` of ``customer_no`` with ``remaining`` in ``cur`` on ``day``."""
+    positive = remaining > 0
+    out: list[_W] = []
+    need = abs(remaining)
     got = ZERO
     work = run.work
-    lst = run.oldest_bucket(ne.customer_no, not positive)
+    lst = run.oldest_bucket(customer_no, not positive)
     dead = 0  # closed entries at the head of the bucket: dropped after the scan
     head = True
-    me, cur, day = ne.entry_no, ne.currency, ne.posting_date
     for key in lst:
         no = key[-1]
         w = work.get(no)
@@ -1064,13 +1118,360 @@ def _oldest_targets(run: _Run, n: _W) -> list[tuple[_W, Decimal | None]]:
         head = False
         if no == me or (rem > 0) == positive or o.currency != cur or o.posting_date > day:
             continue
-        out.append((w if w is not None else run.w(no), None))
+        out.append(w if w is not None else run.w(no))
         got += abs(rem)
         if got >= need:  # enough candidates to use the payment up
             break
     if dead:
         del lst[:dead]
     return out
+
+
+# --------------------------------------------------------------------------- the common payment, fast
+#
+# Most journal lines are payments in the company currency applied to invoices in the
+# company currency: by one Applies-to Doc. No., by Applies-to ID, or to the oldest
+# entries. ``_fast_payment`` posts such a line with cheap checks and plain locals instead
+# of ``_validate_line``/``_Plan``/``_Leg``, doing the very same Decimal operations as the
+# general path in the same order (so every amount, exponent and sign of zero is the
+# same). Whatever it does not cover (an issue to report, another currency, netting
+# entries, Amount to Apply, partial-payment discounts, over/underpayment write-offs,
+# full settlement, Settlement Priority, repeated entry numbers ...) it declines *before*
+# changing anything, and the line goes the general way. ``tests/core/test_fast_path.py``
+# compares both paths on random journals.
+
+_FAST_PATH = True  # tests switch it off to compare against the general path only
+_NEG_ONE = Decimal(-1)
+_new_payment_entry = positional(LedgerEntry, (
+    "entry_no", "customer_no", "posting_date", "document_type", "document_no", "amount", "remaining_amount",
+    "currency", "exchange_rate", "amount_lcy", "remaining_amount_lcy", "unrealized_lcy", "document_date",
+    "due_date", "open", "closed_by_entry_no", "closed_at_date", "closed_by_amount", "external_document_no",
+    "description", "amount_excl_vat", "payment_terms"))
+_posted_result = positional(LineResult, ("line_no", "status", "message", "posted_entry_no"))
+
+
+def _fast_ok(run: _Run) -> bool:
+    """Whether this run may use ``_fast_payment`` at all (settings it does not cover)."""
+    s = run.s
+    return (_FAST_PATH and not s.settlement_priority and s.max_over_underpayment == 0
+            and len(run.pos) == len(run.entries))
+
+
+def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
+    """Post ``line`` if it is a common payment (see above) and return its result; else None, nothing changed."""
+    if line.document_type is not _PAYMENT or line.full_settlement:
+        return None
+    if line.amount <= 0 or not line.document_no.strip():
+        return None
+    cust = line.customer_no.strip()
+    customer = run.idx.customers.get(cust) if cust else None
+    if customer is None or customer.blocked is _BLOCKED_ALL:
+        return None
+    lcy = run.lcy
+    given_cur = line.currency
+    if given_cur:
+        if given_cur.upper() != lcy:
+            return None
+    elif customer.currency and customer.currency.upper() != lcy:
+        return None
+    lq = run.lq
+    amount = (-1 * line.amount).quantize(lq, ROUND_HALF_UP)  # new_entry: round_to(sign * amount, q)
+    if amount == 0:
+        return None
+    # ---- targets, as the general path chooses them (working copies made, nothing changed)
+    given = line.applies_to_doc_nos
+    aid = line.applies_to_id
+    entry = run.entry
+    work = run.work
+    oldest = (customer.application_method or run.s.application_method) is _APPLY_TO_OLDEST
+    targets: list[_W]
+    if given:
+        if aid or len(given) != 1:
+            return None
+        d = given[0]
+        if "," in d or ";" in d:
+            return None
+        d = d.strip()
+        if not d:
+            return None
+        no = None
+        for h in run.docs(d):
+            if entry(h).customer_no == cust:
+                if no is not None:
+                    return None
+                no = h
+        if no is None:
+            return None
+        w = work.get(no)
+        if w is None:
+            w = run.w(no)
+        if not w.open or w.remaining <= 0 or w.e.currency != lcy:
+            return None
+        targets = [w]
+    elif aid:
+        wanted = aid.upper()
+        targets = []
+        for no in run.by_id().get(wanted, ()):
+            w = work.get(no)
+            if not (w.open if w is not None else entry(no).open) or entry(no).customer_no != cust:
+                continue
+            if w is None:
+                w = run.w(no)
+            if w.applies_to_id.upper() != wanted:
+                continue
+            if w.amount_to_apply or w.remaining <= 0 or w.e.currency != lcy:
+                return None
+            targets.append(w)
+        if not targets:
+            return None
+        if len(targets) > 1:
+            targets.sort(key=_sort_key)
+    elif oldest:
+        targets = _oldest_ws(run, cust, amount, run.next_entry_no, lcy, line.posting_date)
+    else:
+        targets = []
+    # ---- legs (legs_for, one currency, no netting): [w, r, d, d_late, tol]
+    s = run.s
+    pay_date = line.posting_date
+    tol_allowed = not oldest and s.accept_payment_tolerance
+    accept_late = s.accept_late_discount
+    legs = []
+    for w in targets:
+        r = abs(w.remaining).quantize(lq, ROUND_HALF_UP)
+        o = w.e
+        d = ZERO
+        d_late = False
+        tol = ZERO
+        if o.document_type is _INVOICE:
+            d1, d2 = w.rpdp, w.rpdp2
+            if o.pmt_discount_date and pay_date <= o.pmt_discount_date and d1:
+                d = abs(d1)
+            elif o.pmt_discount_date_2 and pay_date <= o.pmt_discount_date_2 and d2:
+                d = abs(d2)
+            elif accept_late and o.pmt_disc_tolerance_date and pay_date <= o.pmt_disc_tolerance_date and (d2 or d1):
+                last_date = o.pmt_discount_date_2 if (o.pmt_discount_date_2 and d2) else o.pmt_discount_date
+                if last_date and pay_date > last_date:
+                    d = abs(d2 or d1)
+                    d_late = True
+            d = min(d.quantize(lq, ROUND_HALF_UP), r)
+            if tol_allowed and w.max_tol:
+                tol = min(abs(w.max_tol).quantize(lq, ROUND_HALF_UP), r - d)
+        legs.append([w, r, d, d_late, tol, ZERO, ZERO, ZERO, ZERO])  # + applied, disc, pdt, pt
+    # ---- settle (the general settle, one currency, no write-offs)
+    pool = abs(amount)
+    if legs:
+        need = ZERO
+        tol_total = ZERO
+        for leg in legs:
+            r, d = leg[1], leg[2]
+            need += (r - d) if d else r
+        for leg in legs:
+            tol_total += leg[4]
+        leftover = ZERO
+        if pool >= need - tol_total:
+            for leg in legs:
+                d = leg[2]
+                if d:
+                    leg[5] = leg[1] - d
+                    if leg[3]:
+                        leg[7] = d
+                    else:
+                        leg[6] = d
+                else:
+                    leg[5] = leg[1]
+            diff = need - pool
+            if diff > 0:
+                for leg, share in _fast_spread(legs, diff, lq):
+                    leg[5] -= share
+                    leg[8] += share
+            elif diff < 0 and -diff <= tol_total:
+                for leg, share in _fast_spread(legs, -diff, lq):
+                    leg[8] -= share
+            elif diff < 0:
+                leftover = -diff
+        else:
+            left = pool
+            for leg in legs:
+                if left <= 0:
+                    break
+                r, d = leg[1], leg[2]
+                if d and left >= r - d:
+                    leg[5] = applied = r - d
+                    if leg[3]:
+                        leg[7] = d
+                    else:
+                        leg[6] = d
+                    left -= applied
+                elif d and not leg[3] and s.calc_pmt_disc_on_partial_payments and r > d:
+                    return None  # D365 proportional discount: the general path
+                else:
+                    leg[5] = applied = min(left, r)
+                    left -= applied
+        if leftover > 0 and s.cash_discount_administration is _UNSPECIFIC and any(leg[6] for leg in legs):
+            return None
+    # ---- post: the new entry's G/L (_post_line), the legs, then the entry as it ends up
+    # (the general path makes the entry, a working copy, and freezes the copy at the end;
+    # nothing reads the new entry while its own line is booked, so it is built once here)
+    entry_no = run.next_entry_no
+    run.next_entry_no = entry_no + 1
+    day = line.posting_date
+    doc = line.document_no
+    desc = line.description or f"Payment {doc}"
+    acc = run.acc
+    run.gl_pair(day, doc, acc.bank, acc.receivables, -amount, desc, cust, None)
+    apps = run.apps
+    first_app = len(apps)
+    if legs:
+        rem, rem_lcy, unreal, closed_by = _fast_book(run, entry_no, doc, cust, amount, legs, day)
+    else:
+        rem, rem_lcy, unreal, closed_by = amount, amount, ZERO, None
+    if closed_by is None:
+        e = _new_payment_entry(
+            entry_no, cust, day, _PAYMENT, doc, amount, rem, lcy, _ONE, amount, rem_lcy, unreal,
+            line.document_date or day, line.due_date or line.document_date or day, rem != 0, None, None, None,
+            line.external_document_no, desc, line.amount_excl_vat, line.payment_terms)
+    else:
+        e = _new_payment_entry(
+            entry_no, cust, day, _PAYMENT, doc, amount, rem, lcy, _ONE, amount, rem_lcy, unreal,
+            line.document_date or day, line.due_date or line.document_date or day, False, *closed_by,
+            line.external_document_no, desc, line.amount_excl_vat, line.payment_terms)
+    run.add_entry(e)
+    if len(apps) == first_app:  # _line_message
+        msg = "Posted; left open." if rem != 0 else "Posted."
+    else:
+        msg = _apps_message(apps[first_app:], rem)
+    return _posted_result(line.line_no, "Posted", msg, entry_no)
+
+
+def _fast_spread(legs: list[list], amount: Decimal, q: Decimal) -> list[tuple[list, Decimal]]:
+    """``_spread`` over fast-path legs (conversion 1)."""
+    cands = sorted((leg for leg in legs if leg[4] > 0), key=lambda leg: -abs(leg[0].e.amount) * _ONE)
+    shares: dict[int, Decimal] = {}
+    left = amount
+    total = sum((abs(leg[0].e.amount) * _ONE for leg in cands), ZERO)
+    last = len(cands) - 1
+    for i, leg in enumerate(cands):
+        a = abs(leg[0].e.amount) * _ONE
+        if i == last or total == 0:
+            share = min(left, leg[4])
+        else:
+            share = min(round_to(a / total * left, q), leg[4], left)
+        total -= a
+        left -= share
+        shares[id(leg)] = share
+    if left > 0:
+        for leg in cands:
+            extra = min(left, leg[4] - shares[id(leg)])
+            if extra > 0:
+                shares[id(leg)] += extra
+                left -= extra
+            if left == 0:
+                break
+    return [(leg, shares[id(leg)]) for leg in cands if shares.get(id(leg))]
+
+
+def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs: list[list], day: date
+               ) -> tuple[Decimal, Decimal, Decimal, tuple | None]:
+    """``book_legs`` for fast-path legs: one currency (rate 1), no netting, no write-offs or rounding.
+
+    The applying payment (entry ``n_no``, ``amount``) is kept in locals: its remaining
+    amount (currency and LCY; the same), unrealized adjustment (none) and closed-by
+    fields are returned. Its discount possible and maximum tolerance are zero throughout.
+    """
+    lq = run.lq
+    after_change = run._after_change
+    apps = run.apps
+    n_rem = n_rem_lcy = amount
+    n_unreal = ZERO
+    n_open = True
+    closed_by = None
+    for w, r, _d, _late, _tol, applied, disc, pdt, pt in legs:
+        reduction = applied + disc + pdt + (pt if pt > 0 else ZERO)
+        red_n = applied - pt if pt < 0 else applied
+        if reduction == 0 and red_n == 0:
+            continue
+        o = w.e
+        w_rem = w.remaining
+        closes_o = reduction == r
+        red_o = abs(w_rem) if closes_o else reduction
+        o_rpdp, o_rpdp2, o_tol = w.rpdp, w.rpdp2, w.max_tol
+        if closes_o:
+            relief_o, u_o = abs(w.remaining_lcy), w.unrealized
+        else:
+            rem_o = abs(w_rem)
+            relief_o = (abs(w.remaining_lcy) * red_o / rem_o).quantize(lq, ROUND_HALF_UP)
+            u_o = (w.unrealized * red_o / rem_o).quantize(lq, ROUND_HALF_UP)
+        applied_delta = _NEG_ONE * red_o
+        applied_lcy = _NEG_ONE * relief_o
+        rem_n = abs(n_rem)
+        if red_n == rem_n:
+            relief_n, u_n = abs(n_rem_lcy), n_unreal
+        elif rem_n:
+            relief_n = (abs(n_rem_lcy) * red_n / rem_n).quantize(lq, ROUND_HALF_UP)
+            u_n = (n_unreal * red_n / rem_n).quantize(lq, ROUND_HALF_UP)
+        else:
+            relief_n = u_n = ZERO
+        w.remaining = rem = w_rem + applied_delta
+        w.remaining_lcy += applied_lcy
+        w.unrealized -= u_o
+        if rem == 0:
+            w.open = False
+            w.rpdp = w.rpdp2 = w.max_tol = ZERO
+        else:
+            after_change(w, w_rem, False)
+        n_rem = rem = n_rem + red_n
+        n_rem_lcy += relief_n
+        n_unreal -= u_n
+        # the payment's own discount and tolerance are zero: _after_change only reopens it
+        n_open = rem != 0
+        app_no = run.next_app_no
+        run.next_app_no = app_no + 1
+        if not w.open:
+            w.closed_by_entry_no, w.closed_at_date, w.closed_by_amount = n_no, day, applied_delta
+        if not n_open and closed_by is None:
+            closed_by = (o.entry_no, day, red_n)
+        desc = ""
+        ar_lines = ZERO
+        if disc or pdt or pt:
+            acc = run.acc
+            ar = acc.receivables
+            for x, account, what in (
+                (disc, run.disc_acc, "Payment discount"),
+                (pdt, run.pdt_acc, "Payment discount tolerance"),
+                (pt, run.pt_acc, "Payment tolerance"),
+            ):
+                if x:
+                    desc = desc or f"Payment {doc} -> {_VALUE[o.document_type]} {o.document_no}"  # _describe
+                    v = round_to(x * _ONE, lq)
+                    run.gl_pair(day, doc, account, ar, v, f"{what}: {desc}", cust, app_no)
+                    ar_lines -= v
+        if u_o or u_n:
+            acc = run.acc
+            ar = acc.receivables
+            for u, who in ((u_o, o.document_no), (u_n, doc)):
+                if u:
+                    acct = acc.unrealized_gains if u > 0 else acc.unrealized_losses
+                    run.gl_pair(day, doc, acct, ar, u, f"Unrealized adj. reversed: {who}", cust, app_no)
+                    ar_lines -= u
+        realized = (applied_lcy + relief_n) - ar_lines
+        if realized:
+            acc = run.acc
+            desc = desc or f"Payment {doc} -> {_VALUE[o.document_type]} {o.document_no}"
+            if realized > 0:
+                run.gl_pair(day, doc, acc.receivables, acc.realized_gains, realized, f"Realized gain: {desc}",
+                            cust, app_no)
+            else:
+                run.gl_pair(day, doc, acc.realized_losses, acc.receivables, -realized, f"Realized loss: {desc}",
+                            cust, app_no)
+        apps.append(_app_row(  # _APP_FIELDS order
+            app_no, day, cust, n_no, doc, o.entry_no, o.document_no,
+            applied if applied else ZERO, disc if disc else ZERO, pt if pt else ZERO, pdt if pdt else ZERO,
+            ZERO, ZERO, realized, applied_delta, red_n, ZERO, applied_lcy, relief_n, -u_o, -u_n,
+            o_rpdp, o_rpdp2, o_tol, ZERO, ZERO, ZERO,
+        ))
+        w.applies_to_id = ""
+        w.amount_to_apply = None
+    return n_rem, n_rem_lcy, n_unreal, closed_by
 
 
 @_without_gc
@@ -1083,14 +1484,21 @@ def post_journal(book: Book, *, skip_errors: bool = False) -> Settlement:
     second run posts nothing twice.
     """
     run = _Run(book)
+    run.expect(book.journal)
     results: list[LineResult] = []
     issues: list[Issue] = []
     errors = 0
     apps = run.apps
+    fast = _fast_ok(run)
     for line in book.journal:
         status = line.status
         if status and status.strip().lower() == "posted":
             continue
+        if fast:
+            result = _fast_payment(run, line)
+            if result is not None:
+                results.append(result)
+                continue
         plan, line_issues = _validate_line(run, line)
         if line_issues:
             issues.extend(line_issues)
@@ -1116,6 +1524,12 @@ def _line_message(run: _Run, entry_no: int, apps: list[Application]) -> str:
     if not apps:
         w = run.work.get(entry_no)
         return "Posted; left open." if w is not None and w.open and w.e.document_type is _PAYMENT else "Posted."
+    w = run.work.get(entry_no)
+    return _apps_message(apps, w.remaining if w is not None else ZERO)
+
+
+def _apps_message(apps: list[Application], remaining: Decimal) -> str:
+    """``_line_message`` of a line that made ``apps`` and left ``remaining`` on its entry."""
     parts = []
     for a in apps:
         bits = [f"{a.applied_document_no} {a.amount_applied}"]
@@ -1130,8 +1544,7 @@ def _line_message(run: _Run, entry_no: int, apps: list[Application]) -> str:
         if a.full_settlement_discount:
             bits.append(f"full settlement {a.full_settlement_discount}")
         parts.append(", ".join(bits))
-    w = run.work.get(entry_no)
-    tail = f"; {abs(w.remaining)} left open" if w is not None and w.remaining else ""
+    tail = f"; {abs(remaining)} left open" if remaining else ""
     return "Applied: " + "; ".join(parts) + tail
 
 
