@@ -234,3 +234,58 @@ def test_big_ledger_copy_reads_the_same(tmp_path):
     shutil.copy(path, tmp_path / "copy.xlsx")
     grids_equal(path)
     read_equal(path)
+
+
+def _column_cases():
+    from xlar.book import schema as S
+    from xlar.book.schema import Column, Kind
+    from xlar.core.model import DocumentType
+
+    rnd = __import__("random").Random(11)
+    floats = [0.1, 0.0, -0.0, 1.005, -2.675, 1e20, 5.0, 12.5, 99.995, 1e16, 0.125, -0.001, 46000.0, 3.0]
+    pools = {
+        Kind.MONEY: floats, Kind.DECIMAL: floats + [0.9, 1.1], Kind.RATE: [0.9, 1.1, 2.0, -1.0, 0.0],
+        Kind.INT: [1.0, 2.0, 7.0, 11.5, 1e16, -3.0], Kind.DATE: [date(2026, 1, 5), date(2025, 12, 31)],
+        Kind.BOOL: [True, False], Kind.TEXT: ["a", " b ", "C10000", "x y"],
+        Kind.CHOICE: ["Invoice", "payment", " Credit Memo ", "Refund"],
+    }
+    odd = [None, "", "  ", "abc", True, 5, datetime(2026, 1, 8, 10, 30), "12.5", float("inf"), "Nonsense", 0.0]
+    columns = [Column("M", "m", Kind.MONEY), Column("D", "d", Kind.DECIMAL), Column("R", "r", Kind.RATE),
+               Column("I", "i", Kind.INT), Column("Dt", "dt", Kind.DATE), Column("B", "b", Kind.BOOL),
+               Column("T", "t", Kind.TEXT), Column("C", "c", Kind.CHOICE, choices=DocumentType),
+               S.LEDGER.by_field["due_date"]]
+    for col in columns:
+        pool = pools.get(col.kind, pools[Kind.DATE])
+        for mix in (0.0, 0.05, 1.0):  # clean, a few odd cells, anything
+            for blanks in (0.0, 0.3):
+                vals = []
+                for _ in range(200):
+                    r = rnd.random()
+                    vals.append(None if r < blanks else rnd.choice(odd) if rnd.random() < mix else rnd.choice(pool))
+                yield col, vals
+        yield col, [rnd.choice(pool) for _ in range(200)]  # no blanks at all
+        yield col, [None] * 5
+
+
+def test_clean_column_fast_paths_equal_the_cell_by_cell_path(monkeypatch):
+    from xlar.book import cells
+
+    for col, vals in _column_cases():
+        for cur in ("EUR", "JPY", ["EUR", "USD"] * 100 if len(vals) == 200 else "EUR"):
+            for track in (True, False):
+                fast = cells.convert_column(vals, col, cur, None, track, {})
+                with monkeypatch.context() as m:
+                    m.setattr(cells, "_clean_column", lambda *a: None)
+                    slow = cells.convert_column(vals, col, cur, None, track)
+                assert [repr(v) for v in fast[0]] == [repr(v) for v in slow[0]], (col.kind, vals)
+                assert fast[1] == slow[1], (col.kind, vals)
+    # the clean columns of a well-kept sheet do take the fast path
+    from xlar.book.schema import Column, Kind
+    from xlar.core.model import DocumentType
+    clean = {Kind.MONEY: [0.1, 2.5, 0.0] * 20, Kind.RATE: [0.9, 1.1] * 30, Kind.DECIMAL: [2.0, 3.5] * 30,
+             Kind.INT: [float(i) for i in range(60)], Kind.DATE: [date(2026, 1, 5), None] * 30,
+             Kind.BOOL: [True, False, None] * 20, Kind.TEXT: [" a", "b"] * 30, Kind.CHOICE: ["Invoice"] * 60}
+    for kind, vals in clean.items():
+        col = Column("X", "x", kind, choices=DocumentType if kind is Kind.CHOICE else None)
+        got = cells._clean_column(vals, col, "EUR", None, True, {})
+        assert got is not None and got == cells.convert_column(vals, col, "EUR")

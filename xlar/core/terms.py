@@ -82,35 +82,57 @@ def discount_schedule(
     amount excl. VAT is known. Credit memos get a discount only when *Calc. Pmt.
     Disc. on Cr. Memos* is on (terms, else settings).
     """
+    dates = schedule_dates(terms, settings, document_type, document_date)
+    return _with_amounts(dates, terms, settings, amount, amount_excl_vat, q)
+
+
+ScheduleDates = tuple[date, bool, "date | None", "date | None", "date | None"]
+
+
+def schedule_dates(terms: PaymentTerms | None, settings: Settings, document_type: DocumentType,
+                   document_date: date) -> ScheduleDates:
+    """The date part of :func:`discount_schedule`: (due date, gets a discount, discount date,
+    second discount date, discount tolerance date). It depends on nothing else, so a ledger of
+    many documents computes it once per terms, document type and document date."""
     if terms is None:
-        return DiscountSchedule(document_date, None, ZERO, None, ZERO, None)
+        return document_date, False, None, None, None
     due = calc_date(terms.due_date_formula, document_date)
     gets_discount = document_type is DocumentType.INVOICE or (
         document_type is DocumentType.CREDIT_MEMO
-        and (
+        and bool(
             terms.calc_pmt_disc_on_cr_memos
             if terms.calc_pmt_disc_on_cr_memos is not None
             else settings.calc_pmt_disc_on_credit_memos
         )
     )
-    base = amount_excl_vat if (settings.pmt_disc_excl_vat and amount_excl_vat is not None) else amount
     d1_date = d2_date = None
-    d1 = d2 = ZERO
     if gets_discount and terms.discount_pct:
         d1_date = calc_date(terms.discount_date_formula, document_date)
-        d1 = round_to(terms.discount_pct * base / HUNDRED, q)
     if gets_discount and terms.discount2_pct:
         d2_date = calc_date(terms.discount2_date_formula, document_date)
-        d2 = round_to(terms.discount2_pct * base / HUNDRED, q)
     last = d2_date or d1_date
     tol_date = calc_date(settings.payment_discount_grace_period or "0D", last) if last else None
+    return due, gets_discount, d1_date, d2_date, tol_date
+
+
+def _with_amounts(dates: ScheduleDates, terms: PaymentTerms | None, settings: Settings, amount: Decimal,
+                  amount_excl_vat: Decimal | None, q: Decimal) -> DiscountSchedule:
+    due, gets_discount, d1_date, d2_date, tol_date = dates
+    if terms is None:
+        return DiscountSchedule(due, None, ZERO, None, ZERO, None)
+    base = amount_excl_vat if (settings.pmt_disc_excl_vat and amount_excl_vat is not None) else amount
+    d1 = d2 = ZERO
+    if gets_discount and terms.discount_pct:
+        d1 = round_to(terms.discount_pct * base / HUNDRED, q)
+    if gets_discount and terms.discount2_pct:
+        d2 = round_to(terms.discount2_pct * base / HUNDRED, q)
     return DiscountSchedule(due, d1_date, d1, d2_date, d2, tol_date)
 
 
 class BookIndex:
     """Lookups over a ``Book`` that posting needs many times: customers, terms, rates."""
 
-    __slots__ = ("_q", "book", "customers", "lcy", "rates", "terms")
+    __slots__ = ("_dates", "_q", "book", "customers", "lcy", "rates", "terms")
 
     def __init__(self, book: Book) -> None:
         self.book = book
@@ -119,6 +141,18 @@ class BookIndex:
         self.terms: dict[str, PaymentTerms] = {t.code.upper(): t for t in book.terms}
         self.rates = RateTable(book.rates, self.lcy)
         self._q: dict[str, Decimal] = {}
+        self._dates: dict[tuple[str, DocumentType, date], ScheduleDates] = {}
+
+    def schedule(self, code: str, document_type: DocumentType, document_date: date, amount: Decimal,
+                 amount_excl_vat: Decimal | None, q: Decimal) -> DiscountSchedule:
+        """:func:`discount_schedule` of terms ``code`` (upper case; "" or unknown: none), its dates
+        computed once per (terms, document type, document date) for this book."""
+        key = (code, document_type, document_date)
+        dates = self._dates.get(key)
+        terms = self.terms.get(code) if code else None
+        if dates is None:
+            dates = self._dates[key] = schedule_dates(terms, self.book.settings, document_type, document_date)
+        return _with_amounts(dates, terms, self.book.settings, amount, amount_excl_vat, q)
 
     def q(self, currency: str) -> Decimal:
         """Rounding quantum of ``currency`` (settings may override exponents)."""
@@ -190,10 +224,7 @@ def new_entry(
     code = payment_terms or (customer.payment_terms if customer is not None else "")
     if document_type in _DISCOUNTABLE:
         # terms give invoices and credit memos their due and discount dates
-        sched = discount_schedule(
-            terms=idx.terms.get(code.upper()) if code else None, settings=settings, document_type=document_type,
-            document_date=doc_date, amount=amount, amount_excl_vat=amount_excl_vat, q=q,
-        )
+        sched = idx.schedule(code.upper() if code else "", document_type, doc_date, amount, amount_excl_vat, q)
         max_amount = settings.max_payment_tolerance_amount
         if cur != idx.lcy and max_amount and rate:
             max_amount = round_to(max_amount / rate, q)  # the LCY cap in the document's currency
