@@ -424,8 +424,9 @@ class _Reader:
         # first pass over the columns: which rows make entries (entry numbers given are all needed
         # before the missing ones are numbered); the row dicts are made one at a time afterwards
         good = bytearray(len(grid_rows))
+        incomplete = {i for c in required for i, v in enumerate(c) if v is None}
         for i in range(len(grid_rows)):
-            if i in errs or any(c[i] is None for c in required):
+            if i in errs or i in incomplete:
                 continue
             row = numbers[i]
             cust = str(custs[i])
@@ -459,7 +460,7 @@ class _Reader:
                 continue
             row = numbers[i]
             f = {k: v for k, v in zip(names, cells) if v is not None}
-            given = set(f)
+            fill = derived.difference(f)  # before a missing Entry No. is numbered: it is filled too
             if "entry_no" not in f:
                 next_no += 1
                 f["entry_no"] = next_no
@@ -475,7 +476,6 @@ class _Reader:
                            f"No exchange rate for {e.currency} on or before {e.posting_date.isoformat()}",
                            "unknown-currency")
                 continue
-            fill = derived.difference(given)
             filled[no] = shared.setdefault(fill, fill)  # one set per combination: a big ledger has few
             entries.append(e)
             rows[no] = row

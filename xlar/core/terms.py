@@ -141,18 +141,24 @@ class BookIndex:
         self.terms: dict[str, PaymentTerms] = {t.code.upper(): t for t in book.terms}
         self.rates = RateTable(book.rates, self.lcy)
         self._q: dict[str, Decimal] = {}
-        self._dates: dict[tuple[str, DocumentType, date], ScheduleDates] = {}
+        self._dates: dict[tuple[str, DocumentType, date], tuple[ScheduleDates, DiscountSchedule | None]] = {}
 
     def schedule(self, code: str, document_type: DocumentType, document_date: date, amount: Decimal,
                  amount_excl_vat: Decimal | None, q: Decimal) -> DiscountSchedule:
         """:func:`discount_schedule` of terms ``code`` (upper case; "" or unknown: none), its dates
         computed once per (terms, document type, document date) for this book."""
         key = (code, document_type, document_date)
-        dates = self._dates.get(key)
+        got = self._dates.get(key)
         terms = self.terms.get(code) if code else None
-        if dates is None:
-            dates = self._dates[key] = schedule_dates(terms, self.book.settings, document_type, document_date)
-        return _with_amounts(dates, terms, self.book.settings, amount, amount_excl_vat, q)
+        if got is None:
+            dates = schedule_dates(terms, self.book.settings, document_type, document_date)
+            whole = None  # without a discount the schedule does not depend on the amount: kept whole
+            if terms is None or not (dates[1] and (terms.discount_pct or terms.discount2_pct)):
+                whole = _with_amounts(dates, terms, self.book.settings, amount, amount_excl_vat, q)
+            got = self._dates[key] = (dates, whole)
+        if got[1] is not None:
+            return got[1]
+        return _with_amounts(got[0], terms, self.book.settings, amount, amount_excl_vat, q)
 
     def q(self, currency: str) -> Decimal:
         """Rounding quantum of ``currency`` (settings may override exponents)."""
