@@ -105,14 +105,27 @@ PHASES = """
 import gc, json, resource, sys, time
 gc.disable()  # as run_file does for a run
 from pathlib import Path
-from xlar.book import xlsxparts as X
+from xlar.book import commands as C, xlsxparts as X
 from xlar.book.commands import execute
+spent = {"grids": 0.0, "read_book": 0.0}
+def timed(name, f):
+    def run(*a, **k):
+        t0 = time.process_time()
+        try:
+            return f(*a, **k)
+        finally:
+            spent[name] += time.process_time() - t0
+    return run
+X._grid = timed("grids", X._grid)  # the grids from calamine's rows (and the formula scan)
+C.read_book = timed("read_book", C.read_book)  # cells to records
 t = [time.process_time()]
 b = X.open_parts(Path(sys.argv[1])); t.append(time.process_time())
 plan, o = execute(b.grids, "post", fingerprint=b.fingerprint); t.append(time.process_time())
 X.save_parts(b, plan); t.append(time.process_time())
 print(json.dumps({"read_cpu_s": round(t[1] - t[0], 2), "settle_plan_cpu_s": round(t[2] - t[1], 2),
-                  "write_cpu_s": round(t[3] - t[2], 2)}))
+                  "write_cpu_s": round(t[3] - t[2], 2), "grids_cpu_s": round(spent["grids"], 2),
+                  "read_book_cpu_s": round(spent["read_book"], 2),
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
 """
 
 BASELINE = """
@@ -195,8 +208,10 @@ def main() -> None:
                   f"{r.get('openpyxl_rss_mib', '-')!s:>8} "
                   f"{str(r['speedup']) + 'x' if 'speedup' in r else '-':>14}", flush=True)
             if "write_cpu_s" in r:
-                print(f"{'':>10} CPU s by phase: read {r['read_cpu_s']}, read_book+settle+plan "
-                      f"{r['settle_plan_cpu_s']}, write {r['write_cpu_s']}", flush=True)
+                print(f"{'':>10} CPU s by phase: read {r['read_cpu_s']} (of which grids {r.get('grids_cpu_s')}), "
+                      f"read_book+settle+plan {r['settle_plan_cpu_s']} (of which read_book "
+                      f"{r.get('read_book_cpu_s')}), write {r['write_cpu_s']}; in-process peak RSS "
+                      f"{r.get('peak_rss_mib')} MiB", flush=True)
             if r.get("post_error"):
                 print(r["post_error"])
     if not args.keep:
