@@ -245,3 +245,42 @@ def test_zip_member_sizes_and_levels(tmp_path):
     assert levels == {"big": 1, "small": 6}
     with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
         assert z.read("big") == b"ab" * (1 << 20) and z.read("small") == b"<x/>" * 10
+
+
+def test_a_generated_row_renderer_writes_every_kind_as_the_dict_path():
+    """Odd values of each kind (a decimal in exponent form, a negative zero, an enum, a bool, an
+    empty text, None) give the same cell values and formats as a dict row written by cell_xml."""
+    from xlar.core.model import DocumentType
+
+    class Rec:
+        def __init__(self, **kw: object) -> None:
+            self.__dict__.update(kw)
+
+    cols = (S.Column("Amount", "amount", S.Kind.MONEY), S.Column("Rate", "rate", S.Kind.RATE),
+            S.Column("No", "no", S.Kind.INT), S.Column("Open", "open", S.Kind.BOOL),
+            S.Column("Type", "type", S.Kind.CHOICE), S.Column("When", "when", S.Kind.DATE),
+            S.Column("Text", "text"), S.Column("Count", "count", S.Kind.INT))
+    recs = [Rec(amount=Decimal("1E+2"), rate=Decimal("1.2345678901234567890"), no=7, open=True,
+                type=DocumentType.INVOICE, when=date(2026, 2, 1), text="a&b", count=Decimal(3)),
+            Rec(amount=Decimal("-0.00"), rate=Decimal("0.5E-3"), no=None, open=False, type="Payment",
+                when=None, text="", count=True),
+            Rec(amount=Decimal("-12.345"), rate=None, no=0, open=None, type=None, when=date(1904, 1, 2),
+                text="=SUM(A1)", count=None)]
+    block = P.Block(recs, cols, lambda r: {Cur.ROW: "USD", Cur.LCY: "EUR"}, None)
+    where = {c.key: i for i, c in enumerate(cols, start=1)}
+    a, b = X._SheetEdit(), X._SheetEdit()
+    a.blocks.append((5, block, where))
+    for i, values in enumerate(block.rows(), 5):
+        for k, o in values.items():
+            b.put(i, where[k], o)
+    xa, xb = _rewrite(a), _rewrite(b)
+    cell = re.compile(rb'<c r="([A-Z]+\d+)"([^>]*)>(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>)</c>')
+    ca = {m.group(1): m.groups()[1:] for m in cell.finditer(xa) if int(m.group(1)[1:]) >= 5}
+    cb = {m.group(1): m.groups()[1:] for m in cell.finditer(xb) if int(m.group(1)[1:]) >= 5}
+    assert ca.keys() == cb.keys() and len(ca) == 8 + 5 + 4
+    for ref, (sa, va, ta) in ca.items():
+        sb, vb, tb = cb[ref]
+        assert sa == sb and ta == tb, ref
+        assert (va is None) == (vb is None) and (va is None or float(va) == float(vb)), ref
+    assert ca[b"G7"][2] == b"=SUM(A1)" and b"<f>" not in xa[xa.index(b'<row r="5"'):]  # never a formula
+    assert ca[b"A6"][1] == b"0" and ca[b"A5"][1] == b"100"
