@@ -284,3 +284,33 @@ def test_a_generated_row_renderer_writes_every_kind_as_the_dict_path():
         assert (va is None) == (vb is None) and (va is None or float(va) == float(vb)), ref
     assert ca[b"G7"][2] == b"=SUM(A1)" and b"<f>" not in xa[xa.index(b'<row r="5"'):]  # never a formula
     assert ca[b"A6"][1] == b"0" and ca[b"A5"][1] == b"100"
+
+
+def test_lost_new_agrees_with_a_full_rederivation_for_payments_and_refunds(make_book):
+    """New payments (EUR and USD, applied or not) and a refund: the shortcut gives the columns a
+    re-derivation gives; invoices are always re-derived."""
+    p = make_book(Journal=[["Posting Date", "Document Type", "Document No.", "Customer No.", "Amount",
+                            "Applies-to Doc. No.", "Currency"],
+                           [date(2026, 1, 12), "Payment", "PAY-1", "C10000", 500.0, "INV-1001", ""],
+                           [date(2026, 1, 14), "Payment", "PAY-2", "C30000", 120.0, "", "USD"],
+                           [date(2026, 1, 15), "Refund", "REF-1", "C20000", 50.0, "", ""],
+                           [date(2026, 1, 16), "Invoice", "INV-9", "C20000", 70.0, "", ""]])
+    read = read_book(X.open_parts(p).grids, need=("Journal",))
+    s = post_journal(read.book)
+    before = {e.entry_no for e in read.book.ledger}
+    present = {c.field for c in S.LEDGER.columns if read.index.bound["Ledger"].has(c)}
+    rederive = {c.field for c in S.LEDGER.columns if not c.extension} | present
+    missing = [c for c in S.LEDGER.columns if c.extension and c.field not in present]
+    assert {c.field for c in missing} >= {"remaining_amount_lcy", "document_date", "unrealized_lcy"}
+    kinds = set()
+    for e in s.ledger:
+        if e.entry_no in before:
+            continue
+        quick = P._lost_new(e, missing, "EUR", None)
+        if e.document_type.value in ("Invoice", "Credit Memo"):
+            assert quick is None
+            continue
+        again = P._rederived(read, e, rederive)
+        assert quick == [c for c in missing if getattr(again, c.field) != getattr(e, c.field)], e
+        kinds.add((e.document_type.value, e.currency))
+    assert kinds == {("Payment", "EUR"), ("Payment", "USD"), ("Refund", "EUR")}

@@ -20,7 +20,7 @@ from xlar.book import schema as S
 from xlar.book.issues import SheetIssue
 from xlar.book.rows import ReadResult, build_entry
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
-from xlar.core.model import Application, GLLine, LedgerEntry, LineResult
+from xlar.core.model import Application, DocumentType, GLLine, LedgerEntry, LineResult
 from xlar.core.money import ZERO, exponent, to_money
 from xlar.core.tables import CellKind, Emphasis, Table
 
@@ -268,6 +268,7 @@ def _rederived(read: ReadResult, e: LedgerEntry, columns: set[str]) -> LedgerEnt
         return None
 
 
+_DISCOUNTABLE = (DocumentType.INVOICE, DocumentType.CREDIT_MEMO)  # as core.terms: they get a discount schedule
 #: what ``rows.build_entry`` derives an entry from (the arguments of ``core.terms.new_entry``)
 _INPUTS = ("entry_no", "customer_no", "document_type", "document_no", "posting_date", "amount", "currency",
            "document_date", "due_date", "payment_terms", "amount_excl_vat", "external_document_no",
@@ -302,6 +303,39 @@ def _lost(read: ReadResult, e: LedgerEntry, old: LedgerEntry, rederive: set[str]
     return lost
 
 
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(LedgerEntry)}
+
+
+def _lost_new(e: LedgerEntry, missing_ext: list[Column], lcy: str, exps: dict[str, int] | None
+              ) -> list[Column] | None:
+    """:func:`_lost` of a new entry that is not an invoice or credit memo (a payment, a refund),
+    without re-deriving it; None when it must be re-derived.
+
+    ``core.terms.new_entry`` gives such a document no discount schedule: the next read derives
+    its document date as its posting date, its remaining amount (LCY) from the remaining amount
+    at its rate, and every other extension field as the record's default. A test checks this
+    against :func:`_rederived`."""
+    if e.document_type in _DISCOUNTABLE or not e.currency or not e.exchange_rate:
+        return None
+    lost = []
+    for c in missing_ext:
+        f = c.field
+        if f == "document_date":
+            want: object = e.posting_date
+        elif f == "remaining_amount_lcy":
+            if e.currency.upper() == lcy:
+                want = e.remaining_amount
+            else:
+                want = to_money(e.remaining_amount * e.exchange_rate, lcy, exps)
+        else:
+            want = _DEFAULTS.get(f, dataclasses.MISSING)
+            if want is dataclasses.MISSING:
+                return None
+        if getattr(e, f) != want:
+            lost.append(c)
+    return lost
+
+
 def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ...],
                 changed: frozenset[int]) -> int:
     """Update changed and derived-blank Ledger cells and append new entries. Returns new entries.
@@ -331,7 +365,7 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
     inputs = tuple(f for f in _INPUTS if f in rederive)
     new_entries: list[LedgerEntry] = []
     new_cols: list[tuple[Column, ...]] = []
-    shared: dict[tuple[Column, ...], tuple[Column, ...]] = {}
+    shared: dict[tuple[int, ...], tuple[Column, ...]] = {}
     always = [c for c in contract if c.field in present or c.required or c.derived]
     maybe = [c for c in contract if not (c.field in present or c.required or c.derived)]
     present_ext = [c for c in extensions if c.field in present]
@@ -341,12 +375,17 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
         if row is None:  # a new entry: every column it has a value for (and the ones the sheet has)
             cols = always + [c for c in maybe if not _blank(getattr(e, c.field))] + present_ext
             if missing_ext:  # extension columns a later read could not re-derive must be written (and created)
-                again = _rederived(read, e, rederive)
-                cols += [c for c in missing_ext
-                         if again is None or getattr(again, c.field) != getattr(e, c.field)]
-            t = tuple(cols)
+                lost = _lost_new(e, missing_ext, lcy, exps)
+                if lost is None:
+                    again = _rederived(read, e, rederive)
+                    lost = [c for c in missing_ext if again is None or getattr(again, c.field) != getattr(e, c.field)]
+                cols += lost
+            key = tuple(map(id, cols))  # (a tuple of Columns would hash every field of every column)
+            t = shared.get(key)
+            if t is None:
+                t = shared[key] = tuple(cols)
             new_entries.append(e)
-            new_cols.append(shared.setdefault(t, t))
+            new_cols.append(t)
             continue
         old = before[no]
         fl = filled.get(no)
@@ -362,7 +401,8 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
             # a blank derived cell that stays blank is not written (most of a big ledger)
             fields = set(parts[0])
             for f in parts[1]:
-                if not _blank(getattr(e, f)):
+                v = getattr(e, f)
+                if v is not None and v != "" and v != ():  # not blank
                     fields.add(f)
         else:
             fields = set()
