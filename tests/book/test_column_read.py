@@ -289,3 +289,49 @@ def test_clean_column_fast_paths_equal_the_cell_by_cell_path(monkeypatch):
         col = Column("X", "x", kind, choices=DocumentType if kind is Kind.CHOICE else None)
         got = cells._clean_column(vals, col, "EUR", None, True, {})
         assert got is not None and got == cells.convert_column(vals, col, "EUR")
+
+
+def test_applications_and_gl_entries_read_column_by_column(make_book):
+    """A posted book whose Applications and GLEntries a user broke: the same issues on both readers."""
+    import openpyxl
+
+    from xlar.book.commands import run_file
+
+    path = make_book()
+    assert run_file(path, "post").exit_code == 0
+    wb = openpyxl.load_workbook(path)
+    a, g = wb["Applications"], wb["GLEntries"]
+    head_a = [c.value for c in a[1]]
+    head_g = [c.value for c in g[1]]
+    assert a.max_row == 2 and g.max_row >= 3
+    for c in range(1, a.max_column + 1):  # the application twice, then broken copies of it
+        for r in range(3, 9):
+            a.cell(r, c).value = a.cell(2, c).value
+    col_a = {h: i + 1 for i, h in enumerate(head_a)}
+    a.cell(4, col_a["Application No."]).value = 3
+    a.cell(4, col_a["Amount Applied"]).value = "abc"
+    a.cell(5, col_a["Application No."]).value = None
+    a.cell(6, col_a["Application No."]).value = 6
+    a.cell(6, col_a["Posting Date"]).value = "2026-99-01"
+    a.cell(7, col_a["Application No."]).value = 7
+    a.cell(7, col_a["Applying Entry No."]).value = "x"
+    a.cell(8, col_a["Application No."]).value = "=1+1"
+    col_g = {h: i + 1 for i, h in enumerate(head_g)}
+    g.cell(2, col_g["Entry No."]).value = "zz"
+    g.cell(3, col_g["Posting Date"]).value = None
+    wb.save(path)
+    r = read_equal(path)
+    got = [(i.sheet, i.row, i.column, i.value, i.code) for i in r.issues]
+    assert got == [
+        ("Applications", 3, "Application No.", 1, "duplicate-application-no"),
+        ("Applications", 4, "Amount Applied", "abc", "bad-number"),
+        ("Applications", 5, "Application No.", None, "missing-value"),
+        ("Applications", 6, "Posting Date", "2026-99-01", "bad-date"),
+        ("Applications", 7, "Applying Entry No.", "x", "bad-number"),
+        ("Applications", 8, "Application No.", None, "uncalculated-formula"),
+        ("GLEntries", 2, "Entry No.", "zz", "bad-number"),
+        ("GLEntries", 3, "Posting Date", None, "missing-value"),
+    ]
+    assert [x.application_no for x in r.book.applications] == [1]
+    assert r.index.locate("applications", 1, "amount_applied")[1:] == (2, "Amount Applied",
+                                                                        r.book.applications[0].amount_applied)

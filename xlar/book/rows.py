@@ -563,15 +563,25 @@ class _Reader:
         money = [c for c in spec.columns if c.kind is S.Kind.MONEY]
         out: list[Application] = []
         rows: dict[tuple[int, int, int], int] = {}
-        for row, vals in b.grid.rows:
-            errs: list[SheetIssue] = []
-            f = self.cells(b, row, vals, ints, errors=errs)
-            applied = cur_of.get(int(f.get("applied_entry_no", 0) or 0), self.lcy)  # type: ignore[arg-type]
-            applying = cur_of.get(int(f.get("applying_entry_no", 0) or 0), self.lcy)  # type: ignore[arg-type]
-            f.update(self.cells(b, row, vals, money, errors=errs,
-                                currencies={Cur.APPLIED: applied, Cur.APPLYING: applying, Cur.LCY: self.lcy}))
-            if errs:
+        # column by column, as the row-by-row reading did: the other columns, then the money
+        # columns in sheet-spec order, each in its entry's currency (issues sort by row afterwards)
+        errs: dict[int, list[SheetIssue]] = {}
+        got = self.read_columns(b, ints, errs=errs)
+        n = len(b.grid.rows)
+        nothing = [None] * n
+        lcy = self.lcy
+        curs = {Cur.APPLIED: [cur_of.get(int(x or 0), lcy) for x in got.get("applied_entry_no", nothing)],
+                Cur.APPLYING: [cur_of.get(int(x or 0), lcy) for x in got.get("applying_entry_no", nothing)]}
+        for col in money:
+            got.update(self.read_columns(b, [col], curs.get(col.currency, lcy), errs=errs))
+        names = [c.field or c.key for c in spec.columns if (c.field or c.key) in got]
+        columns = [got[k] for k in names]
+        numbers = b.grid.row_numbers()
+        for i, cells in enumerate(zip(*columns)):
+            if i in errs:
                 continue
+            row = numbers[i]
+            f = {k: v for k, v in zip(names, cells) if v is not None}
             f.setdefault("applying_document_no", "")
             f.setdefault("applied_document_no", "")
             key = (int(f["application_no"]), int(f["applying_entry_no"]), int(f["applied_entry_no"]))  # type: ignore
@@ -582,7 +592,7 @@ class _Reader:
                 continue
             out.append(Application(**f))  # type: ignore[arg-type]
             rows[key] = row
-            self.index.add("applications", key[0], row, vals)
+            self.index.add_at("applications", key[0], row, b.grid, i)
         return tuple(out), rows
 
     def gl(self) -> tuple[GLLine, ...]:
@@ -590,17 +600,22 @@ class _Reader:
         if b is None:
             return ()
         out: list[GLLine] = []
-        for row, vals in b.grid.rows:
-            errs: list[SheetIssue] = []
-            f = self.cells(b, row, vals, list(S.GL_ENTRIES.columns), self.lcy, errors=errs)
-            if errs:
+        errs: dict[int, list[SheetIssue]] = {}
+        got = self.read_columns(b, list(S.GL_ENTRIES.columns), self.lcy, errs=errs)
+        names = list(got)
+        columns = [got[k] for k in names]
+        numbers = b.grid.row_numbers()
+        for i, cells in enumerate(zip(*columns)):
+            if i in errs:
                 continue
+            row = numbers[i]
+            f = {k: v for k, v in zip(names, cells) if v is not None}
             f.setdefault("document_no", "")
             f.setdefault("description", "")
             f.setdefault("debit", Decimal(0))
             f.setdefault("credit", Decimal(0))
             out.append(GLLine(**f))  # type: ignore[arg-type]
-            self.index.add("gl", f["entry_no"], row, vals)
+            self.index.add_at("gl", f["entry_no"], row, b.grid, i)
         return tuple(out)
 
 
