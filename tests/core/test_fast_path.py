@@ -235,3 +235,18 @@ def test_unspecific_overpayment_and_partial_discount_fall_back(monkeypatch: pyte
     assert fast == 0 and s.new_applications[0].discount == D("2.04")  # 100 / 490 x 10
     s, fast = _both(replace(base, journal=(over, part)), monkeypatch, skip_errors=True)
     assert fast == 2 and [a.discount for a in s.new_applications] == [D("20.00"), D(0)]
+
+
+def test_a_payment_that_only_takes_a_discount_stays_as_posted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the rest of an invoice is its discount: the second payment applies 0.00 cash and leaves its own
+    # entry numerically unchanged, so the entry stays the record as posted (unrealized 0, not 0.00)
+    b = with_entries(_oldest_book(), ("O", DT.INVOICE, "I9", BASE + timedelta(days=1), "0.25"))
+    b = replace(b, ledger=tuple(e for e in b.ledger if e.customer_no == "M" or e.document_no == "I9"), journal=(
+        _pay(1, "0.24", "O", BASE + timedelta(days=31)),
+        _pay(2, "0.25", "O", BASE + timedelta(days=11)),
+    ))
+    s, fast = _both(b, monkeypatch, skip_errors=True)
+    assert fast == 2
+    second = s.ledger[-1]
+    assert second.remaining_amount == D("-0.25") and repr(second.unrealized_lcy) == "Decimal('0')"
+    assert s.new_applications[-1].amount_applied == 0 and s.new_applications[-1].discount == D("0.01")

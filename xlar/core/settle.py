@@ -250,10 +250,24 @@ class _Run:
         self.lcy = self.idx.lcy
         self.lq = self.idx.q(self.lcy)
         self.entries = list(book.ledger)
-        self.pos: dict[int, int] = dict(zip([e.entry_no for e in self.entries], range(len(self.entries))))
+        # entry no. -> index: ``entries[no - _base]`` for the usual ledger (numbers ascending without
+        # gaps, checked here), else ``pos``; ``pos`` also holds the new entries (-1, -2 ...: new_entries)
+        nos = [e.entry_no for e in self.entries]
+        base = nos[0] if nos else 1
+        self.pos: dict[int, int]
+        if nos and nos[-1] == base + len(nos) - 1 and nos == list(range(base, base + len(nos))):
+            self._base, self._n = base, len(nos)
+            self.pos = {}
+            self.unique = True  # no entry number repeats
+            self.next_entry_no = base + len(nos)
+        else:
+            self._base, self._n = 0, 0
+            self.pos = dict(zip(nos, range(len(nos))))
+            self.unique = len(self.pos) == len(nos)
+            self.next_entry_no = max(self.pos, default=0) + 1
+        del nos
         self.work: dict[int, _W] = {}
         self.new_entries: list[LedgerEntry] = []
-        self.next_entry_no = max(self.pos, default=0) + 1
         self.apps: list[Application] = []
         self.updated_apps: dict[int, Application] = {}
         self.gl: list[GLLine] = []
@@ -268,6 +282,24 @@ class _Run:
         # what the journal can look up (``expect``): the indexes then cover only that
         self._doc_wanted: set[str] | None = None
         self._cust_wanted: set[str] | None = None
+        self._closed: set[int] = set()  # entries replaced in ``entries`` by their final, closed record
+
+    def close_in_place(self, e: LedgerEntry, remaining: Decimal, remaining_lcy: Decimal, unrealized: Decimal,
+                       by_entry_no: int, day: date, by_amount: Decimal) -> None:
+        """Entry ``e`` (input, no working copy) is closed: its final record replaces it in ``entries``.
+
+        The same record the working copy would freeze to (discount possible and tolerance
+        zero, marks cleared). Nothing changes a closed entry later in a run.
+        """
+        no = e.entry_no
+        f = _rebuild(e, remaining, remaining_lcy, unrealized, ZERO, ZERO, ZERO, False, by_entry_no, day, by_amount,
+                     "", None)
+        i = self.index(no)
+        if i >= 0:
+            self.entries[i] = f
+        else:
+            self.new_entries[-i - 1] = f
+        self._closed.add(no)
 
     def expect(self, lines: tuple[JournalLine, ...] | list[JournalLine]) -> None:
         """Restrict the document index and the Apply-to-Oldest grouping to what ``lines`` can ask for.
@@ -295,8 +327,19 @@ class _Run:
 
     # ---- lookups
     def entry(self, entry_no: int) -> LedgerEntry:
+        i = entry_no - self._base
+        if 0 <= i < self._n:
+            return self.entries[i]
         i = self.pos[entry_no]
         return self.entries[i] if i >= 0 else self.new_entries[-i - 1]
+
+    def index(self, entry_no: int) -> int:
+        """Where entry ``entry_no`` is: its index in ``entries``, or -1, -2 ... for the new entries."""
+        i = entry_no - self._base
+        return i if 0 <= i < self._n else self.pos[entry_no]
+
+    def has(self, entry_no: int) -> bool:
+        return 0 <= entry_no - self._base < self._n or entry_no in self.pos
 
     def w(self, entry_no: int) -> _W:
         w = self.work.get(entry_no)
@@ -444,8 +487,9 @@ class _Run:
             pos: list[tuple] = []
             neg: list[tuple] = []
             work = self.work
-            entry = self.entry if len(self.pos) != len(self.entries) + len(self.new_entries) else None
+            entry = None if self.unique else self.entry
             by_type = self.s.settlement_priority
+            closed = self._closed
             for e in self._cust_entries.pop(customer_no, ()):
                 no = e.entry_no
                 if entry is not None:  # repeated entry numbers: the number's entry, as everywhere else
@@ -457,7 +501,7 @@ class _Run:
                     key = self.sort_key(w)
                     rem = w.remaining
                 else:
-                    if not e.open:
+                    if not e.open or no in closed:  # closed in place: ``e`` is the input record
                         continue
                     rem = e.remaining_amount
                     if by_type:
@@ -505,10 +549,11 @@ class _Run:
         if not posted:
             return Settlement(ledger=self.book.ledger, new_applications=(), new_gl=(),
                               line_results=tuple(results), issues=tuple(issues), posted=False)
-        changed: set[int] = set()
+        changed: set[int] = set(self._closed)
         ledger = list(self.entries)
+        index = self.index
         for no, w in self.work.items():
-            i = self.pos[no]
+            i = index(no)
             if i < 0:
                 continue
             f = w.freeze()
@@ -1090,14 +1135,16 @@ def _post_line(run: _Run, plan: _Plan) -> int:
 def _oldest_targets(run: _Run, n: _W) -> list[tuple[_W, Decimal | None]]:
     """Apply to Oldest candidates: open, opposite sign, same currency, posted on or before ``n``."""
     ne = n.e
-    return [(w, None) for w in _oldest_ws(run, ne.customer_no, n.remaining, ne.entry_no, ne.currency,
-                                           ne.posting_date)]
+    return [(w if w.__class__ is _W else run.w(w.entry_no), None)
+            for w in _oldest_ws(run, ne.customer_no, n.remaining, ne.entry_no, ne.currency, ne.posting_date)]
 
 
-def _oldest_ws(run: _Run, customer_no: str, remaining: Decimal, me: int, cur: str, day: date) -> list[_W]:
-    """``_oldest_targets`` of an applying entry ``me`` of ``customer_no`` with ``remaining`` in ``cur`` on ``day``."""
+def _oldest_ws(run: _Run, customer_no: str, remaining: Decimal, me: int, cur: str, day: date
+               ) -> list[_W | LedgerEntry]:
+    """``_oldest_targets`` of an applying entry ``me`` of ``customer_no`` with ``remaining`` in ``cur`` on ``day``:
+    each the entry's working copy, or the entry itself when the run has not touched it."""
     positive = remaining > 0
-    out: list[_W] = []
+    out: list[_W | LedgerEntry] = []
     need = abs(remaining)
     got = ZERO
     work = run.work
@@ -1118,7 +1165,7 @@ def _oldest_ws(run: _Run, customer_no: str, remaining: Decimal, me: int, cur: st
         head = False
         if no == me or (rem > 0) == positive or o.currency != cur or o.posting_date > day:
             continue
-        out.append(w if w is not None else run.w(no))
+        out.append(w if w is not None else o)
         got += abs(rem)
         if got >= need:  # enough candidates to use the payment up
             break
@@ -1154,7 +1201,7 @@ def _fast_ok(run: _Run) -> bool:
     """Whether this run may use ``_fast_payment`` at all (settings it does not cover)."""
     s = run.s
     return (_FAST_PATH and not s.settlement_priority and s.max_over_underpayment == 0
-            and len(run.pos) == len(run.entries))
+            and run.unique)
 
 
 def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
@@ -1204,24 +1251,32 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
             return None
         w = work.get(no)
         if w is None:
-            w = run.w(no)
-        if not w.open or w.remaining <= 0 or w.e.currency != lcy:
-            return None
-        targets = [w]
+            e = entry(no)
+            if not e.open or e.remaining_amount <= 0 or e.currency != lcy:
+                return None
+            targets = [e]
+        else:
+            if not w.open or w.remaining <= 0 or w.e.currency != lcy:
+                return None
+            targets = [w]
     elif aid:
         wanted = aid.upper()
         targets = []
         for no in run.by_id().get(wanted, ()):
             w = work.get(no)
-            if not (w.open if w is not None else entry(no).open) or entry(no).customer_no != cust:
-                continue
             if w is None:
-                w = run.w(no)
-            if w.applies_to_id.upper() != wanted:
-                continue
-            if w.amount_to_apply or w.remaining <= 0 or w.e.currency != lcy:
-                return None
-            targets.append(w)
+                e = entry(no)
+                if not e.open or e.customer_no != cust or e.applies_to_id.upper() != wanted:
+                    continue
+                if e.amount_to_apply or e.remaining_amount <= 0 or e.currency != lcy:
+                    return None
+                targets.append(e)
+            else:
+                if not w.open or entry(no).customer_no != cust or w.applies_to_id.upper() != wanted:
+                    continue
+                if w.amount_to_apply or w.remaining <= 0 or w.e.currency != lcy:
+                    return None
+                targets.append(w)
         if not targets:
             return None
         if len(targets) > 1:
@@ -1230,20 +1285,26 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
         targets = _oldest_ws(run, cust, amount, run.next_entry_no, lcy, line.posting_date)
     else:
         targets = []
-    # ---- legs (legs_for, one currency, no netting): [w, r, d, d_late, tol]
+    # ---- legs (legs_for, one currency, no netting): [w, r, d, d_late, tol] + the amounts settle decides;
+    # w is the working copy, or the entry itself while the run has not touched it
     s = run.s
     pay_date = line.posting_date
     tol_allowed = not oldest and s.accept_payment_tolerance
     accept_late = s.accept_late_discount
     legs = []
     for w in targets:
-        r = abs(w.remaining).quantize(lq, ROUND_HALF_UP)
-        o = w.e
+        if w.__class__ is _W:
+            o = w.e
+            rem, d1, d2, max_tol = w.remaining, w.rpdp, w.rpdp2, w.max_tol
+        else:
+            o = w
+            rem, d1, d2 = o.remaining_amount, o.remaining_pmt_disc_possible, o.remaining_pmt_disc_2_possible
+            max_tol = o.max_payment_tolerance
+        r = abs(rem).quantize(lq, ROUND_HALF_UP)
         d = ZERO
         d_late = False
         tol = ZERO
         if o.document_type is _INVOICE:
-            d1, d2 = w.rpdp, w.rpdp2
             if o.pmt_discount_date and pay_date <= o.pmt_discount_date and d1:
                 d = abs(d1)
             elif o.pmt_discount_date_2 and pay_date <= o.pmt_discount_date_2 and d2:
@@ -1254,8 +1315,8 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
                     d = abs(d2 or d1)
                     d_late = True
             d = min(d.quantize(lq, ROUND_HALF_UP), r)
-            if tol_allowed and w.max_tol:
-                tol = min(abs(w.max_tol).quantize(lq, ROUND_HALF_UP), r - d)
+            if tol_allowed and max_tol:
+                tol = min(abs(max_tol).quantize(lq, ROUND_HALF_UP), r - d)
         legs.append([w, r, d, d_late, tol, ZERO, ZERO, ZERO, ZERO])  # + applied, disc, pdt, pt
     # ---- settle (the general settle, one currency, no write-offs)
     pool = abs(amount)
@@ -1319,13 +1380,14 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
     desc = line.description or f"Payment {doc}"
     acc = run.acc
     run.gl_pair(day, doc, acc.bank, acc.receivables, -amount, desc, cust, None)
-    apps = run.apps
-    first_app = len(apps)
     if legs:
-        rem, rem_lcy, unreal, closed_by = _fast_book(run, entry_no, doc, cust, amount, legs, day)
+        rem, rem_lcy, unreal, closed_by, parts = _fast_book(run, entry_no, doc, cust, amount, legs, day)
     else:
-        rem, rem_lcy, unreal, closed_by = amount, amount, ZERO, None
+        rem, rem_lcy, unreal, closed_by, parts = amount, amount, ZERO, None, []
     if closed_by is None:
+        if rem == amount and rem_lcy == amount and unreal == 0:
+            # _W.freeze keeps the entry as posted when every changing field still compares equal
+            rem, rem_lcy, unreal = amount, amount, ZERO
         e = _new_payment_entry(
             entry_no, cust, day, _PAYMENT, doc, amount, rem, lcy, _ONE, amount, rem_lcy, unreal,
             line.document_date or day, line.due_date or line.document_date or day, rem != 0, None, None, None,
@@ -1336,22 +1398,26 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
             line.document_date or day, line.due_date or line.document_date or day, False, *closed_by,
             line.external_document_no, desc, line.amount_excl_vat, line.payment_terms)
     run.add_entry(e)
-    if len(apps) == first_app:  # _line_message
+    if not parts:  # _line_message
         msg = "Posted; left open." if rem != 0 else "Posted."
     else:
-        msg = _apps_message(apps[first_app:], rem)
+        msg = "Applied: " + "; ".join(parts) + (f"; {abs(rem)} left open" if rem else "")
     return _posted_result(line.line_no, "Posted", msg, entry_no)
 
 
 def _fast_spread(legs: list[list], amount: Decimal, q: Decimal) -> list[tuple[list, Decimal]]:
     """``_spread`` over fast-path legs (conversion 1)."""
-    cands = sorted((leg for leg in legs if leg[4] > 0), key=lambda leg: -abs(leg[0].e.amount) * _ONE)
+    def amount_of(leg: list) -> Decimal:
+        w = leg[0]
+        return (w.e if w.__class__ is _W else w).amount
+
+    cands = sorted((leg for leg in legs if leg[4] > 0), key=lambda leg: -abs(amount_of(leg)) * _ONE)
     shares: dict[int, Decimal] = {}
     left = amount
-    total = sum((abs(leg[0].e.amount) * _ONE for leg in cands), ZERO)
+    total = sum((abs(amount_of(leg)) * _ONE for leg in cands), ZERO)
     last = len(cands) - 1
     for i, leg in enumerate(cands):
-        a = abs(leg[0].e.amount) * _ONE
+        a = abs(amount_of(leg)) * _ONE
         if i == last or total == 0:
             share = min(left, leg[4])
         else:
@@ -1371,12 +1437,15 @@ def _fast_spread(legs: list[list], amount: Decimal, q: Decimal) -> list[tuple[li
 
 
 def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs: list[list], day: date
-               ) -> tuple[Decimal, Decimal, Decimal, tuple | None]:
+               ) -> tuple[Decimal, Decimal, Decimal, tuple | None, list[str]]:
     """``book_legs`` for fast-path legs: one currency (rate 1), no netting, no write-offs or rounding.
 
     The applying payment (entry ``n_no``, ``amount``) is kept in locals: its remaining
-    amount (currency and LCY; the same), unrealized adjustment (none) and closed-by
-    fields are returned. Its discount possible and maximum tolerance are zero throughout.
+    amount (currency and LCY; the same), unrealized adjustment (none), closed-by fields
+    and the message parts of its applications are returned. Its discount possible and
+    maximum tolerance are zero throughout. An applied entry the run had not touched and
+    that this leg closes gets its final record at once (``_Run.close_in_place``): the
+    working copy the general path makes and freezes would end the same.
     """
     lq = run.lq
     after_change = run._after_change
@@ -1385,22 +1454,29 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
     n_unreal = ZERO
     n_open = True
     closed_by = None
+    parts: list[str] = []
     for w, r, _d, _late, _tol, applied, disc, pdt, pt in legs:
         reduction = applied + disc + pdt + (pt if pt > 0 else ZERO)
         red_n = applied - pt if pt < 0 else applied
         if reduction == 0 and red_n == 0:
             continue
-        o = w.e
-        w_rem = w.remaining
+        if w.__class__ is _W:
+            o = w.e
+            w_rem, w_lcy, w_unreal, o_rpdp, o_rpdp2, o_tol = (w.remaining, w.remaining_lcy, w.unrealized, w.rpdp,
+                                                              w.rpdp2, w.max_tol)
+        else:
+            o, w = w, None
+            w_rem, w_lcy, w_unreal = o.remaining_amount, o.remaining_amount_lcy, o.unrealized_lcy
+            o_rpdp, o_rpdp2, o_tol = (o.remaining_pmt_disc_possible, o.remaining_pmt_disc_2_possible,
+                                      o.max_payment_tolerance)
         closes_o = reduction == r
         red_o = abs(w_rem) if closes_o else reduction
-        o_rpdp, o_rpdp2, o_tol = w.rpdp, w.rpdp2, w.max_tol
         if closes_o:
-            relief_o, u_o = abs(w.remaining_lcy), w.unrealized
+            relief_o, u_o = abs(w_lcy), w_unreal
         else:
             rem_o = abs(w_rem)
-            relief_o = (abs(w.remaining_lcy) * red_o / rem_o).quantize(lq, ROUND_HALF_UP)
-            u_o = (w.unrealized * red_o / rem_o).quantize(lq, ROUND_HALF_UP)
+            relief_o = (abs(w_lcy) * red_o / rem_o).quantize(lq, ROUND_HALF_UP)
+            u_o = (w_unreal * red_o / rem_o).quantize(lq, ROUND_HALF_UP)
         applied_delta = _NEG_ONE * red_o
         applied_lcy = _NEG_ONE * relief_o
         rem_n = abs(n_rem)
@@ -1411,14 +1487,24 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
             u_n = (n_unreal * red_n / rem_n).quantize(lq, ROUND_HALF_UP)
         else:
             relief_n = u_n = ZERO
-        w.remaining = rem = w_rem + applied_delta
-        w.remaining_lcy += applied_lcy
-        w.unrealized -= u_o
-        if rem == 0:
-            w.open = False
-            w.rpdp = w.rpdp2 = w.max_tol = ZERO
+        rem = w_rem + applied_delta
+        if w is None and rem == 0:
+            # closed, the marks cleared (BC): final
+            run.close_in_place(o, rem, w_lcy + applied_lcy, w_unreal - u_o, n_no, day, applied_delta)
         else:
-            after_change(w, w_rem, False)
+            if w is None:
+                w = run.w(o.entry_no)
+            w.remaining = rem
+            w.remaining_lcy += applied_lcy
+            w.unrealized -= u_o
+            if rem == 0:
+                w.open = False
+                w.rpdp = w.rpdp2 = w.max_tol = ZERO
+                w.closed_by_entry_no, w.closed_at_date, w.closed_by_amount = n_no, day, applied_delta
+            else:
+                after_change(w, w_rem, False)
+            w.applies_to_id = ""
+            w.amount_to_apply = None
         n_rem = rem = n_rem + red_n
         n_rem_lcy += relief_n
         n_unreal -= u_n
@@ -1426,8 +1512,6 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
         n_open = rem != 0
         app_no = run.next_app_no
         run.next_app_no = app_no + 1
-        if not w.open:
-            w.closed_by_entry_no, w.closed_at_date, w.closed_by_amount = n_no, day, applied_delta
         if not n_open and closed_by is None:
             closed_by = (o.entry_no, day, red_n)
         desc = ""
@@ -1463,15 +1547,26 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
             else:
                 run.gl_pair(day, doc, acc.realized_losses, acc.receivables, -realized, f"Realized loss: {desc}",
                             cust, app_no)
+        c0 = applied if applied else ZERO
         apps.append(_app_row(  # _APP_FIELDS order
             app_no, day, cust, n_no, doc, o.entry_no, o.document_no,
-            applied if applied else ZERO, disc if disc else ZERO, pt if pt else ZERO, pdt if pdt else ZERO,
+            c0, disc if disc else ZERO, pt if pt else ZERO, pdt if pdt else ZERO,
             ZERO, ZERO, realized, applied_delta, red_n, ZERO, applied_lcy, relief_n, -u_o, -u_n,
             o_rpdp, o_rpdp2, o_tol, ZERO, ZERO, ZERO,
         ))
-        w.applies_to_id = ""
-        w.amount_to_apply = None
-    return n_rem, n_rem_lcy, n_unreal, closed_by
+        # _apps_message's part for this application
+        if disc or pdt or pt:
+            bits = [f"{o.document_no} {c0}"]
+            if disc:
+                bits.append(f"discount {disc}")
+            if pdt:
+                bits.append(f"late discount {pdt}")
+            if pt:
+                bits.append(f"tolerance {pt}")
+            parts.append(", ".join(bits))
+        else:
+            parts.append(f"{o.document_no} {c0}")
+    return n_rem, n_rem_lcy, n_unreal, closed_by, parts
 
 
 @_without_gc
@@ -1655,7 +1750,7 @@ def unapply(book: Book, application_no: int, *, posting_date: date | None = None
                 and {later.applied_entry_no, later.applying_entry_no} & {a.applied_entry_no, a.applying_entry_no}):
             return fail("unapply-latest-first", f"Entry {a.applied_document_no if later.applied_entry_no in (a.applied_entry_no, a.applying_entry_no) else a.applying_document_no} "
                         f"was applied again later by application {later.application_no}; unapply that one first.")
-    if a.applied_entry_no not in run.pos or a.applying_entry_no not in run.pos:
+    if not run.has(a.applied_entry_no) or not run.has(a.applying_entry_no):
         return fail("unknown-entry", f"Application {application_no} refers to ledger entries that are not in the "
                     "Ledger.")
     customer = run.idx.customers.get(a.customer_no)
