@@ -335,3 +335,26 @@ def test_applications_and_gl_entries_read_column_by_column(make_book):
     assert [x.application_no for x in r.book.applications] == [1]
     assert r.index.locate("applications", 1, "amount_applied")[1:] == (2, "Amount Applied",
                                                                         r.book.applications[0].amount_applied)
+
+
+def test_journal_read_column_by_column_keeps_posted_lines_quiet(make_book):
+    from tests.book.builders import JOURNAL as J
+
+    head = ["Line No."] + J[0] + ["Status"]
+    journal = [head,
+               [1] + J[1] + ["Posted"],
+               [2, date(2026, 1, 12), "Payment", "P2", "C10000", "bad", None, "Posted"],  # posted: not re-validated
+               [3, date(2026, 1, 12), "Payment", "P3", "C10000", "1,5", None, None],
+               [1, date(2026, 1, 12), "Payment", "P4", "C10000", 5, None, None],  # Line No. 1 again
+               [5, date(2026, 1, 12), "Reminder", "P5", "C10000", 5, None, ""],
+               [6, date(2026, 1, 12), "Payment", "P6", "C30000", 7.125, "INV-1001", "posted "]]
+    r = read_equal(make_book(Journal=journal))
+    assert [(i.row, i.column, i.value, i.code) for i in r.issues if i.sheet == "Journal"] == [
+        (4, "Amount", "1,5", "bad-number"), (5, "Line No.", 1, "duplicate-line-no"),
+        (6, "Document Type", "Reminder", "unknown-document-type")]
+    assert r.posted_lines == {1, 2, 6}
+    assert r.bad_lines == {3: "Amount: '1,5' is not an amount",
+                           5: "Document Type: a journal line is a Payment, Refund, Invoice or Credit Memo"}
+    assert [(ln.line_no, ln.status, str(ln.amount)) for ln in r.book.journal] == [
+        (1, "Posted", "980.00"), (6, "Posted", "7.13")]  # USD customer: cents, half away from zero
+    assert r.index.locate("journal", 3, "amount")[1:] == (4, "Amount", "1,5")

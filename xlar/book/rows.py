@@ -501,49 +501,67 @@ class _Reader:
         seen: set[int] = set()
         posted_lines: set[int] = set()
         status_col = spec.by_field["status"]
-        for row, vals in b.grid.rows:
-            posted = norm(b.value(vals, status_col)) == "posted"
-            errs: list[SheetIssue] = []
-            before = len(self.issues)
-            f = self.cells(b, row, vals, text_cols, errors=errs)
-            cust = str(f.get("customer_no", ""))
-            cur = str(f.get("currency", "")).upper()
+        # column by column: the cells of every line, then each line's currency, then its money
+        # cells in it; the issues of lines already posted are dropped (never re-validated)
+        grid = b.grid
+        n = len(grid.rows)
+        numbers = grid.row_numbers()
+        nothing: list[object] = [None] * n
+        status_pos = b.positions.get(status_col.key)
+        posted_at = [norm(v) == "posted" for v in (grid.column(status_pos) if status_pos is not None else nothing)]
+        start = len(self.issues)
+        errs: dict[int, list[SheetIssue]] = {}
+        got = self.read_columns(b, text_cols, errs=errs)
+        custs, given, docs_of = (got.get(k, nothing) for k in ("customer_no", "currency", "applies_to_doc_nos"))
+        curs: list[str] = []
+        for i in range(n):
+            cust = str(custs[i] if custs[i] is not None else "")
+            cur = str(given[i] if given[i] is not None else "").upper()
             if not cur:
                 cur = customers[cust].currency.upper() if cust in customers and customers[cust].currency else ""
             if not cur:
-                docs = f.get("applies_to_doc_nos") or ()
+                docs = docs_of[i] or ()
                 cur = next((doc_currency[d] for d in docs if d in doc_currency), self.lcy)  # type: ignore
-            f.update(self.cells(b, row, vals, money_cols, cur, errors=errs))
+            curs.append(cur)
+        got.update(self.read_columns(b, money_cols, curs, errs=errs))
+        if any(posted_at):
+            posted_rows = {numbers[i] for i in range(n) if posted_at[i]}
+            self.issues[start:] = [x for x in self.issues[start:] if x.row not in posted_rows]
+        names = list(got)
+        columns = [got[k] for k in names]
+        for i, cells in enumerate(zip(*columns)):
+            row = numbers[i]
+            f = {k: v for k, v in zip(names, cells) if v is not None}
             line_no = int(f.get("line_no", row))  # type: ignore[arg-type]
-            if posted:
-                errs_here = len(self.issues) > before
-                del self.issues[before:]  # already posted: never re-validated, never re-posted
+            if posted_at[i]:
                 if line_no not in seen:
                     seen.add(line_no)
                     posted_lines.add(line_no)
                     rows[line_no] = row
-                    self.index.add("journal", line_no, row, vals)
-                    if not errs_here and all(k in f for k in ("posting_date", "document_type", "document_no",
-                                                              "amount")):
+                    self.index.add_at("journal", line_no, row, grid, i)
+                    if i not in errs and all(k in f for k in ("posting_date", "document_type", "document_no",
+                                                             "amount")):
                         f["line_no"] = line_no
                         f["status"] = "Posted"
                         f["currency"] = str(f.get("currency", "")).upper()
                         lines.append(JournalLine(**f))  # type: ignore[arg-type]
                 continue
+            line_errs = errs.get(i) or []
             if line_no in seen:
                 self._bad(b, row, b.header_of(spec.by_field["line_no"]), line_no, "duplicate-line-no",
-                          f"Line No. {line_no} is used twice", errs)
+                          f"Line No. {line_no} is used twice", line_errs)
                 continue
             seen.add(line_no)
             rows[line_no] = row
-            self.index.add("journal", line_no, row, vals)
+            self.index.add_at("journal", line_no, row, grid, i)
             dt = f.get("document_type")
             if dt is not None and dt not in S.JOURNAL_TYPES:
                 col = spec.by_field["document_type"]
-                self._bad(b, row, b.header_of(col), b.value(vals, col), "unknown-document-type",
-                          f"{b.header_of(col)}: a journal line is a Payment, Refund, Invoice or Credit Memo", errs)
-            if errs:
-                bad[line_no] = errs[0].problem
+                self._bad(b, row, b.header_of(col), grid.column(b.positions[col.key])[i], "unknown-document-type",
+                          f"{b.header_of(col)}: a journal line is a Payment, Refund, Invoice or Credit Memo",
+                          line_errs)
+            if line_errs:
+                bad[line_no] = line_errs[0].problem
                 continue
             f["line_no"] = line_no
             f["status"] = ""
