@@ -155,6 +155,17 @@ def parse_file(path: Path, *, profile: Profile | None = None, statement_no: str 
     return p
 
 
+def check_balances(label: str, opening: Decimal | None, lines: list[StatementLine], closing: Decimal | None,
+                   words: tuple[str, str, str] = ("opening balance", "entries", "closing balance")) -> None:
+    """Refuse a statement whose opening balance plus its lines is not its closing balance."""
+    if opening is None or closing is None:
+        return
+    moved = sum((ln.amount for ln in lines), Decimal(0))
+    if opening + moved != closing:
+        raise StatementError(f"{label}: {words[0]} {opening} + {words[1]} {moved} = {opening + moved}, but the "
+                             f"{words[2]} is {closing}; the file is incomplete or damaged")
+
+
 # --------------------------------------------------------------------------- CAMT.053
 
 def _local(tag: object) -> str:
@@ -283,12 +294,7 @@ def parse_camt(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed:
                     text=" ".join(t for t in texts if t), reference=ref, source_file=name, source_line=position,
                     import_key=import_key(f"camt:{account}:{st_id}", len(lines) + 1),
                     opening_balance=opening, ending_balance=closing))
-        if opening is not None and closing is not None:
-            moved = sum((ln.amount for ln in lines), Decimal(0))
-            if opening + moved != closing:
-                raise StatementError(
-                    f"{name}: statement {st_id}: opening balance {opening} + entries {moved} = {opening + moved}, "
-                    f"but the closing balance is {closing}; the file is incomplete or damaged")
+        check_balances(f"{name}: statement {st_id}", opening, lines, closing)
         out.lines.extend(lines)
     if not stmts:
         raise StatementError(f"{name}: the CAMT file holds no statement (Stmt)")
@@ -349,11 +355,7 @@ def parse_mt940(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed
             import_key=import_key(f"mt940:{account}:{st_no}", pos), opening_balance=op, ending_balance=cl))
     if not out.lines and op is None:
         raise StatementError(f"{name}: no MT940 statement found")
-    if op is not None and cl is not None and len(t.data.get("statement_number", "") or "") >= 0:
-        moved = sum((ln.amount for ln in out.lines), Decimal(0))
-        if op + moved != cl:
-            raise StatementError(f"{name}: statement {st_no}: opening balance {op} + entries {moved} = "
-                                 f"{op + moved}, but the closing balance is {cl}")
+    check_balances(f"{name}: statement {st_no}", op, out.lines, cl)
     return out
 
 
@@ -411,12 +413,8 @@ def parse_bai2(data: bytes, name: str = "", *, currency: str = "USD") -> Parsed:
                     reference=str(tx.customer_reference or ""), source_file=name, source_line=position,
                     import_key=import_key(f"bai2:{number}:{as_of:%Y%m%d}", _occurrence_key(seen, ref, position)),
                     opening_balance=opening, ending_balance=closing))
-            if opening is not None and closing is not None:
-                moved = sum((ln.amount for ln in lines), Decimal(0))
-                if opening + moved != closing:
-                    raise StatementError(
-                        f"{name}: account {number} as of {as_of}: opening ledger {opening} + details {moved} = "
-                        f"{opening + moved}, but the closing ledger is {closing}; the file is incomplete or damaged")
+            check_balances(f"{name}: account {number} as of {as_of}", opening, lines, closing,
+                           words=("opening ledger", "details", "closing ledger"))
             out.lines.extend(lines)
     if not out.lines and not doc.children:
         raise StatementError(f"{name}: the BAI2 file holds no group")
