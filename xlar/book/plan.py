@@ -9,6 +9,7 @@ as 2-D blocks. Text is always written as text, never as a formula.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -356,10 +357,13 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
     ext_fields = {c.field for c in extensions}
     # filled (derived, blank when read) fields: one split per distinct set (a big ledger has few):
     # (written always: contract columns the sheet lacks, written when not blank: columns it has)
-    split: dict[frozenset[str], tuple[frozenset[str], frozenset[str]]] = {}
+    split: dict[frozenset[str], tuple[frozenset[str], tuple[str, ...], Callable[[object], object] | None,
+                                      tuple[None, ...] | None]] = {}
     quiet: set[frozenset[str]] = set()  # filled sets that never write anything
     owned = [(f, spec.by_field[f]) for f in _OWNED if f in spec.by_field]
     owned = [(f, c) for f, c in owned if not c.extension or f in present]
+    owned_fields = tuple(f for f, _ in owned) + ("entry_no", "entry_no")  # (a tuple even for one field)
+    get_owned = operator.attrgetter(*owned_fields)
     missing_ext = [c for c in extensions if c.field not in present]
     rederive = {c.field for c in spec.columns if not c.extension} | present
     inputs = tuple(f for f in _INPUTS if f in rederive)
@@ -394,23 +398,28 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
         if fl:
             parts = split.get(fl)  # type: ignore[arg-type]
             if parts is None:
-                parts = split[fl] = (frozenset(f for f in fl if f not in present and f not in ext_fields),  # type: ignore
-                                     frozenset(f for f in fl if f in present))
-                if not parts[0] and not parts[1]:
+                always_f = frozenset(f for f in fl if f not in present and f not in ext_fields)  # type: ignore
+                if_set = tuple(f for f in fl if f in present)  # type: ignore[union-attr]
+                parts = split[fl] = (always_f, if_set, operator.attrgetter(*if_set) if if_set else None,  # type: ignore
+                                     None if len(if_set) == 1 else (None,) * len(if_set))
+                if not always_f and not if_set:
                     quiet.add(fl)  # type: ignore[arg-type]
-            # a blank derived cell that stays blank is not written (most of a big ledger)
+            # a blank derived cell that stays blank is not written (most of a big ledger): the
+            # cells an untouched entry would fill are all None for most entries, checked at once
             fields = set(parts[0])
-            for f in parts[1]:
-                v = getattr(e, f)
-                if v is not None and v != "" and v != ():  # not blank
-                    fields.add(f)
+            get = parts[2]
+            if get is not None and (e is not old or get(e) != parts[3]):
+                for f in parts[1]:
+                    v = getattr(e, f)
+                    if v is not None and v != "" and v != ():  # not blank
+                        fields.add(f)
+            if e is old and not fields:
+                continue
         else:
             fields = set()
         touched = e is not old and no in changed  # the settlement returns untouched entries as they were read
-        if touched:
-            for f, c in owned:
-                if getattr(old, f) != getattr(e, f):
-                    fields.add(f)
+        if touched:  # the owned fields that differ (read at once: 20 fields of 2 entries)
+            fields.update(f for f, x, y in zip(owned_fields, get_owned(old), get_owned(e)) if x != y)
         cols = [spec.by_field[f] for f in fields if f in spec.by_field]
         # an unchanged entry re-derives exactly as it was read: only changed ones are checked
         if missing_ext and touched:
