@@ -1151,11 +1151,13 @@ def _oldest_ws(run: _Run, customer_no: str, remaining: Decimal, me: int, cur: st
     lst = run.oldest_bucket(customer_no, not positive)
     dead = 0  # closed entries at the head of the bucket: dropped after the scan
     head = True
+    entries, base, n = run.entries, run._base, run._n
     for key in lst:
         no = key[-1]
         w = work.get(no)
         if w is None:
-            o = run.entry(no)
+            i = no - base
+            o = entries[i] if 0 <= i < n else run.entry(no)
             is_open, rem = o.open, o.remaining_amount
         else:
             o, is_open, rem = w.e, w.open, w.remaining
@@ -1241,17 +1243,27 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
         d = d.strip()
         if not d:
             return None
-        no = None
-        for h in run.docs(d):
-            if entry(h).customer_no == cust:
-                if no is not None:
-                    return None
-                no = h
-        if no is None:
-            return None
+        # run.docs(d), inline for the usual exact hit on one entry
+        by_doc, doc_wanted = run._by_doc, run._doc_wanted
+        hit = by_doc.get(d) if by_doc is not None and (doc_wanted is None or d in doc_wanted) else None
+        if hit.__class__ is int and d.upper() == d:
+            no = hit
+            i = no - run._base
+            e = run.entries[i] if 0 <= i < run._n else entry(no)
+            if e.customer_no != cust:
+                return None
+        else:
+            no = None
+            for h in run.docs(d):
+                if entry(h).customer_no == cust:
+                    if no is not None:
+                        return None
+                    no = h
+            if no is None:
+                return None
+            e = entry(no)
         w = work.get(no)
         if w is None:
-            e = entry(no)
             if not e.open or e.remaining_amount <= 0 or e.currency != lcy:
                 return None
             targets = [e]
@@ -1379,7 +1391,11 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
     doc = line.document_no
     desc = line.description or f"Payment {doc}"
     acc = run.acc
-    run.gl_pair(day, doc, acc.bank, acc.receivables, -amount, desc, cust, None)
+    gl_no = run.next_gl_no  # gl_pair(day, doc, bank, receivables, -amount, ...): Dr bank / Cr receivables
+    run.next_gl_no = gl_no + 2
+    paid = -amount
+    run.gl.append(_gl_row(gl_no, day, doc, acc.bank, desc, paid, ZERO, cust, None))
+    run.gl.append(_gl_row(gl_no + 1, day, doc, acc.receivables, desc, ZERO, paid, cust, None))
     if legs:
         rem, rem_lcy, unreal, closed_by, parts = _fast_book(run, entry_no, doc, cust, amount, legs, day)
     else:
