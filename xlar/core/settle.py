@@ -314,11 +314,15 @@ class _Run:
         custs: set[str] = set()
         for line in lines:
             given = line.applies_to_doc_nos
-            if given:
-                parts = _split_docs(line)
+            if not given:
+                parts: tuple[str, ...] = ()
+            elif len(given) == 1 and "," not in given[0] and ";" not in given[0]:  # _split_docs, inline
+                p = given[0].strip()
+                parts = (p,) if p else ()
                 docs.update(parts)
             else:
-                parts = ()
+                parts = _split_docs(line)
+                docs.update(parts)
             docs.add(line.document_no)
             if not parts and not line.applies_to_id:
                 custs.add(line.customer_no.strip())
