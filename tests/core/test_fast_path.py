@@ -30,6 +30,7 @@ from xlar.core.model import (
     Customer,
     ExchangeRate,
     JournalLine,
+    LineResult,
     PaymentTerms,
     Settings,
 )
@@ -54,7 +55,7 @@ def _both(b: Book, monkeypatch: pytest.MonkeyPatch, **kw: object) -> tuple[settl
     calls = {"fast": 0}
     real = settle._fast_payment
 
-    def counting(run: settle._Run, line: JournalLine):  # noqa: ANN202
+    def counting(run: settle._Run, line: JournalLine) -> LineResult | None:
         got = real(run, line)
         calls["fast"] += got is not None
         return got
