@@ -140,16 +140,18 @@ def test_sheetwrite_appends_expands_blocks_in_order():
 
 
 def test_a_streamed_part_equals_the_part_written_whole(tmp_path):
-    pieces = X._Pieces([b"<a>", memoryview(b"x" * (3 << 20)), b"<b/>" * 1000, memoryview(b"yz" * 10), b"</a>"])
-    whole = pieces.joined()
+    """A part deflated piece by piece (views, small pieces gathered, big ones alone) is the part."""
+    pieces = [b"<a>", memoryview(b"x" * (3 << 20)), b"<b/>" * 1000, memoryview(b"yz" * 10), b"</a>"]
+    whole = b"".join(pieces)
+    d = X._Deflated.of(iter(pieces), 1)
+    assert d.size == len(whole) and d.joined() == whole and len(d.raw) < len(whole) // 100
     book = tmp_path / "in.zip"
     with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/worksheets/sheet1.xml", b"old")
         z.writestr("xl/other.xml", b"kept")
     pb = X.PartsBook(book, book.read_bytes(), {}, "", {}, "xl/workbook.xml", False)
-    for name, data in (("s.zip", pieces), ("w.zip", whole)):
-        pkg = X._Package({"xl/worksheets/sheet1.xml": data})
-        X.write_zip(pb, pkg, str(tmp_path / name))
+    for name, data in (("s.zip", d), ("w.zip", whole)):
+        X.write_zip(pb, X._Package({"xl/worksheets/sheet1.xml": data}), str(tmp_path / name))
     with zipfile.ZipFile(tmp_path / "s.zip") as s, zipfile.ZipFile(tmp_path / "w.zip") as w:
         assert s.testzip() is None
         assert s.read("xl/worksheets/sheet1.xml") == w.read("xl/worksheets/sheet1.xml") == whole
@@ -233,18 +235,21 @@ def test_a_block_writes_other_values_as_the_dict_path(when):
     assert xml == b'<row r="2">' + want + b"</row>"
 
 
-def test_zip_member_sizes_and_levels(tmp_path):
-    """Big parts are deflated at level 1, small ones at 6; both read back."""
+def test_zip_member_sizes_and_levels():
+    """Big new parts are deflated at level 1, small ones at 6; a deflated part is written as it is."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
-        for name, data in (("big", X._Pieces([b"ab" * (1 << 20)])), ("small", b"<x/>" * 10)):
+        for name, data in (("big", b"ab" * (1 << 20)), ("small", b"<x/>" * 10),
+                           ("done", X._Deflated.of([b"<y/>" * 5000], 6))):
             zi = zipfile.ZipInfo(name)
             zi.compress_type = zipfile.ZIP_DEFLATED
             X._write_member(z, zi, data)
         levels = {i.filename: i._compresslevel for i in z.infolist()}
-    assert levels == {"big": 1, "small": 6}
+    assert levels["big"] == 1 and levels["small"] == 6
     with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
+        assert z.testzip() is None
         assert z.read("big") == b"ab" * (1 << 20) and z.read("small") == b"<x/>" * 10
+        assert z.read("done") == b"<y/>" * 5000
 
 
 def test_a_generated_row_renderer_writes_every_kind_as_the_dict_path():

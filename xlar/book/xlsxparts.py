@@ -32,7 +32,8 @@ import math
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -458,8 +459,9 @@ class _Styles:
 
     def style(self, base: int, fmt: str) -> int:
         key = (base, fmt)
-        if key in self.cache:
-            return self.cache[key]
+        sid = self.cache.get(key)
+        if sid is not None:
+            return sid
         root = self._load()
         xfs = root.find(f"{{{NS}}}cellXfs")
         if xfs is None or len(xfs) == 0:
@@ -956,13 +958,13 @@ def _text_end(v: str) -> str:
 
 
 def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool, state: dict[str, bool]
-                  ) -> list[bytes | memoryview]:
-    """The sheet XML with ``edit`` applied, as pieces to write one after the other (``b"".join``
+                  ) -> Iterator[bytes | memoryview]:
+    """The sheet XML with ``edit`` applied, as pieces to deflate one after the other (``b"".join``
     of them is the part); rows not in the edit are copied unchanged.
 
     The rows are addressed by offsets into ``xml`` and unchanged stretches are views of it: a
-    sheet of a million rows (600 MB of XML) is never copied, the zip writer deflates the pieces
-    as they come. Rows appended from records (blocks) are rendered straight to XML."""
+    sheet of a million rows (600 MB of XML) is never copied. Rows appended from records
+    (blocks) are rendered straight to XML a few thousand at a time, as the pieces are taken."""
     _safe_xml(xml, "worksheet")
     m = _SHEET_DATA.search(xml)
     if m is None:
@@ -1032,10 +1034,9 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
             out.append(_new_row(r, edit.cells[r], styles, date1904))
         else:  # pragma: no cover - targets are sorted and rows scanned in order
             raise Unsupported("row order")
-    for start, block, cols in edit.blocks:
-        out.extend(_block_rows(block, start, cols, styles, date1904))
     new_head = _grow_dimension(head, edit)
-    return [new_head, *out, tail]
+    return itertools.chain([new_head], out, *(_block_rows(block, start, cols, styles, date1904)
+                                              for start, block, cols in edit.blocks), [tail])
 
 
 def _find_rows(xml: bytes, targets: list[int], last_r: int, b0: int, b1: int
@@ -1103,24 +1104,68 @@ def _rewrite_table(data: bytes, region: tuple[int, int, int, int], added: list[s
 
 # --------------------------------------------------------------------------- the package
 
-class _Pieces(list):  # type: ignore[type-arg]
-    """A rewritten sheet part as the pieces :func:`rewrite_sheet` gives: deflated into the zip one
-    after the other, never joined (a 1M-row Ledger is 600 MB of XML)."""
+#: a part this big is deflated at level 1 (a 60 MB Ledger: 0.38 s CPU, 8.9 MiB; level 6: 1.25 s, 6.8 MiB)
+_BIG_PART = 1 << 20
+_PIECE = 1 << 20  # small pieces are gathered to about this much before they are deflated
+
+
+@dataclass(slots=True)
+class _Deflated:
+    """A rewritten sheet part, deflated while :func:`build` makes it (raw deflate, its CRC-32 and
+    size): the pieces :func:`rewrite_sheet` gives are compressed as they come and dropped, so a
+    1M-row Ledger (600 MB of XML, 480k appended rows) is never held whole, and everything that
+    decides other parts (new cell styles) is known before the zip is written."""
+
+    raw: bytes
+    crc: int
+    size: int
+
+    @classmethod
+    def of(cls, pieces: Iterable[bytes | memoryview], level: int) -> _Deflated:
+        comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+        out: list[bytes] = []
+        crc = size = 0
+        small: list[bytes | memoryview] = []
+        n = 0
+        for piece in pieces:
+            if len(piece) < _PIECE:
+                small.append(piece)
+                n += len(piece)
+                if n < _PIECE:
+                    continue
+                piece = b"".join(small)
+                small, n = [], 0
+            elif small:
+                chunk = b"".join(small)
+                small, n = [], 0
+                crc = zlib.crc32(chunk, crc)
+                size += len(chunk)
+                out.append(comp.compress(chunk))
+            crc = zlib.crc32(piece, crc)
+            size += len(piece)
+            out.append(comp.compress(piece))
+        if small:
+            chunk = b"".join(small)
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+            out.append(comp.compress(chunk))
+        out.append(comp.flush())
+        return cls(b"".join(out), crc, size)
 
     def joined(self) -> bytes:
-        return b"".join(self)
+        return zlib.decompress(self.raw, -15)
 
 
-def _part_bytes(data: bytes | _Pieces) -> bytes:
-    return data.joined() if isinstance(data, _Pieces) else data
+def _part_bytes(data: bytes | _Deflated) -> bytes:
+    return data.joined() if isinstance(data, _Deflated) else data
 
 
 @dataclass(slots=True)
 class _Package:
-    """The changed parts of the zip (name -> bytes; :class:`_Pieces` of a rewritten sheet; None:
+    """The changed parts of the zip (name -> bytes; a rewritten sheet :class:`_Deflated`; None:
     removed); everything else is copied."""
 
-    changed: dict[str, bytes | _Pieces | None] = field(default_factory=dict)
+    changed: dict[str, bytes | _Deflated | None] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
 
 
@@ -1148,7 +1193,8 @@ def build(book: PartsBook, plan: WritePlan) -> _Package:
         edit, region = _plan_sheet(sp, grid, sw, new_sheet, added)
         prev = pkg.changed.get(sp.path)
         xml = _part_bytes(prev) if prev is not None else z.read(sp.path)
-        pkg.changed[sp.path] = _Pieces(rewrite_sheet(xml, edit, styles, book.date1904, state))
+        big = len(xml) + 500 * sum(len(b) for _, b, _ in edit.blocks) > _BIG_PART  # about 500 bytes a row
+        pkg.changed[sp.path] = _Deflated.of(rewrite_sheet(xml, edit, styles, book.date1904, state), 1 if big else 6)
         del xml, prev
         if sp.table is not None:
             pkg.changed[sp.table.path] = _rewrite_table(z.read(sp.table.path), region, added)
@@ -1159,7 +1205,7 @@ def build(book: PartsBook, plan: WritePlan) -> _Package:
             wb_root = _lxml(z.read(book.workbook_part), "workbook.xml")
         for t in plan.reports:  # a report replacing a sheet rewritten above reads it whole
             rsp = _find(book, t.name)
-            if rsp is not None and isinstance(pkg.changed.get(rsp.path), _Pieces):
+            if rsp is not None and isinstance(pkg.changed.get(rsp.path), _Deflated):
                 pkg.changed[rsp.path] = _part_bytes(pkg.changed[rsp.path])  # type: ignore[arg-type]
         write_reports(z, book, pkg, wb_root, wb_rels_path, names, styles, plan.reports, plan.exps)
     if not pkg.changed:
@@ -1288,37 +1334,25 @@ def write_zip(book: PartsBook, pkg: _Package, target: str) -> None:
             _write_member(out, zi, pkg.changed[name] or b"")
 
 
-#: a part this big is deflated at level 1 (a 60 MB Ledger: 0.38 s CPU, 8.9 MiB; level 6: 1.25 s, 6.8 MiB)
-_BIG_PART = 1 << 20
-_PIECE = 1 << 20  # small pieces are gathered to about this much before they are deflated
-
-
-def _write_member(out: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | _Pieces) -> None:
-    """One new member: bytes at once, the pieces of a rewritten sheet streamed (deflated as they come)."""
-    size = sum(len(p) for p in data) if isinstance(data, _Pieces) else len(data)
-    zi._compresslevel = 1 if size > _BIG_PART else 6  # type: ignore[attr-defined]
-    if not isinstance(data, _Pieces):
-        out.writestr(zi, data)
+def _write_member(out: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | _Deflated) -> None:
+    """One new member: bytes deflated now (level 1 when big), a :class:`_Deflated` part as it is."""
+    if isinstance(data, _Deflated):
+        zi.CRC, zi.file_size, zi.compress_size = data.crc, data.size, len(data.raw)
+        _write_raw(out, zi, data.raw)
         return
-    zi.file_size = size  # known up front: zip64 extra only when it is needed
-    with out.open(zi, "w", force_zip64=size > zipfile.ZIP64_LIMIT) as w:
-        small: list[bytes | memoryview] = []
-        n = 0
-        for piece in data:
-            if len(piece) >= _PIECE:
-                if small:
-                    w.write(b"".join(small))
-                    small, n = [], 0
-                w.write(piece)
-            else:
-                small.append(piece)
-                n += len(piece)
-                if n >= _PIECE:
-                    w.write(b"".join(small))
-                    small, n = [], 0
-        if small:
-            w.write(b"".join(small))
+    zi._compresslevel = 1 if len(data) > _BIG_PART else 6  # type: ignore[attr-defined]
+    out.writestr(zi, data)
 
+
+def _write_raw(out: zipfile.ZipFile, zi: zipfile.ZipInfo, raw: bytes | memoryview) -> None:
+    """A member whose compressed bytes, CRC and sizes are known: its local header, then the bytes."""
+    zi.flag_bits &= 0x800  # keep only the UTF-8 name flag; sizes go in the local header
+    zi.header_offset = out.fp.tell()
+    out.fp.write(zi.FileHeader(None))
+    out.fp.write(raw)
+    out.filelist.append(zi)
+    out.NameToInfo[zi.filename] = zi
+    out.start_dir = out.fp.tell()
 
 
 def _copy_raw(data: bytes, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
@@ -1338,13 +1372,8 @@ def _copy_raw(data: bytes, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
     zi.CRC = info.CRC
     zi.compress_size = info.compress_size
     zi.file_size = info.file_size
-    zi.flag_bits = info.flag_bits & 0x800  # keep only the UTF-8 name flag; sizes go in the local header
-    zi.header_offset = out.fp.tell()
-    out.fp.write(zi.FileHeader(None))
-    out.fp.write(raw)
-    out.filelist.append(zi)
-    out.NameToInfo[zi.filename] = zi
-    out.start_dir = out.fp.tell()
+    zi.flag_bits = info.flag_bits
+    _write_raw(out, zi, raw)
 
 
 def save_parts(book: PartsBook, plan: WritePlan, out: Path | None = None) -> Path:
