@@ -312,6 +312,7 @@ class _Run:
         """
         docs: set[str] = set()
         custs: set[str] = set()
+        ids = False
         for line in lines:
             given = line.applies_to_doc_nos
             if not given:
@@ -324,10 +325,33 @@ class _Run:
                 parts = _split_docs(line)
                 docs.update(parts)
             docs.add(line.document_no)
-            if not parts and not line.applies_to_id:
+            if line.applies_to_id:
+                ids = True
+            elif not parts:
                 custs.add(line.customer_no.strip())
         self._doc_wanted = docs
         self._cust_wanted = custs
+        if not lines or self.new_entries or self.work or self._by_doc is not None:
+            return  # (nothing to post, or a run that already posted: the indexes are built lazily)
+        # One pass over the ledger for the three indexes the journal will ask for (each of them
+        # lazily was a pass of its own; at a million entries every pass costs its memory traffic).
+        # Built now they equal the lazy ones: the document index and the grouping are kept up to
+        # date by add_entry, and readers of ``by_id`` check that a marked entry is still open.
+        hits: list[LedgerEntry] = []
+        marked: list[LedgerEntry] = []
+        groups: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
+        for e in self.entries:
+            if e.document_no in docs:
+                hits.append(e)
+            if ids and e.applies_to_id:
+                marked.append(e)
+            if e.customer_no in custs:
+                groups[e.customer_no].append(e)
+        self._by_doc = self._doc_index(hits)
+        if ids:
+            self._by_id = self._by_id_of(marked)
+        if custs:
+            self._cust_entries = groups
 
     # ---- lookups
     def entry(self, entry_no: int) -> LedgerEntry:
@@ -385,14 +409,17 @@ class _Run:
             self._by_doc_ci = ci
         return self._by_doc_ci.get(doc_no.upper(), [])
 
-    def _doc_index(self) -> dict[str, int | list[int]]:
+    def _doc_index(self, entries: list[LedgerEntry] | None = None) -> dict[str, int | list[int]]:
         """document no. -> entry no. (a list when several entries share it), in ledger order.
 
         One ``dict(zip(...))`` for the usual unique numbers: a million one-element lists
         cost more to build and to free than the rest of a run's indexes together.
+        ``entries``: the ledger's entries with a wanted document number, when already found.
         """
         wanted = self._doc_wanted
-        if wanted is None:
+        if entries is not None:
+            pass
+        elif wanted is None:
             entries = [*self.entries, *self.new_entries]
         else:
             entries = [e for e in self.entries if e.document_no in wanted]
@@ -413,18 +440,22 @@ class _Run:
         return d
 
     def by_id(self) -> dict[str, list[int]]:
+        """Applies-to ID (upper case) -> entry nos. of the open entries carrying it, in ledger order."""
         if self._by_id is None:
-            d: dict[str, list[int]] = {}
-            work = self.work
             marked = [e for e in self.entries if e.applies_to_id]
             marked += [e for e in self.new_entries if e.applies_to_id]
-            for e in marked:
-                if e.applies_to_id:
-                    w = work.get(e.entry_no)
-                    if w.open if w is not None else e.open:
-                        d.setdefault(e.applies_to_id.upper(), []).append(e.entry_no)
-            self._by_id = d
+            self._by_id = self._by_id_of(marked)
         return self._by_id
+
+    def _by_id_of(self, marked: list[LedgerEntry]) -> dict[str, list[int]]:
+        d: dict[str, list[int]] = {}
+        work = self.work
+        for e in marked:
+            if e.applies_to_id:
+                w = work.get(e.entry_no)
+                if w.open if w is not None else e.open:
+                    d.setdefault(e.applies_to_id.upper(), []).append(e.entry_no)
+        return d
 
     def add_entry(self, e: LedgerEntry) -> None:
         self.new_entries.append(e)
