@@ -319,3 +319,26 @@ def test_lost_new_agrees_with_a_full_rederivation_for_payments_and_refunds(make_
         assert quick == [c for c in missing if getattr(again, c.field) != getattr(e, c.field)], e
         kinds.add((e.document_type.value, e.currency))
     assert kinds == {("Payment", "EUR"), ("Payment", "USD"), ("Refund", "EUR")}
+
+
+def test_big_rewritten_parts_are_deflated_at_level_1(make_book, monkeypatch):
+    """The level is chosen from the part's size, dict rows counted as well as blocks."""
+    p = make_book()
+    book = X.open_parts(p)
+    plan = P.WritePlan()
+    sw = plan.sheet(S.GL_ENTRIES)
+    for i in range(3000):  # about 1.3 MB of rows as dicts
+        sw.appends.append({"entryno": P.Out(i), "description": P.Out("x" * 400)})
+    plan.sheet(S.RUN_LOG).appends.append({"run": P.Out(1)})
+    levels = {}
+    real = X._Deflated.of.__func__
+
+    def spy(cls, pieces, level):
+        d = real(cls, pieces, level)
+        levels[d.size > 1 << 20] = level
+        return d
+
+    monkeypatch.setattr(X._Deflated, "of", classmethod(spy))
+    X.save_parts(book, plan)
+    assert levels == {True: 1, False: 6}
+    assert openpyxl.load_workbook(p)["GLEntries"].max_row == 3001

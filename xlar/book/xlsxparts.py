@@ -1193,7 +1193,8 @@ def build(book: PartsBook, plan: WritePlan) -> _Package:
         edit, region = _plan_sheet(sp, grid, sw, new_sheet, added)
         prev = pkg.changed.get(sp.path)
         xml = _part_bytes(prev) if prev is not None else z.read(sp.path)
-        big = len(xml) + 500 * sum(len(b) for _, b, _ in edit.blocks) > _BIG_PART  # about 500 bytes a row
+        # the part's size, about: the sheet plus 500 bytes a written or appended row (level 1 when big)
+        big = len(xml) + 500 * (len(edit.cells) + sum(len(b) for _, b, _ in edit.blocks)) > _BIG_PART
         pkg.changed[sp.path] = _Deflated.of(rewrite_sheet(xml, edit, styles, book.date1904, state), 1 if big else 6)
         del xml, prev
         if sp.table is not None:
