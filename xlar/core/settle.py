@@ -237,7 +237,8 @@ def _issue(code: str, problem: str, table: str, key: object, fld: str = "", valu
 class _Run:
     """One posting run over a book: indexes, working copies, new rows."""
 
-    def __init__(self, book: Book) -> None:
+    def __init__(self, book: Book, journal: tuple[JournalLine, ...] | None = None) -> None:
+        """``journal``: the lines this run will post, to index only what they name (``_expect``)."""
         self.book = book
         self.s = book.settings
         self.acc = book.settings.accounts
@@ -251,21 +252,12 @@ class _Run:
         self.lq = self.idx.q(self.lcy)
         self.entries = list(book.ledger)
         # entry no. -> index: ``entries[no - _base]`` for the usual ledger (numbers ascending without
-        # gaps, checked here), else ``pos``; ``pos`` also holds the new entries (-1, -2 ...: new_entries)
-        nos = [e.entry_no for e in self.entries]
-        base = nos[0] if nos else 1
-        self.pos: dict[int, int]
-        if nos and nos[-1] == base + len(nos) - 1 and nos == list(range(base, base + len(nos))):
-            self._base, self._n = base, len(nos)
-            self.pos = {}
-            self.unique = True  # no entry number repeats
-            self.next_entry_no = base + len(nos)
-        else:
-            self._base, self._n = 0, 0
-            self.pos = dict(zip(nos, range(len(nos))))
-            self.unique = len(self.pos) == len(nos)
-            self.next_entry_no = max(self.pos, default=0) + 1
-        del nos
+        # gaps), else ``pos``; ``pos`` also holds the new entries (-1, -2 ...: new_entries). Set by
+        # _index_positions, at the end of __init__.
+        self.pos: dict[int, int] = {}
+        self._base = self._n = 0
+        self.unique = True  # no entry number repeats
+        self.next_entry_no = 1
         self.work: dict[int, _W] = {}
         self.new_entries: list[LedgerEntry] = []
         self.apps: list[Application] = []
@@ -279,10 +271,35 @@ class _Run:
         self._by_doc: dict[str, int | list[int]] | None = None
         self._by_doc_ci: dict[str, list[int]] | None = None
         self._by_id: dict[str, list[int]] | None = None
-        # what the journal can look up (``expect``): the indexes then cover only that
+        # what the journal can look up (``_expect``): the indexes then cover only that
         self._doc_wanted: set[str] | None = None
         self._cust_wanted: set[str] | None = None
         self._closed: set[int] = set()  # entries replaced in ``entries`` by their final, closed record
+        if journal:
+            self._expect(journal)  # indexes the positions in the same pass
+        else:
+            self._index_positions()
+
+    def _index_positions(self, dense_from: int | None = None) -> None:
+        """Entry no. -> position. ``dense_from``: the caller saw the numbers run from it without gaps."""
+        entries = self.entries
+        if dense_from is None and entries:
+            nos = [e.entry_no for e in entries]
+            base = nos[0]
+            if nos[-1] == base + len(nos) - 1 and nos == list(range(base, base + len(nos))):
+                dense_from = base
+        else:
+            nos = []
+        if dense_from is not None:
+            self._base, self._n = dense_from, len(entries)
+            self.pos = {}
+            self.unique = True
+            self.next_entry_no = dense_from + len(entries)
+        else:
+            self._base, self._n = 0, 0
+            self.pos = dict(zip(nos, range(len(nos))))
+            self.unique = len(self.pos) == len(nos)
+            self.next_entry_no = max(self.pos, default=0) + 1
 
     def close_in_place(self, e: LedgerEntry, remaining: Decimal, remaining_lcy: Decimal, unrealized: Decimal,
                        by_entry_no: int, day: date, by_amount: Decimal) -> None:
@@ -301,7 +318,7 @@ class _Run:
             self.new_entries[-i - 1] = f
         self._closed.add(no)
 
-    def expect(self, lines: tuple[JournalLine, ...] | list[JournalLine]) -> None:
+    def _expect(self, lines: tuple[JournalLine, ...]) -> None:
         """Restrict the document index and the Apply-to-Oldest grouping to what ``lines`` can ask for.
 
         The document index then holds only the document numbers the lines name (their
@@ -331,22 +348,30 @@ class _Run:
                 custs.add(line.customer_no.strip())
         self._doc_wanted = docs
         self._cust_wanted = custs
-        if not lines or self.new_entries or self.work or self._by_doc is not None:
-            return  # (nothing to post, or a run that already posted: the indexes are built lazily)
-        # One pass over the ledger for the three indexes the journal will ask for (each of them
-        # lazily was a pass of its own; at a million entries every pass costs its memory traffic).
-        # Built now they equal the lazy ones: the document index and the grouping are kept up to
-        # date by add_entry, and readers of ``by_id`` check that a marked entry is still open.
+        entries = self.entries
+        if not entries:
+            self._index_positions()
+            return
+        # One pass over the ledger for the positions and the three indexes the journal will ask
+        # for (each was a pass of its own; at a million entries every pass costs its memory
+        # traffic). Built now they equal the lazy ones: the document index and the grouping are
+        # kept up to date by add_entry, and readers of ``by_id`` check that an entry is still open.
         hits: list[LedgerEntry] = []
         marked: list[LedgerEntry] = []
         groups: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
-        for e in self.entries:
+        first = k = entries[0].entry_no
+        dense = True
+        for e in entries:
+            if dense and e.entry_no != k:
+                dense = False
+            k += 1
             if e.document_no in docs:
                 hits.append(e)
             if ids and e.applies_to_id:
                 marked.append(e)
             if e.customer_no in custs:
                 groups[e.customer_no].append(e)
+        self._index_positions(first if dense else None)
         self._by_doc = self._doc_index(hits)
         if ids:
             self._by_id = self._by_id_of(marked)
@@ -507,7 +532,7 @@ class _Run:
             d: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
             if wanted is None:
                 mine = self.entries
-            else:  # only the customers the journal may apply to oldest (``expect``)
+            else:  # only the customers the journal may apply to oldest (``_expect``)
                 mine = [e for e in self.entries if e.customer_no in wanted]
             for e in mine:
                 d[e.customer_no].append(e)
@@ -1629,8 +1654,7 @@ def post_journal(book: Book, *, skip_errors: bool = False) -> Settlement:
     ones marked ``Error``. Lines whose status is already ``Posted`` are skipped, so a
     second run posts nothing twice.
     """
-    run = _Run(book)
-    run.expect(book.journal)
+    run = _Run(book, book.journal)
     results: list[LineResult] = []
     issues: list[Issue] = []
     errors = 0
