@@ -972,29 +972,40 @@ def _describe(applying: LedgerEntry, applied: LedgerEntry) -> str:
 
 
 def _spread(legs: list[_Leg], amount: Decimal, q: Decimal) -> list[tuple[_Leg, Decimal]]:
-    """BC ``PutCustPmtTolAmount``: spread ``amount`` over legs with tolerance, largest original amount first."""
-    cands = sorted((leg for leg in legs if leg.tol > 0), key=lambda leg: -abs(leg.w.e.amount) * leg.conv)
-    shares: dict[int, Decimal] = {}
+    """BC ``PutCustPmtTolAmount`` over the general path's legs (see :func:`_spread_by`)."""
+    return _spread_by(legs, lambda leg: abs(leg.w.e.amount) * leg.conv, lambda leg: leg.tol, amount, q)
+
+
+def _spread_by(legs: list, weight: Callable[[object], Decimal], tol: Callable[[object], Decimal],
+               amount: Decimal, q: Decimal) -> list[tuple[object, Decimal]]:
+    """BC ``PutCustPmtTolAmount``: spread ``amount`` over the legs with tolerance, largest original amount first.
+
+    ``weight`` gives a leg's original amount in the payment's currency, ``tol`` its
+    tolerance; each leg takes its share of ``amount`` by weight, at most its tolerance,
+    the last the rest, and what is left is pushed onto legs with unused tolerance.
+    """
+    cands = sorted(((leg, weight(leg), tol(leg)) for leg in legs if tol(leg) > 0), key=lambda c: -c[1])
+    shares = [ZERO] * len(cands)
     left = amount
-    total = sum((abs(leg.w.e.amount) * leg.conv for leg in cands), ZERO)
-    for i, leg in enumerate(cands):
-        a = abs(leg.w.e.amount) * leg.conv
-        if i == len(cands) - 1 or total == 0:
-            share = min(left, leg.tol)
+    total = sum((c[1] for c in cands), ZERO)
+    last = len(cands) - 1
+    for i, (_, a, t) in enumerate(cands):
+        if i == last or total == 0:
+            share = min(left, t)
         else:
-            share = min(round_to(a / total * left, q), leg.tol, left)
+            share = min(round_to(a / total * left, q), t, left)
         total -= a
         left -= share
-        shares[id(leg)] = share
+        shares[i] = share
     if left > 0:  # push what is left onto legs with unused tolerance
-        for leg in cands:
-            extra = min(left, leg.tol - shares[id(leg)])
+        for i, (_, _, t) in enumerate(cands):
+            extra = min(left, t - shares[i])
             if extra > 0:
-                shares[id(leg)] += extra
+                shares[i] += extra
                 left -= extra
             if left == 0:
                 break
-    return [(leg, shares[id(leg)]) for leg in cands if shares.get(id(leg))]
+    return [(c[0], s) for c, s in zip(cands, shares) if s]
 
 
 # --------------------------------------------------------------------------- journal posting
@@ -1483,33 +1494,11 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
 
 def _fast_spread(legs: list[list], amount: Decimal, q: Decimal) -> list[tuple[list, Decimal]]:
     """``_spread`` over fast-path legs (conversion 1)."""
-    def amount_of(leg: list) -> Decimal:
+    def weight(leg: list) -> Decimal:
         w = leg[0]
-        return (w.e if w.__class__ is _W else w).amount
+        return abs((w.e if w.__class__ is _W else w).amount) * _ONE
 
-    cands = sorted((leg for leg in legs if leg[4] > 0), key=lambda leg: -abs(amount_of(leg)) * _ONE)
-    shares: dict[int, Decimal] = {}
-    left = amount
-    total = sum((abs(amount_of(leg)) * _ONE for leg in cands), ZERO)
-    last = len(cands) - 1
-    for i, leg in enumerate(cands):
-        a = abs(amount_of(leg)) * _ONE
-        if i == last or total == 0:
-            share = min(left, leg[4])
-        else:
-            share = min(round_to(a / total * left, q), leg[4], left)
-        total -= a
-        left -= share
-        shares[id(leg)] = share
-    if left > 0:
-        for leg in cands:
-            extra = min(left, leg[4] - shares[id(leg)])
-            if extra > 0:
-                shares[id(leg)] += extra
-                left -= extra
-            if left == 0:
-                break
-    return [(leg, shares[id(leg)]) for leg in cands if shares.get(id(leg))]
+    return _spread_by(legs, weight, lambda leg: leg[4], amount, q)  # type: ignore[return-value]
 
 
 def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs: list[list], day: date
