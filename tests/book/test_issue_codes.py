@@ -157,6 +157,8 @@ CASES: dict[str, Case] = {
     "bad-entry": Case(steps=[("check", {"_monkeypatch": lambda mp: _fail_build_entry(mp)})],
                       where=("Ledger", 2, "")),
     "internal-error": Case(steps=[("post", {"_monkeypatch": _internal_error})], where=("", None, "")),
+    "small-remainder-left-open": Case({"Journal": journal([D, "Payment", "PAY-1", "C20000", 499.99, "INV-1002"])},
+                                      [("post", {})], where=("Ledger", 3, "Remaining Amount")),
     "possible-duplicate-payment": Case({"Journal": journal(JOURNAL[1], [D, "Payment", "PAY-2", "C10000", 980, None])},
                                        where=("Journal", 3, "Amount")),
     "remittance-unknown-document": Case(_remit(["RA", "C10000", "INV-404", 980]), where=("Remittance", 2, "Document No.")),

@@ -28,6 +28,7 @@ from xlar.book.rows import ReadResult, read_book
 from xlar.book.safeguards import screen_journal
 from xlar.book.xlsxparts import PartsBook, open_file, save_file
 from xlar.core.model import LineResult, Settlement, Severity
+from xlar.core.remainders import small_remainders
 from xlar.core.settle import apply_entries, post_journal, unapply
 
 COMMANDS = ("post", "apply", "unapply", "check")
@@ -159,6 +160,8 @@ def execute(grids: dict[str, Grid], command: str, *, started: datetime | None = 
         results = _hold(read, "Not posted: xlar failed (see Issues).") if command == "post" else {}
     if s is not None:
         issues.extend(resolve(i, read.index) for i in s.issues)
+        if post_it or command == "check":  # what the posting leaves open (check: would leave)
+            issues.extend(resolve(i, read.index) for i in small_remainders(s, read.book.settings))
     sheet_order = {name: i for i, name in enumerate(grids)}
     issues.sort(key=lambda i: (sheet_order.get(i.sheet, len(sheet_order)), i.row or 0))
     outcome.issues = issues

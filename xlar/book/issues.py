@@ -44,6 +44,8 @@ CATALOGUE: dict[str, str] = {
     "unknown-application": "No application with this number.",
     "internal-error": "xlar failed on this run (a bug); nothing was posted. Please report it.",
     # cash-application safeguards (xlar.book.safeguards), raised on post and check
+    "small-remainder-left-open": "A posting left an entry open with a remainder at or below the Small Remainder "
+                                 "Limit (a warning: it is posted).",
     "possible-duplicate-payment": "A journal payment has the customer, amount and date (and external document no.) "
                                   "of another journal payment or of a posted payment (Duplicate Payment Check).",
     "remittance-unknown-document": "A Remittance row names a document no ledger entry has.",

@@ -386,6 +386,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     S("Appln. Rounding Account", "accounts.appln_rounding", K.TEXT, "8540", extension=True),
     S("Duplicate Payment Check", "duplicate_payment_check", K.CHOICE, "Warning", choices=DuplicatePaymentCheck,
       extension=True),
+    S("Small Remainder Limit", "small_remainder_limit", K.MONEY, "1.00", extension=True),
 )
 
 SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}

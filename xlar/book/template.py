@@ -96,6 +96,8 @@ DESCRIPTIONS: dict[str, str] = {
     "Appln. Rounding Account": "G/L account for rounding when applying across currencies.",
     "Duplicate Payment Check": "A journal payment with the customer, amount and date of another one: Warning "
                                "(posted, flagged), Error (not posted) or Off.",
+    "Small Remainder Limit": "A posting that leaves an entry open with this much or less (company currency) is "
+                             "flagged on Issues, so no cent stays open unnoticed. 0: off.",
 }
 
 XLWINGS_CONF_SHEET = "xlwings.conf"

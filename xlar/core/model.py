@@ -155,6 +155,7 @@ class Settings:
     accounts: Accounts = field(default_factory=Accounts)
     currency_exponents: tuple[tuple[str, int], ...] = ()
     duplicate_payment_check: DuplicatePaymentCheck = DuplicatePaymentCheck.WARNING
+    small_remainder_limit: Decimal = Decimal("1.00")  # LCY; 0 turns the warning off (core.remainders)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
