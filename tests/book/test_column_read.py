@@ -67,8 +67,8 @@ def cache_formulas(path: Path, values: dict[str, dict[str, tuple[str | None, str
         for ref, (t, v) in cells.items():
             pat = re.compile(rb'<c r="' + ref.encode() + rb'"([^>]*)><f>([^<]*)</f><v\s*/?>(?:</v>)?</c>')
             typ = b' t="' + t.encode() + b'"' if t else b""
-            xml, n = pat.subn(lambda m: b'<c r="' + ref.encode() + b'"' + typ + b"><f>" + m.group(2) +
-                              b"</f><v>" + v.encode() + b"</v></c>", xml)
+            xml, n = pat.subn(lambda m, ref=ref, typ=typ, v=v: b'<c r="' + ref.encode() + b'"' + typ + b"><f>" +
+                              m.group(2) + b"</f><v>" + v.encode() + b"</v></c>", xml)
             assert n == 1, ref
         parts[name] = xml
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
