@@ -166,6 +166,16 @@ _BOOLS = frozenset((bool, _NONE))
 _STRS = frozenset((str,))
 
 
+def _memo_money(known: dict[object, Decimal], v: float, q: Decimal) -> Decimal:
+    """Float ``v`` as money at quantum ``q``, through ``known`` (that quantum's memo of amounts
+    already converted; zeros are keyed by their text, so -0.0 stays -0.00)."""
+    key = v if v else repr(v)
+    d = known.get(key)
+    if d is None:
+        d = known[key] = Decimal(repr(v)).quantize(q, ROUND_HALF_UP)
+    return d
+
+
 def _blanks(values: Sequence[object], track_blank: bool) -> list[int]:
     return [i for i, v in enumerate(values) if v is None] if track_blank else []
 
@@ -202,11 +212,7 @@ def _clean_column(values: Sequence[object], column: Column, currency: str | list
                     left.append(i)
                 continue
             if -1e15 < v < 1e15:  # type: ignore[operator]  # finite, and quantizes within precision
-                key = v if v else repr(v)
-                d = known.get(key)
-                if d is None:
-                    d = known[key] = Decimal(repr(v)).quantize(q, ROUND_HALF_UP)
-                out[i] = d
+                out[i] = _memo_money(known, v, q)  # type: ignore[arg-type]
             else:
                 left.append(i)
         return out, left
@@ -308,11 +314,7 @@ def convert_column(values: Sequence[object], column: Column, currency: str | lis
                         known = memo.get(qq)
                         if known is None:
                             known = memo[qq] = {}
-                    key = v if v else repr(v)
-                    d = known.get(key)  # type: ignore[union-attr]
-                    if d is None:
-                        d = known[key] = Decimal(repr(v)).quantize(qq, ROUND_HALF_UP)  # type: ignore[index]
-                    add(d)
+                    add(_memo_money(known, v, qq))  # type: ignore[arg-type]
                     continue
             elif t is int:
                 if -10**15 < v < 10**15:  # type: ignore[operator]
