@@ -230,16 +230,11 @@ def parties(read: ReadResult) -> list[Party]:
 
 # --------------------------------------------------------------------------- writing helpers
 
+_READ_COLUMNS = tuple(c for c in BANK_STATEMENT.columns if not c.written)  # what an import fills
+
+
 def _line_row(ln: StatementLine) -> dict[str, Out]:
-    row: dict[str, Out] = {}
-    for c in BANK_STATEMENT.columns:
-        if c.written or not hasattr(ln, c.field):
-            continue
-        v = getattr(ln, c.field)
-        if v is None or v == "":
-            continue
-        row[c.key] = P.out(v, c.kind, ln.currency)
-    return row
+    return P.record_row(ln, _READ_COLUMNS, ln.currency)
 
 
 def report_table(name: str, header: list[str], rows: list[list[object]], currency: str,

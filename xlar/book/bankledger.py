@@ -13,6 +13,7 @@ The workbook keeps one bank account: the one ``Settings`` names as ``Bank Accoun
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from xlar.book import plan as P
 from xlar.book.grid import Grid
@@ -59,10 +60,4 @@ def plan_bank_entries(plan: P.WritePlan, entries: Iterable[BankLedgerEntry], lcy
     """Append ``entries`` to BankLedger (blank fields stay blank cells; the description is cut at 100)."""
     sw = plan.sheet(BANK_LEDGER)
     for e in entries:
-        row = {}
-        for c in BANK_LEDGER.columns:
-            v = getattr(e, c.field)
-            if v is None or v == "":
-                continue
-            row[c.key] = P.out(v[:100] if c.field == "description" else v, c.kind, lcy)
-        sw.appends.append(row)
+        sw.appends.append(P.record_row(replace(e, description=e.description[:100]), BANK_LEDGER.columns, lcy))

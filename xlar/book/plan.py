@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -235,6 +235,18 @@ def out(value: object, kind: Kind, currency: str = "", exps: dict[str, int] | No
     if isinstance(value, (tuple, list)):
         return Out(", ".join(str(v) for v in value))
     return Out(value)
+
+
+def record_row(rec: object, columns: Iterable[Column], currency: str) -> dict[str, Out]:
+    """A new row for record ``rec``: a cell per column whose field ``rec`` has filled (blank fields, and
+    fields ``rec`` lacks, stay blank cells)."""
+    row: dict[str, Out] = {}
+    for c in columns:
+        v = getattr(rec, c.field, None)
+        if v is None or v == "":
+            continue
+        row[c.key] = out(v, c.kind, currency)
+    return row
 
 
 # --------------------------------------------------------------------------- Ledger
