@@ -44,6 +44,7 @@ from xml.sax.saxutils import escape
 import defusedxml.ElementTree as DET
 from lxml import etree
 
+from xlar.book import deflate
 from xlar.book.files import (
     VBA_SUFFIXES,
     BookError,
@@ -226,7 +227,7 @@ def open_parts(path: Path) -> PartsBook:
             shown = cwb.get_sheet_by_name(title).to_python(skip_empty_area=False)
         except Exception as exc:
             raise Unsupported(f"calamine: {exc}") from exc
-        grids[title] = _grid(z, sp, shown)
+        grids[title] = _grid(z, data, sp, shown)
         del shown
     return PartsBook(path, data, grids, fingerprint_bytes(data), sheets, wb_part, date1904)
 
@@ -277,25 +278,21 @@ def _uncalculated(xml: bytes) -> set[tuple[int, int]]:
 _CHUNK = 1 << 22
 
 
-def _uncalculated_part(z: zipfile.ZipFile, part: str) -> set[tuple[int, int]]:
+def _uncalculated_part(z: zipfile.ZipFile, data: bytes, part: str) -> set[tuple[int, int]]:
     """:func:`_uncalculated` of a sheet part, inflated a few MB at a time (a 1M-row sheet is 600 MB
     of XML; it is never held whole). Chunks are cut after a ``</row>`` so no cell is split."""
     found: set[tuple[int, int]] = set()
     carry = b""
-    with z.open(part) as f:
-        while True:
-            block = f.read(_CHUNK)
-            if not block:
-                break
-            buf = carry + block
-            cut = buf.rfind(b"</row>")
-            if cut < 0:
-                carry = buf
-                continue
-            cut += 6
-            if b"<f" in buf[:cut]:
-                found |= _uncalculated(buf[:cut])
-            carry = buf[cut:]
+    for block in deflate.iter_member(z, data, part, _CHUNK):
+        buf = carry + block
+        cut = buf.rfind(b"</row>")
+        if cut < 0:
+            carry = buf
+            continue
+        cut += 6
+        if b"<f" in buf[:cut]:
+            found |= _uncalculated(buf[:cut])
+        carry = buf[cut:]
     if carry and b"<f" in carry:
         found |= _uncalculated(carry)
     return found
@@ -305,14 +302,14 @@ def _is_blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def _grid(z: zipfile.ZipFile, sp: SheetPart, shown: list[list[object]]) -> Grid:
+def _grid(z: zipfile.ZipFile, zdata: bytes, sp: SheetPart, shown: list[list[object]]) -> Grid:
     """The data region, as ``files.read_grid`` finds it, held column by column (:class:`ColumnRows`)."""
     xml_formulas: set[tuple[int, int]] | None = None
 
     def formulas() -> set[tuple[int, int]]:
         nonlocal xml_formulas
         if xml_formulas is None:
-            xml_formulas = _uncalculated_part(z, sp.path)
+            xml_formulas = _uncalculated_part(z, zdata, sp.path)
         return xml_formulas
 
     t = _pick_table(sp)
@@ -1121,8 +1118,10 @@ class _Deflated:
     size: int
 
     @classmethod
-    def of(cls, pieces: Iterable[bytes | memoryview], level: int) -> _Deflated:
-        comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+    def of(cls, pieces: Iterable[bytes | memoryview], big: bool) -> _Deflated:
+        """``big``: deflated fast (:func:`xlar.book.deflate.big_compressor`), else zlib level 6."""
+        comp = deflate.big_compressor() if big else zlib.compressobj(6, zlib.DEFLATED, -15)
+        crc32 = deflate.crc32
         out: list[bytes] = []
         crc = size = 0
         small: list[bytes | memoryview] = []
@@ -1138,22 +1137,22 @@ class _Deflated:
             elif small:
                 chunk = b"".join(small)
                 small, n = [], 0
-                crc = zlib.crc32(chunk, crc)
+                crc = crc32(chunk, crc)
                 size += len(chunk)
                 out.append(comp.compress(chunk))
-            crc = zlib.crc32(piece, crc)
+            crc = crc32(piece, crc)
             size += len(piece)
             out.append(comp.compress(piece))
         if small:
             chunk = b"".join(small)
-            crc = zlib.crc32(chunk, crc)
+            crc = crc32(chunk, crc)
             size += len(chunk)
             out.append(comp.compress(chunk))
         out.append(comp.flush())
         return cls(b"".join(out), crc, size)
 
     def joined(self) -> bytes:
-        return zlib.decompress(self.raw, -15)
+        return deflate.inflate(self.raw)
 
 
 def _part_bytes(data: bytes | _Deflated) -> bytes:
@@ -1192,10 +1191,10 @@ def build(book: PartsBook, plan: WritePlan) -> _Package:
         added: list[str] = []
         edit, region = _plan_sheet(sp, grid, sw, new_sheet, added)
         prev = pkg.changed.get(sp.path)
-        xml = _part_bytes(prev) if prev is not None else z.read(sp.path)
+        xml = _part_bytes(prev) if prev is not None else deflate.read_member(z, book.data, sp.path)
         # the part's size, about: the sheet plus 500 bytes a written or appended row (level 1 when big)
         big = len(xml) + 500 * (len(edit.cells) + sum(len(b) for _, b, _ in edit.blocks)) > _BIG_PART
-        pkg.changed[sp.path] = _Deflated.of(rewrite_sheet(xml, edit, styles, book.date1904, state), 1 if big else 6)
+        pkg.changed[sp.path] = _Deflated.of(rewrite_sheet(xml, edit, styles, book.date1904, state), big)
         del xml, prev
         if sp.table is not None:
             pkg.changed[sp.table.path] = _rewrite_table(z.read(sp.table.path), region, added)
