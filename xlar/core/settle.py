@@ -29,6 +29,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
+from itertools import count
+from operator import attrgetter, eq
 from typing import ParamSpec, TypeVar
 
 from xlar.core.model import (
@@ -63,6 +65,7 @@ _UNSPECIFIC = CashDiscountAdministration.UNSPECIFIC
 _DEBIT_SIGN = {t: t.debit_sign for t in DT}
 _VALUE = {t: t.value for t in DT}
 _JOURNAL_TYPES = (_PAYMENT, _REFUND, _INVOICE, _CREDIT_MEMO)
+_ENTRY_NO = attrgetter("entry_no")
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -250,6 +253,7 @@ class _Run:
         self.idx: BookIndex = index_of(book)
         self.lcy = self.idx.lcy
         self.lq = self.idx.q(self.lcy)
+        self.zero_q = ZERO.quantize(self.lq, ROUND_HALF_UP)  # what a zero rounds to in the company currency
         self.entries = list(book.ledger)
         # entry no. -> index: ``entries[no - _base]`` for the usual ledger (numbers ascending without
         # gaps), else ``pos``; ``pos`` also holds the new entries (-1, -2 ...: new_entries). Set by
@@ -276,26 +280,22 @@ class _Run:
         self._cust_wanted: set[str] | None = None
         self._closed: set[int] = set()  # entries replaced in ``entries`` by their final, closed record
         if journal:
-            self._expect(journal)  # indexes the positions in the same pass
+            self._expect(journal)  # indexes the positions too
         else:
             self._index_positions()
 
-    def _index_positions(self, dense_from: int | None = None) -> None:
-        """Entry no. -> position. ``dense_from``: the caller saw the numbers run from it without gaps."""
+    def _index_positions(self) -> None:
+        """Entry no. -> position: by offset when the numbers run without gaps (the usual ledger), else a dict."""
         entries = self.entries
-        if dense_from is None and entries:
-            nos = [e.entry_no for e in entries]
-            base = nos[0]
-            if nos[-1] == base + len(nos) - 1 and nos == list(range(base, base + len(nos))):
-                dense_from = base
-        else:
-            nos = []
-        if dense_from is not None:
-            self._base, self._n = dense_from, len(entries)
+        # the gap check at C level (no Python loop over a million entries): each number equals base, base + 1 ...
+        base = entries[0].entry_no if entries else 0
+        if entries and all(map(eq, map(_ENTRY_NO, entries), count(base))):
+            self._base, self._n = base, len(entries)
             self.pos = {}
             self.unique = True
-            self.next_entry_no = dense_from + len(entries)
+            self.next_entry_no = base + len(entries)
         else:
+            nos = list(map(_ENTRY_NO, entries))
             self._base, self._n = 0, 0
             self.pos = dict(zip(nos, range(len(nos))))
             self.unique = len(self.pos) == len(nos)
@@ -352,26 +352,27 @@ class _Run:
         if not entries:
             self._index_positions()
             return
-        # One pass over the ledger for the positions and the three indexes the journal will ask
-        # for (each was a pass of its own; at a million entries every pass costs its memory
-        # traffic). Built now they equal the lazy ones: the document index and the grouping are
-        # kept up to date by add_entry, and readers of ``by_id`` check that an entry is still open.
+        # One pass over the ledger for the three indexes the journal will ask for (each was a
+        # pass of its own; at a million entries every pass costs its memory traffic). Built now
+        # they equal the lazy ones: the document index and the grouping are kept up to date by
+        # add_entry, and readers of ``by_id`` check that an entry is still open.
         hits: list[LedgerEntry] = []
         marked: list[LedgerEntry] = []
         groups: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
-        first = k = entries[0].entry_no
-        dense = True
+        hit, mark = hits.append, marked.append
+        last = group = None
         for e in entries:
-            if dense and e.entry_no != k:
-                dense = False
-            k += 1
             if e.document_no in docs:
-                hits.append(e)
+                hit(e)
             if ids and e.applies_to_id:
-                marked.append(e)
-            if e.customer_no in custs:
-                groups[e.customer_no].append(e)
-        self._index_positions(first if dense else None)
+                mark(e)
+            c = e.customer_no
+            if c is not last:  # a customer's entries usually come together: one lookup per run of them
+                last = c
+                group = groups[c] if c in custs else None
+            if group is not None:
+                group.append(e)
+        self._index_positions()
         self._by_doc = self._doc_index(hits)
         if ids:
             self._by_id = self._by_id_of(marked)
@@ -519,7 +520,7 @@ class _Run:
         key = _amount_key(w.e, w.rpdp, w.remaining)
         if key == old_key:
             return
-        lst = self._buckets.setdefault((w.e.customer_no, w.remaining > 0), [])
+        lst = self._buckets.setdefault((w.e.customer_no, w.remaining > ZERO), [])
         i = bisect_left(lst, old_key)
         if i < len(lst) and lst[i] == old_key:
             del lst[i]
@@ -570,7 +571,7 @@ class _Run:
                         rpdp = e.remaining_pmt_disc_possible
                         key = (e.due_date or date.max, e.posting_date,
                                -(abs(rpdp) / abs(rem)) if rem and rpdp else ZERO, no)
-                (pos if rem > 0 else neg).append(key)
+                (pos if rem > ZERO else neg).append(key)
             pos.sort()
             neg.sort()
             self._buckets[(customer_no, True)] = pos
@@ -936,7 +937,7 @@ class _Run:
     def _after_change(self, w: _W, old_remaining: Decimal, scale: bool) -> None:
         """Open flag, discount possible and max tolerance after an entry's remaining amount changed."""
         rem = w.remaining
-        if rem == 0:
+        if not rem:
             w.open = False
             w.rpdp = w.rpdp2 = w.max_tol = ZERO
             return  # a closed entry leaves its Apply-to-Oldest bucket lazily
@@ -1214,7 +1215,7 @@ def _oldest_ws(run: _Run, customer_no: str, remaining: Decimal, me: int, cur: st
                ) -> list[_W | LedgerEntry]:
     """``_oldest_targets`` of an applying entry ``me`` of ``customer_no`` with ``remaining`` in ``cur`` on ``day``:
     each the entry's working copy, or the entry itself when the run has not touched it."""
-    positive = remaining > 0
+    positive = remaining > ZERO
     out: list[_W | LedgerEntry] = []
     need = abs(remaining)
     got = ZERO
@@ -1236,7 +1237,7 @@ def _oldest_ws(run: _Run, customer_no: str, remaining: Decimal, me: int, cur: st
             dead += head
             continue
         head = False
-        if no == me or (rem > 0) == positive or o.currency != cur or o.posting_date > day:
+        if no == me or (rem > ZERO) == positive or o.currency != cur or o.posting_date > day:
             continue
         out.append(w if w is not None else o)
         got += abs(rem)
@@ -1281,7 +1282,7 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
     """Post ``line`` if it is a common payment (see above) and return its result; else None, nothing changed."""
     if line.document_type is not _PAYMENT or line.full_settlement:
         return None
-    if line.amount <= 0 or not line.document_no.strip():
+    if line.amount <= ZERO or not line.document_no.strip():  # ZERO: a Decimal compares faster with a Decimal
         return None
     cust = line.customer_no.strip()
     customer = run.idx.customers.get(cust) if cust else None
@@ -1295,8 +1296,8 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
     elif customer.currency and customer.currency.upper() != lcy:
         return None
     lq = run.lq
-    amount = (-1 * line.amount).quantize(lq, ROUND_HALF_UP)  # new_entry: round_to(sign * amount, q)
-    if amount == 0:
+    amount = (_NEG_ONE * line.amount).quantize(lq, ROUND_HALF_UP)  # new_entry: round_to(sign * amount, q)
+    if not amount:
         return None
     # ---- targets, as the general path chooses them (working copies made, nothing changed)
     given = line.applies_to_doc_nos
@@ -1374,6 +1375,7 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
     pay_date = line.posting_date
     tol_allowed = not oldest and s.accept_payment_tolerance
     accept_late = s.accept_late_discount
+    zero_q = run.zero_q
     legs = []
     for w in targets:
         if w.__class__ is _W:
@@ -1397,9 +1399,18 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
                 if last_date and pay_date > last_date:
                     d = abs(d2 or d1)
                     d_late = True
-            d = min(d.quantize(lq, ROUND_HALF_UP), r)
+            # min(d.quantize(lq), r), spelt out (min() is a slow call); no discount rounds to zero_q
+            if d:
+                d = d.quantize(lq, ROUND_HALF_UP)
+                if r < d:  # noqa: PLR1730 - see above
+                    d = r
+            else:
+                d = zero_q
             if tol_allowed and max_tol:
-                tol = min(abs(max_tol).quantize(lq, ROUND_HALF_UP), r - d)
+                tol = abs(max_tol).quantize(lq, ROUND_HALF_UP)
+                rest = r - d
+                if rest < tol:  # noqa: PLR1730 - min(tol, r - d), spelt out
+                    tol = rest
         legs.append([w, r, d, d_late, tol, ZERO, ZERO, ZERO, ZERO])  # + applied, disc, pdt, pt
     # ---- settle (the general settle, one currency, no write-offs)
     pool = abs(amount)
@@ -1424,19 +1435,19 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
                 else:
                     leg[5] = leg[1]
             diff = need - pool
-            if diff > 0:
+            if diff > ZERO:
                 for leg, share in _fast_spread(legs, diff, lq):
                     leg[5] -= share
                     leg[8] += share
-            elif diff < 0 and -diff <= tol_total:
+            elif diff < ZERO and -diff <= tol_total:
                 for leg, share in _fast_spread(legs, -diff, lq):
                     leg[8] -= share
-            elif diff < 0:
+            elif diff < ZERO:
                 leftover = -diff
         else:
             left = pool
             for leg in legs:
-                if left <= 0:
+                if left <= ZERO:
                     break
                 r, d = leg[1], leg[2]
                 if d and left >= r - d:
@@ -1449,9 +1460,9 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
                 elif d and not leg[3] and s.calc_pmt_disc_on_partial_payments and r > d:
                     return None  # D365 proportional discount: the general path
                 else:
-                    leg[5] = applied = min(left, r)
+                    leg[5] = applied = r if r < left else left  # noqa: FURB136 - min(left, r), spelt out
                     left -= applied
-        if leftover > 0 and s.cash_discount_administration is _UNSPECIFIC and any(leg[6] for leg in legs):
+        if leftover > ZERO and s.cash_discount_administration is _UNSPECIFIC and any(leg[6] for leg in legs):
             return None
     # ---- post: the new entry's G/L (_post_line), the legs, then the entry as it ends up
     # (the general path makes the entry, a working copy, and freezes the copy at the end;
@@ -1488,7 +1499,7 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
     if not parts:  # _line_message
         msg = "Posted; left open." if rem != 0 else "Posted."
     else:
-        msg = "Applied: " + "; ".join(parts) + (f"; {abs(rem)} left open" if rem else "")
+        msg = "Applied: " + "; ".join(parts) + (f"; {abs(rem)!s} left open" if rem else "")
     return _posted_result(line.line_no, "Posted", msg, entry_no)
 
 
@@ -1521,9 +1532,9 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
     closed_by = None
     parts: list[str] = []
     for w, r, _d, _late, _tol, applied, disc, pdt, pt in legs:
-        reduction = applied + disc + pdt + (pt if pt > 0 else ZERO)
-        red_n = applied - pt if pt < 0 else applied
-        if reduction == 0 and red_n == 0:
+        reduction = applied + disc + pdt + (pt if pt > ZERO else ZERO)  # noqa: FURB136 - max(), spelt out
+        red_n = applied - pt if pt < ZERO else applied
+        if not reduction and not red_n:
             continue
         if w.__class__ is _W:
             o = w.e
@@ -1553,7 +1564,7 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
         else:
             relief_n = u_n = ZERO
         rem = w_rem + applied_delta
-        if w is None and rem == 0:
+        if w is None and not rem:
             # closed, the marks cleared (BC): final
             run.close_in_place(o, rem, w_lcy + applied_lcy, w_unreal - u_o, n_no, day, applied_delta)
         else:
@@ -1562,7 +1573,7 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
             w.remaining = rem
             w.remaining_lcy += applied_lcy
             w.unrealized -= u_o
-            if rem == 0:
+            if not rem:
                 w.open = False
                 w.rpdp = w.rpdp2 = w.max_tol = ZERO
                 w.closed_by_entry_no, w.closed_at_date, w.closed_by_amount = n_no, day, applied_delta
@@ -1574,7 +1585,7 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
         n_rem_lcy += relief_n
         n_unreal -= u_n
         # the payment's own discount and tolerance are zero: _after_change only reopens it
-        n_open = rem != 0
+        n_open = bool(rem)
         app_no = run.next_app_no
         run.next_app_no = app_no + 1
         if not n_open and closed_by is None:
@@ -1606,7 +1617,7 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
         if realized:
             acc = run.acc
             desc = desc or f"Payment {doc} -> {_VALUE[o.document_type]} {o.document_no}"
-            if realized > 0:
+            if realized > ZERO:
                 run.gl_pair(day, doc, acc.receivables, acc.realized_gains, realized, f"Realized gain: {desc}",
                             cust, app_no)
             else:
@@ -1620,17 +1631,18 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
             o_rpdp, o_rpdp2, o_tol, ZERO, ZERO, ZERO,
         ))
         # _apps_message's part for this application
+        # (``!s``: a Decimal's str, the same text as its default format, without the format call)
         if disc or pdt or pt:
-            bits = [f"{o.document_no} {c0}"]
+            bits = [f"{o.document_no} {c0!s}"]
             if disc:
-                bits.append(f"discount {disc}")
+                bits.append(f"discount {disc!s}")
             if pdt:
-                bits.append(f"late discount {pdt}")
+                bits.append(f"late discount {pdt!s}")
             if pt:
-                bits.append(f"tolerance {pt}")
+                bits.append(f"tolerance {pt!s}")
             parts.append(", ".join(bits))
         else:
-            parts.append(f"{o.document_no} {c0}")
+            parts.append(f"{o.document_no} {c0!s}")
     return n_rem, n_rem_lcy, n_unreal, closed_by, parts
 
 
