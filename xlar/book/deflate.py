@@ -38,7 +38,7 @@ def inflate(raw: bytes | memoryview) -> bytes:
     return (_fast or zlib).decompress(raw, -15)
 
 
-def _member_raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
+def member_raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
     """The compressed bytes of a deflated, unencrypted member of the zip held in ``data``, or None."""
     off = info.header_offset
     if (info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1
@@ -55,7 +55,7 @@ def _member_raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
 def read_member(z: zipfile.ZipFile, data: bytes, name: str) -> bytes:
     """``z.read(name)`` (``z`` is the zip of ``data``), inflated by ISA-L when it can; CRC checked."""
     info = z.getinfo(name)
-    raw = _member_raw(data, info) if _fast is not None else None
+    raw = member_raw(data, info) if _fast is not None else None
     if raw is None:
         return z.read(name)
     out = _fast.decompress(raw, -15)
@@ -70,7 +70,7 @@ _IN_STEP = 1 << 20  # compressed bytes fed at a time: about 5-10 MB of XML out
 def iter_member(z: zipfile.ZipFile, data: bytes, name: str, chunk: int) -> Iterator[bytes]:
     """A member's bytes a few MB at a time (about ``chunk`` each; never the whole part); CRC checked."""
     info = z.getinfo(name)
-    raw = _member_raw(data, info) if _fast is not None else None
+    raw = member_raw(data, info) if _fast is not None else None
     if raw is None:
         with z.open(name) as f:
             while block := f.read(chunk):

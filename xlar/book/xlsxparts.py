@@ -44,7 +44,7 @@ from xml.sax.saxutils import escape
 import defusedxml.ElementTree as DET
 from lxml import etree
 
-from xlar.book import deflate
+from xlar.book import deflate, splitparse
 from xlar.book.files import (
     VBA_SUFFIXES,
     BookError,
@@ -190,6 +190,12 @@ def open_parts(path: Path) -> PartsBook:
         rels = _rels(z, _rels_path(wb_part), wb_dir, names, path.name)
         pr = wb_xml.find(f"{{{NS}}}workbookPr")
         date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+        styles = strings = None  # for a sheet parsed in halves (splitparse): the same styles and strings
+        for typ, target in rels.values():
+            if target in names and typ == RNS + "/styles":
+                styles = target
+            elif target in names and typ == RNS + "/sharedStrings":
+                strings = target
         sheets: dict[str, SheetPart] = {}
         for s in wb_xml.iter(f"{{{NS}}}sheet"):
             rid = s.get(f"{{{RNS}}}id")
@@ -223,8 +229,13 @@ def open_parts(path: Path) -> PartsBook:
     for title, sp in sheets.items():
         # one sheet at a time: calamine's cells and its rows of Python values are dropped as soon
         # as the sheet's grid (its columns) exists, so a 1M-row Ledger is never held twice
+        try:  # a big sheet in two halves on two threads; else, or when it cannot be cut, whole
+            shown = splitparse.shown_rows(z, data, sp.path, styles, strings, date1904)
+        except Exception:  # noqa: BLE001 - the whole parse below reports what is wrong with the part
+            shown = None
         try:
-            shown = cwb.get_sheet_by_name(title).to_python(skip_empty_area=False)
+            if shown is None:
+                shown = cwb.get_sheet_by_name(title).to_python(skip_empty_area=False)
         except Exception as exc:
             raise Unsupported(f"calamine: {exc}") from exc
         grids[title] = _grid(z, data, sp, shown)
