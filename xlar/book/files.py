@@ -21,17 +21,16 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter, range_boundaries
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.table import Table, TableColumn
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from xlar.book.grid import Grid
 from xlar.book.plan import Out, SheetWrite, WritePlan
 from xlar.book.schema import norm
+
+if TYPE_CHECKING:  # openpyxl (and numpy with it) is imported where a run needs it: the part path does not
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.table import Table
+    from openpyxl.worksheet.worksheet import Worksheet
 
 VBA_SUFFIXES = (".xlsm", ".xltm")
 
@@ -76,6 +75,7 @@ def read_book_bytes(path: Path) -> bytes:
 
 def open_book(path: Path) -> OpenBook:
     """Read ``path``; raises :class:`BookError` with a message for a person, never a traceback."""
+    import openpyxl
     path = Path(path)
     data = read_book_bytes(path)
     keep_vba = path.suffix.lower() in VBA_SUFFIXES
@@ -98,6 +98,7 @@ def open_book(path: Path) -> OpenBook:
 
 def cached_values(data: bytes, titles: list[str]) -> dict[str, list[list[object]]]:
     """What each sheet shows (Excel's cached values), from A1: python-calamine, else openpyxl."""
+    import openpyxl
     try:
         import python_calamine
 
@@ -123,6 +124,7 @@ class Region:
 
 
 def pick_table(ws: Worksheet) -> Table | None:
+    from openpyxl.utils import range_boundaries
     tables = list(ws.tables.values())
     if not tables:
         return None
@@ -133,6 +135,7 @@ def pick_table(ws: Worksheet) -> Table | None:
 
 
 def region(ws: Worksheet) -> Region:
+    from openpyxl.utils import range_boundaries
     t = pick_table(ws)
     if t is not None:
         min_col, min_row, max_col, max_row = range_boundaries(t.ref)
@@ -193,6 +196,7 @@ def find_sheet(wb: Workbook, name: str) -> Worksheet | None:
 
 def put(ws: Worksheet, row: int, col: int, o: Out) -> None:
     """Write one value; strings are always text cells (``=SUM(...)`` from a bank file stays text)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     cell = ws.cell(row, col)
     value = o.value
     if isinstance(value, str):
@@ -207,6 +211,8 @@ def put(ws: Worksheet, row: int, col: int, o: Out) -> None:
 
 def _ensure_columns(ws: Worksheet, reg: Region, sw: SheetWrite, keys: list[str]) -> dict[str, int]:
     """Column number of each key; missing columns are created after the last one."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import TableColumn
     cols: dict[str, int] = {}
     for c in range(reg.first_col, reg.last_col + 1):
         col = sw.spec.column(ws.cell(reg.header_row, c).value)
@@ -232,6 +238,7 @@ def _ensure_columns(ws: Worksheet, reg: Region, sw: SheetWrite, keys: list[str])
 
 
 def _set_table_ref(reg: Region) -> None:
+    from openpyxl.utils import get_column_letter
     assert reg.table is not None
     last_row = max(reg.last_row, reg.header_row + 1)  # a table keeps at least one data row
     ref = f"{get_column_letter(reg.first_col)}{reg.header_row}:{get_column_letter(reg.last_col)}{last_row}"
@@ -241,6 +248,7 @@ def _set_table_ref(reg: Region) -> None:
 
 
 def apply_sheet(wb: Workbook, sw: SheetWrite) -> None:
+    from openpyxl.utils import get_column_letter
     ws = find_sheet(wb, sw.spec.name)
     if ws is None:
         ws = wb.create_sheet(sw.spec.name)
