@@ -381,3 +381,24 @@ def test_deflate_streams_round_trip_and_check_crc(tmp_path):
     with pytest.raises(zipfile.BadZipFile):
         b"".join(deflate.iter_member(zipfile.ZipFile(io.BytesIO(bytes(bad))), bytes(bad),
                                      "xl/worksheets/sheet1.xml", 1 << 16))
+
+
+def test_builtin_number_formats_are_the_spreadsheetml_table():
+    """The part writer's copy of the built-in formats (so writing never imports openpyxl) is openpyxl's table."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
+
+    assert X._BUILTIN_FORMATS == BUILTIN_FORMATS_REVERSE
+    assert X._BUILTIN_FORMATS["0.00"] == 2 and X._BUILTIN_FORMATS["mm-dd-yy"] == 14
+
+
+def test_a_post_through_the_part_path_never_imports_openpyxl(make_book):
+    """A run on the fast path (read, settle, write) loads neither openpyxl nor numpy: a second
+    of start-up on a small book."""
+    import subprocess
+    import sys
+
+    p = make_book()
+    code = ("import sys; from xlar.book.commands import run_file; run_file(sys.argv[1], 'post', engine='parts'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('openpyxl', 'numpy')))")
+    out = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -426,6 +426,48 @@ _EPOCH = datetime(1899, 12, 30)
 _EPOCH_1904 = datetime(1904, 1, 1)
 
 
+#: the built-in number formats of SpreadsheetML (ECMA-376 Part 1, 18.8.30): format code -> numFmtId.
+#: Spelt out here so that writing a part does not import openpyxl (and numpy) for this one table.
+_BUILTIN_FORMATS = {
+    'General': 0,
+    '0': 1,
+    '0.00': 2,
+    '#,##0': 3,
+    '#,##0.00': 4,
+    '"$"#,##0_);("$"#,##0)': 5,
+    '"$"#,##0_);[Red]("$"#,##0)': 6,
+    '"$"#,##0.00_);("$"#,##0.00)': 7,
+    '"$"#,##0.00_);[Red]("$"#,##0.00)': 8,
+    '0%': 9,
+    '0.00%': 10,
+    '0.00E+00': 11,
+    '# ?/?': 12,
+    '# ??/??': 13,
+    'mm-dd-yy': 14,
+    'd-mmm-yy': 15,
+    'd-mmm': 16,
+    'mmm-yy': 17,
+    'h:mm AM/PM': 18,
+    'h:mm:ss AM/PM': 19,
+    'h:mm': 20,
+    'h:mm:ss': 21,
+    'm/d/yy h:mm': 22,
+    '#,##0_);(#,##0)': 37,
+    '#,##0_);[Red](#,##0)': 38,
+    '#,##0.00_);(#,##0.00)': 39,
+    '#,##0.00_);[Red](#,##0.00)': 40,
+    '_(* #,##0_);_(* \\(#,##0\\);_(* "-"_);_(@_)': 41,
+    '_("$"* #,##0_);_("$"* \\(#,##0\\);_("$"* "-"_);_(@_)': 42,
+    '_(* #,##0.00_);_(* \\(#,##0.00\\);_(* "-"??_);_(@_)': 43,
+    '_("$"* #,##0.00_)_("$"* \\(#,##0.00\\)_("$"* "-"??_)_(@_)': 44,
+    'mm:ss': 45,
+    '[h]:mm:ss': 46,
+    'mmss.0': 47,
+    '##0.0E+0': 48,
+    '@': 49,
+}
+
+
 class _Styles:
     """styles.xml: a cell style with a given number format, added only when missing."""
 
@@ -443,16 +485,14 @@ class _Styles:
         return self.root
 
     def _fmt_id(self, fmt: str) -> int:
-        from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
-
         root = self._load()
         num_fmts = root.find(f"{{{NS}}}numFmts")
         if num_fmts is not None:
             for nf in num_fmts:
                 if nf.get("formatCode") == fmt:
                     return int(nf.get("numFmtId"))
-        if fmt in BUILTIN_FORMATS_REVERSE:
-            return BUILTIN_FORMATS_REVERSE[fmt]
+        if fmt in _BUILTIN_FORMATS:
+            return _BUILTIN_FORMATS[fmt]
         if num_fmts is None:
             num_fmts = etree.Element(f"{{{NS}}}numFmts")
             root.insert(0, num_fmts)
