@@ -156,7 +156,8 @@ def run_size(size: str, work: Path, baseline_max: int, phases: bool = False) -> 
         summary = json.loads(tail[tail.index("{"):]) if "{" in tail else {}
     except ValueError:
         summary = {}
-    res.update(post_s=round(secs, 2), post_cpu_s=round(cpu, 2), post_rss_mib=round(rss), post_exit=code)
+    res.update(post_s=round(secs, 2), post_cpu_s=round(cpu, 2), post_rss_mib=round(rss), post_exit=code,
+               load=round(os.getloadavg()[0], 1))
     if code not in (0, 1):
         res["post_error"] = tail
     res["lines_posted"] = summary.get("lines_posted")
@@ -175,6 +176,7 @@ def run_size(size: str, work: Path, baseline_max: int, phases: bool = False) -> 
         res.update(openpyxl_s=round(secs, 2), openpyxl_cpu_s=round(cpu, 2), openpyxl_rss_mib=round(rss),
                    openpyxl_exit=code)
         res["speedup"] = round(cpu / float(res["post_cpu_s"]), 1)
+        res["speedup_wall"] = round(secs / float(res["post_s"]), 1)  # xlar parses a big sheet on two cores
         (work / "base.xlsx").unlink(missing_ok=True)
     book.unlink()
     return res
@@ -197,7 +199,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     if not args.json:
         print(f"{'size':>10} {'file MiB':>8} {'posted':>7} {'xlar wall s':>11} {'CPU s':>7} {'RSS MiB':>8} "
-              f"{'openpyxl wall s':>15} {'CPU s':>7} {'RSS MiB':>8} {'speed-up (CPU)':>14}")
+              f"{'openpyxl wall s':>15} {'CPU s':>7} {'RSS MiB':>8} {'speed-up CPU':>12} {'wall':>6} {'load':>5}")
     for size in args.sizes.split(","):
         r = run_size(size.strip(), work, parse_count(args.baseline_max), args.phases)
         if args.json:
@@ -206,7 +208,8 @@ def main() -> None:
             print(f"{size:>10} {r['file_mib']:>8} {r['lines_posted']!s:>7} {r['post_s']:>11} {r['post_cpu_s']:>7} "
                   f"{r['post_rss_mib']:>8} {r.get('openpyxl_s', '-')!s:>15} {r.get('openpyxl_cpu_s', '-')!s:>7} "
                   f"{r.get('openpyxl_rss_mib', '-')!s:>8} "
-                  f"{str(r['speedup']) + 'x' if 'speedup' in r else '-':>14}", flush=True)
+                  f"{str(r['speedup']) + 'x' if 'speedup' in r else '-':>12} "
+                  f"{str(r['speedup_wall']) + 'x' if 'speedup_wall' in r else '-':>6} {r['load']:>5}", flush=True)
             if "write_cpu_s" in r:
                 print(f"{'':>10} CPU s by phase: read {r['read_cpu_s']} (of which grids {r.get('grids_cpu_s')}), "
                       f"read_book+settle+plan {r['settle_plan_cpu_s']} (of which read_book "
