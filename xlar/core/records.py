@@ -33,7 +33,7 @@ def unrolled(cls: type, signature: str, assignments: dict[str, str],
         except TypeError:
             twin = None
     if twin is not None:
-        body = [f"def make({signature}):", "    x = _new(_T)"]
+        body = [f"def make({signature}):", "    x = _T()"]  # calling the twin: cheaper than object.__new__(_T)
         body += [f"    x.{name} = {expr}" for name, expr in assignments.items()]
         body.append("    x.__class__ = _C")
     else:

@@ -29,8 +29,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
-from itertools import count
-from operator import attrgetter, eq
 from typing import ParamSpec, TypeVar
 
 from xlar.core.model import (
@@ -65,7 +63,6 @@ _UNSPECIFIC = CashDiscountAdministration.UNSPECIFIC
 _DEBIT_SIGN = {t: t.debit_sign for t in DT}
 _VALUE = {t: t.value for t in DT}
 _JOURNAL_TYPES = (_PAYMENT, _REFUND, _INVOICE, _CREDIT_MEMO)
-_ENTRY_NO = attrgetter("entry_no")
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -253,6 +250,7 @@ class _Run:
         self.idx: BookIndex = index_of(book)
         self.lcy = self.idx.lcy
         self.lq = self.idx.q(self.lcy)
+        self.customers = self.idx.customers
         self.zero_q = ZERO.quantize(self.lq, ROUND_HALF_UP)  # what a zero rounds to in the company currency
         self.entries = list(book.ledger)
         # entry no. -> index: ``entries[no - _base]`` for the usual ledger (numbers ascending without
@@ -280,22 +278,26 @@ class _Run:
         self._cust_wanted: set[str] | None = None
         self._closed: set[int] = set()  # entries replaced in ``entries`` by their final, closed record
         if journal:
-            self._expect(journal)  # indexes the positions too
+            self._expect(journal)  # indexes the positions in the same pass
         else:
             self._index_positions()
 
-    def _index_positions(self) -> None:
-        """Entry no. -> position: by offset when the numbers run without gaps (the usual ledger), else a dict."""
+    def _index_positions(self, dense_from: int | None = None) -> None:
+        """Entry no. -> position. ``dense_from``: the caller saw the numbers run from it without gaps."""
         entries = self.entries
-        # the gap check at C level (no Python loop over a million entries): each number equals base, base + 1 ...
-        base = entries[0].entry_no if entries else 0
-        if entries and all(map(eq, map(_ENTRY_NO, entries), count(base))):
-            self._base, self._n = base, len(entries)
+        if dense_from is None and entries:
+            nos = [e.entry_no for e in entries]
+            base = nos[0]
+            if nos[-1] == base + len(nos) - 1 and nos == list(range(base, base + len(nos))):
+                dense_from = base
+        else:
+            nos = []
+        if dense_from is not None:
+            self._base, self._n = dense_from, len(entries)
             self.pos = {}
             self.unique = True
-            self.next_entry_no = base + len(entries)
+            self.next_entry_no = dense_from + len(entries)
         else:
-            nos = list(map(_ENTRY_NO, entries))
             self._base, self._n = 0, 0
             self.pos = dict(zip(nos, range(len(nos))))
             self.unique = len(self.pos) == len(nos)
@@ -352,16 +354,22 @@ class _Run:
         if not entries:
             self._index_positions()
             return
-        # One pass over the ledger for the three indexes the journal will ask for (each was a
-        # pass of its own; at a million entries every pass costs its memory traffic). Built now
-        # they equal the lazy ones: the document index and the grouping are kept up to date by
-        # add_entry, and readers of ``by_id`` check that an entry is still open.
+        # One pass over the ledger for the positions and the three indexes the journal will ask
+        # for (each was a pass of its own; at a million entries every pass costs its memory
+        # traffic, more than the Python steps in it). Built now they equal the lazy ones: the
+        # document index and the grouping are kept up to date by add_entry, and readers of
+        # ``by_id`` check that an entry is still open.
         hits: list[LedgerEntry] = []
         marked: list[LedgerEntry] = []
         groups: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
         hit, mark = hits.append, marked.append
         last = group = None
+        first = k = entries[0].entry_no
+        dense = True
         for e in entries:
+            if dense and e.entry_no != k:
+                dense = False
+            k += 1
             if e.document_no in docs:
                 hit(e)
             if ids and e.applies_to_id:
@@ -372,7 +380,7 @@ class _Run:
                 group = groups[c] if c in custs else None
             if group is not None:
                 group.append(e)
-        self._index_positions()
+        self._index_positions(first if dense else None)
         self._by_doc = self._doc_index(hits)
         if ids:
             self._by_id = self._by_id_of(marked)
@@ -551,6 +559,7 @@ class _Run:
             entry = None if self.unique else self.entry
             by_type = self.s.settlement_priority
             closed = self._closed
+            add_pos, add_neg, latest = pos.append, neg.append, date.max  # bound once: up to a million keys
             for e in self._cust_entries.pop(customer_no, ()):
                 no = e.entry_no
                 if entry is not None:  # repeated entry numbers: the number's entry, as everywhere else
@@ -569,9 +578,12 @@ class _Run:
                         key = self.sort_key(e)
                     else:  # _sort_key of an untouched entry, inline (the bulk of a big ledger)
                         rpdp = e.remaining_pmt_disc_possible
-                        key = (e.due_date or date.max, e.posting_date,
-                               -(abs(rpdp) / abs(rem)) if rem and rpdp else ZERO, no)
-                (pos if rem > ZERO else neg).append(key)
+                        key = (e.due_date or latest, e.posting_date,
+                               -(abs(rpdp) / abs(rem)) if rpdp and rem else ZERO, no)
+                if rem > ZERO:
+                    add_pos(key)
+                else:
+                    add_neg(key)
             pos.sort()
             neg.sort()
             self._buckets[(customer_no, True)] = pos
@@ -611,20 +623,19 @@ class _Run:
             return Settlement(ledger=self.book.ledger, new_applications=(), new_gl=(),
                               line_results=tuple(results), issues=tuple(issues), posted=False)
         changed: set[int] = set(self._closed)
-        ledger = list(self.entries)
+        changed.update([e.entry_no for e in self.new_entries])
+        ledger = [*self.entries, *self.new_entries]  # the new entries with working copies: replaced below
+        n_old = len(self.entries)
         index = self.index
         for no, w in self.work.items():
             i = index(no)
-            if i < 0:
+            if i < 0:  # a new entry (-1, -2 ...)
+                ledger[n_old - i - 1] = w.freeze()
                 continue
             f = w.freeze()
             if f is not ledger[i]:
                 ledger[i] = f
                 changed.add(no)
-        for e in self.new_entries:
-            w = self.work.get(e.entry_no)
-            ledger.append(w.freeze() if w is not None else e)
-            changed.add(e.entry_no)
         return Settlement(
             ledger=tuple(ledger), new_applications=tuple(self.apps), new_gl=tuple(self.gl),
             line_results=tuple(results), issues=tuple(issues), changed_entry_nos=frozenset(changed),
@@ -1285,7 +1296,7 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
     if line.amount <= ZERO or not line.document_no.strip():  # ZERO: a Decimal compares faster with a Decimal
         return None
     cust = line.customer_no.strip()
-    customer = run.idx.customers.get(cust) if cust else None
+    customer = run.customers.get(cust) if cust else None
     if customer is None or customer.blocked is _BLOCKED_ALL:
         return None
     lcy = run.lcy
@@ -1377,6 +1388,7 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
     accept_late = s.accept_late_discount
     zero_q = run.zero_q
     legs = []
+    need = tol_total = ZERO  # settle's sums over the legs, in leg order
     for w in targets:
         if w.__class__ is _W:
             o = w.e
@@ -1412,16 +1424,11 @@ def _fast_payment(run: _Run, line: JournalLine) -> LineResult | None:
                 if rest < tol:  # noqa: PLR1730 - min(tol, r - d), spelt out
                     tol = rest
         legs.append([w, r, d, d_late, tol, ZERO, ZERO, ZERO, ZERO])  # + applied, disc, pdt, pt
+        need += (r - d) if d else r
+        tol_total += tol
     # ---- settle (the general settle, one currency, no write-offs)
     pool = abs(amount)
     if legs:
-        need = ZERO
-        tol_total = ZERO
-        for leg in legs:
-            r, d = leg[1], leg[2]
-            need += (r - d) if d else r
-        for leg in legs:
-            tol_total += leg[4]
         leftover = ZERO
         if pool >= need - tol_total:
             for leg in legs:
@@ -1531,9 +1538,14 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
     n_open = True
     closed_by = None
     parts: list[str] = []
+    next_app_no = run.next_app_no  # local while booking (nothing else numbers applications meanwhile)
     for w, r, _d, _late, _tol, applied, disc, pdt, pt in legs:
-        reduction = applied + disc + pdt + (pt if pt > ZERO else ZERO)  # noqa: FURB136 - max(), spelt out
-        red_n = applied - pt if pt < ZERO else applied
+        if disc or pdt or pt:
+            reduction = applied + disc + pdt + (pt if pt > ZERO else ZERO)  # noqa: FURB136 - max(), spelt out
+            red_n = applied - pt if pt < ZERO else applied
+        else:  # the usual leg: disc, pdt and pt are ZERO itself, and adding 0 twice more changes nothing
+            reduction = applied + ZERO
+            red_n = applied
         if not reduction and not red_n:
             continue
         if w.__class__ is _W:
@@ -1586,8 +1598,8 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
         n_unreal -= u_n
         # the payment's own discount and tolerance are zero: _after_change only reopens it
         n_open = bool(rem)
-        app_no = run.next_app_no
-        run.next_app_no = app_no + 1
+        app_no = next_app_no
+        next_app_no += 1
         if not n_open and closed_by is None:
             closed_by = (o.entry_no, day, red_n)
         desc = ""
@@ -1643,6 +1655,7 @@ def _fast_book(run: _Run, n_no: int, doc: str, cust: str, amount: Decimal, legs:
             parts.append(", ".join(bits))
         else:
             parts.append(f"{o.document_no} {c0!s}")
+    run.next_app_no = next_app_no
     return n_rem, n_rem_lcy, n_unreal, closed_by, parts
 
 
