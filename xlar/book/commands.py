@@ -202,6 +202,19 @@ def _result(command: str, o: Outcome, posted: bool) -> str:
     return "Unapplied"
 
 
+def _release_freed_memory() -> None:
+    """Hand the heap pages the read freed (the grids' cells, the records) back to the OS before the
+    writer inflates the biggest sheet (600 MB of XML at a million rows): glibc keeps freed heap
+    memory for reuse, and a new large buffer is mapped afresh beside it, so the peak would be the
+    read's memory plus the sheet. ``malloc_trim`` is glibc's; elsewhere this does nothing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError, TypeError):  # not glibc (macOS, Windows, musl)
+        pass
+
+
 def run_file(path: Path, command: str, *, out: Path | None = None, label: str = "", engine: str = "auto",
              **options: object) -> Outcome:
     """Open ``path``, run ``command``, write the result atomically (to ``out`` when given).
@@ -221,6 +234,7 @@ def run_file(path: Path, command: str, *, out: Path | None = None, label: str = 
                                 **options)  # type: ignore[arg-type]
         if isinstance(book, PartsBook):  # the part writer needs only the headers: the cells go now
             book.grids = {t: dataclasses.replace(g, rows=[], uncalculated=set()) for t, g in book.grids.items()}
+            _release_freed_memory()
         written = save_file(book, plan, out, engine)
     finally:
         if collecting:

@@ -58,7 +58,7 @@ def read_member(z: zipfile.ZipFile, data: bytes, name: str) -> bytes:
     raw = member_raw(data, info) if _fast is not None else None
     if raw is None:
         return z.read(name)
-    out = _fast.decompress(raw, -15)
+    out = _fast.decompress(raw, -15, info.file_size or 1 << 14)  # sized once: no regrowth of a 600 MB buffer
     if len(out) != info.file_size or crc32(out) != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {name!r}")
     return out

@@ -1026,10 +1026,6 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
             raise Unsupported("unterminated sheetData")
         head, tail = xml[:m.end()], xml[end:]
         b0, b1 = m.end(), end
-    xv = memoryview(xml)
-    out: list[bytes | memoryview] = []
-    pos = b0
-    ti = 0
     # fast path: every change is below the last row in the XML
     last = xml.rfind(b"<row", b0, b1)
     last_r = 0
@@ -1040,20 +1036,33 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
         last_r = int(lm.group(1))
     if edit.blocks and (edit.blocks[0][0] <= last_r or (edit.cells and max(edit.cells) >= edit.blocks[0][0])):
         edit.expand_blocks()  # appended rows among the sheet's rows: merged like any other edit
+    new_head = _grow_dimension(head, edit)
+    return itertools.chain([new_head], _edited_rows(xml, b0, b1, last_r, edit, styles, date1904, state),
+                           *(_block_rows(block, start, cols, styles, date1904) for start, block, cols in edit.blocks),
+                           [tail])
+
+
+def _edited_rows(xml: bytes, b0: int, b1: int, last_r: int, edit: _SheetEdit, styles: _Styles, date1904: bool,
+                 state: dict[str, bool]) -> Iterator[bytes | memoryview]:
+    """The rows of ``xml[b0:b1]`` with ``edit.cells`` applied, as pieces made when they are taken (a
+    changed row is merged as the deflater reaches it: 250k merged rows of a million-row Ledger are
+    never held at once); the changed rows after ``last_r`` come last."""
+    xv = memoryview(xml)
+    pos = b0
+    ti = 0
     targets = sorted(edit.cells)
     if targets and targets[0] > last_r:
-        out.append(xv[b0:b1])
+        yield xv[b0:b1]
     elif (found := _find_rows(xml, targets, last_r, b0, b1)) is not None:
         # every changed row found directly by its tag (rows are in order): no scan of the rows between
         for r, (start, rm) in zip(targets, found):
             selfclosing = rm.group(2) == b"/"
             stop = rm.end() if selfclosing else xml.find(b"</row>", rm.end(), b1) + len(b"</row>")
-            out.append(xv[pos:start])
-            out.append(_merge_row(xml[start:stop], rm.group(0), selfclosing, r, edit.cells[r], styles, date1904,
-                                  state))
+            yield xv[pos:start]
+            yield _merge_row(xml[start:stop], rm.group(0), selfclosing, r, edit.cells[r], styles, date1904, state)
             pos = stop
         ti = len(found)
-        out.append(xv[pos:b1])
+        yield xv[pos:b1]
     else:
         n_rows = 0
         for rm in _ROW.finditer(xml, b0, b1):
@@ -1062,29 +1071,26 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
                 break
             r = int(rm.group(1))
             while ti < len(targets) and targets[ti] < r:
-                out.append(xv[pos:rm.start()])
-                out.append(_new_row(targets[ti], edit.cells[targets[ti]], styles, date1904))
+                yield xv[pos:rm.start()]
+                yield _new_row(targets[ti], edit.cells[targets[ti]], styles, date1904)
                 pos = rm.start()
                 ti += 1
             if ti < len(targets) and targets[ti] == r:
                 selfclosing = rm.group(2) == b"/"
                 stop = rm.end() if selfclosing else xml.find(b"</row>", rm.end(), b1) + len(b"</row>")
-                out.append(xv[pos:rm.start()])
-                out.append(_merge_row(xml[rm.start():stop], rm.group(0), selfclosing, r, edit.cells[r], styles,
-                                      date1904, state))
+                yield xv[pos:rm.start()]
+                yield _merge_row(xml[rm.start():stop], rm.group(0), selfclosing, r, edit.cells[r], styles, date1904,
+                                 state)
                 pos = stop
                 ti += 1
         if ti == 0 and n_rows == 0 and _ANY_ROW.search(xml, b0, b1):
             raise Unsupported("rows without r")
-        out.append(xv[pos:b1])
+        yield xv[pos:b1]
     for r in targets[ti:]:
-        if r > last_r or not out:
-            out.append(_new_row(r, edit.cells[r], styles, date1904))
+        if r > last_r:
+            yield _new_row(r, edit.cells[r], styles, date1904)
         else:  # pragma: no cover - targets are sorted and rows scanned in order
             raise Unsupported("row order")
-    new_head = _grow_dimension(head, edit)
-    return itertools.chain([new_head], out, *(_block_rows(block, start, cols, styles, date1904)
-                                              for start, block, cols in edit.blocks), [tail])
 
 
 def _find_rows(xml: bytes, targets: list[int], last_r: int, b0: int, b1: int
