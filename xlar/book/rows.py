@@ -32,9 +32,9 @@ from xlar.core.model import (
     Settings,
     Severity,
 )
-from xlar.core.money import ZERO, round_to, to_money
+from xlar.core.money import to_money
 from xlar.core.records import positional
-from xlar.core.terms import index_of, max_payment_tolerance, new_entry
+from xlar.core.terms import ENTRY_FIELDS, entry_fields
 
 WARNING = Severity.WARNING
 
@@ -641,73 +641,15 @@ class _Reader:
 def build_entry(master: Book, f: dict[str, object], lcy: str, exps: dict[str, int] | None) -> LedgerEntry:
     """A ledger entry from the cells a user gave (core field -> value, no None): derived where blank.
 
-    The result is ``core.terms.new_entry`` of the given cells with every given cell laid over
-    what it derived (the entry's currency is the one ``new_entry`` resolves), and, when only
-    the remaining amount is given, its LCY amount and open flag following it. It is computed
-    here in one pass and built once: a big ledger reads hundreds of thousands of rows, and
-    a ``new_entry`` call plus 26 attribute stores per row were a quarter of a run's read
-    time. Everything ``new_entry`` computes is still computed (so a cell that makes it raise
-    still raises); ``tests/book/test_build_entry.py`` checks the result equals the
-    ``new_entry`` + overlay definition on random rows.
+    ``core.terms.new_entry`` of the given cells with every given cell laid over what it
+    derived (the entry's currency is the one it resolves), and, when only the remaining
+    amount is given, its LCY amount and open flag following it. The record is built once
+    from ``entry_fields``' dict updated with the cells (a big ledger reads hundreds of
+    thousands of rows; a record plus 26 attribute stores per row cost a quarter of the
+    read). With no exchange rate the record is ``new_entry``'s (rate 0), which the caller
+    reports. ``tests/book/test_build_entry.py`` checks it against that definition.
     """
-    g = f.get
-    customer_no = f["customer_no"]
-    posting_date = f["posting_date"]
-    document_type = f["document_type"]
-    idx = index_of(master)
-    given_rate = g("exchange_rate")
-    cur = idx.currency_of(str(customer_no), str(g("currency") or ""))
-    q = idx.q(cur)
-    amount = round_to(f["amount"], q)  # type: ignore[arg-type]
-    rate = given_rate if given_rate is not None else idx.rates.rate(cur, posting_date)  # type: ignore[arg-type]
-    if rate is None or rate == 0:  # no rate: new_entry's record (rate 0), which the caller reports
-        return _new_entry_of(master, f)
-    amount_lcy = round_to(amount * rate, idx.q(idx.lcy))  # type: ignore[operator]
-    doc_date = g("document_date") or posting_date
-    terms_given = str(g("payment_terms") or "")
-    customer = idx.customers.get(str(customer_no))
-    code = terms_given or (customer.payment_terms if customer is not None else "")
-    if document_type in _DISCOUNTABLE:
-        settings = master.settings
-        sched = idx.schedule(code.upper() if code else "", document_type, doc_date, amount,  # type: ignore
-                             g("amount_excl_vat"), q)  # type: ignore[arg-type]
-        max_amount = settings.max_payment_tolerance_amount
-        if cur != idx.lcy and max_amount:
-            max_amount = round_to(max_amount / rate, q)  # type: ignore[operator]
-        max_tol = ZERO if customer is not None and customer.block_payment_tolerance else max_payment_tolerance(
-            amount, document_type, settings.payment_tolerance_pct, max_amount, q)  # type: ignore[arg-type]
-        due, d1_date, d1, d2_date, d2, tol_date = (sched.due_date, sched.discount_date, sched.discount,
-                                                   sched.discount_date_2, sched.discount_2, sched.tolerance_date)
-    else:  # due at once, no discount, no payment tolerance
-        due, d1_date, d1, d2_date, d2, tol_date, max_tol = doc_date, None, ZERO, None, ZERO, None, ZERO
-    remaining = g("remaining_amount")
-    if remaining is None:
-        remaining_lcy: object = amount_lcy
-        is_open = amount != 0
-    else:  # a given remaining amount: its LCY amount and open flag follow it (unless given too)
-        remaining_lcy = remaining if cur == lcy else to_money(remaining * rate, lcy, exps)  # type: ignore
-        is_open = remaining != 0
-    # what new_entry derives, then the cells given laid over it (dict updates in C), one record
-    vals = _ENTRY_DEFAULTS.copy()
-    vals.update(remaining_amount=amount, exchange_rate=rate, amount_lcy=amount_lcy, remaining_amount_lcy=remaining_lcy,
-                document_date=doc_date, due_date=due, pmt_discount_date=d1_date, original_pmt_disc_possible=d1,
-                remaining_pmt_disc_possible=d1, pmt_discount_date_2=d2_date, original_pmt_disc_2_possible=d2,
-                remaining_pmt_disc_2_possible=d2, pmt_disc_tolerance_date=tol_date, max_payment_tolerance=max_tol,
-                open=is_open)
-    vals.update(f)
-    vals["currency"] = cur
-    return _make_entry(*map(vals.__getitem__, _ENTRY_FIELDS))
-
-
-_ENTRY_FIELDS = tuple(fl.name for fl in dataclasses.fields(LedgerEntry))
-_ENTRY_DEFAULTS = {fl.name: fl.default for fl in dataclasses.fields(LedgerEntry) if fl.default is not dataclasses.MISSING}
-_make_entry = positional(LedgerEntry, _ENTRY_FIELDS)
-_DISCOUNTABLE = (DocumentType.INVOICE, DocumentType.CREDIT_MEMO)  # as core.terms: a discount schedule
-
-
-def _new_entry_of(master: Book, f: dict[str, object]) -> LedgerEntry:
-    """``core.terms.new_entry`` of the cells given (its arguments), nothing laid over it."""
-    return new_entry(
+    vals = entry_fields(
         book=master, entry_no=int(f["entry_no"]), customer_no=str(f["customer_no"]),  # type: ignore[arg-type]
         document_type=f["document_type"],  # type: ignore[arg-type]
         document_no=str(f["document_no"]), posting_date=f["posting_date"],  # type: ignore[arg-type]
@@ -720,6 +662,19 @@ def _new_entry_of(master: Book, f: dict[str, object]) -> LedgerEntry:
         description=str(f.get("description", "") or ""),
         exchange_rate=f.get("exchange_rate"),  # type: ignore[arg-type]
     )
+    cur, rate = vals["currency"], vals["exchange_rate"]
+    if rate != 0:
+        remaining = f.get("remaining_amount")
+        if remaining is not None:  # a given remaining amount: its LCY amount and open flag follow it
+            vals["remaining_amount_lcy"] = (remaining if cur == lcy
+                                            else to_money(remaining * rate, lcy, exps))  # type: ignore[operator]
+            vals["open"] = remaining != 0
+        vals.update(f)  # the cells given, over what was derived
+        vals["currency"] = cur
+    return _make_entry(*map(vals.__getitem__, ENTRY_FIELDS))
+
+
+_make_entry = positional(LedgerEntry, ENTRY_FIELDS)
 
 
 def read_book(grids: dict[str, Grid], *, need: tuple[str, ...] = ()) -> ReadResult:

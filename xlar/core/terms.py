@@ -8,7 +8,7 @@ whose derived columns are blank; posting uses it for every new entry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from decimal import Decimal
 
@@ -217,6 +217,38 @@ def new_entry(
     one valid on the posting date; when none is valid the rate is 0 and the caller
     reports the missing rate. Terms: the document's, else the customer's.
     """
+    return _new_ledger_entry(**entry_fields(
+        book=book, entry_no=entry_no, customer_no=customer_no, document_type=document_type,
+        document_no=document_no, posting_date=posting_date, amount=amount, currency=currency,
+        document_date=document_date, due_date=due_date, payment_terms=payment_terms,
+        amount_excl_vat=amount_excl_vat, external_document_no=external_document_no, description=description,
+        exchange_rate=exchange_rate))
+
+
+ENTRY_FIELDS = tuple(f.name for f in fields(LedgerEntry))
+_ENTRY_DEFAULTS = {f.name: f.default for f in fields(LedgerEntry) if f.default is not MISSING}
+
+
+def entry_fields(
+    *,
+    book: Book,
+    entry_no: int,
+    customer_no: str,
+    document_type: DocumentType,
+    document_no: str,
+    posting_date: date,
+    amount: Decimal,
+    currency: str = "",
+    document_date: date | None = None,
+    due_date: date | None = None,
+    payment_terms: str = "",
+    amount_excl_vat: Decimal | None = None,
+    external_document_no: str = "",
+    description: str = "",
+    exchange_rate: Decimal | None = None,
+) -> dict[str, object]:
+    """:func:`new_entry`'s record as a dict of every field (``ENTRY_FIELDS``): the one place the
+    derived columns are computed, for a new entry and for a ledger row read with blank cells."""
     idx = index_of(book)
     settings = book.settings
     cur = idx.currency_of(customer_no, currency)
@@ -228,6 +260,14 @@ def new_entry(
     doc_date = document_date or posting_date
     customer = idx.customers.get(customer_no)
     code = payment_terms or (customer.payment_terms if customer is not None else "")
+    out = _ENTRY_DEFAULTS.copy()
+    out.update(
+        entry_no=entry_no, customer_no=customer_no, posting_date=posting_date, document_type=document_type,
+        document_no=document_no, amount=amount, remaining_amount=amount, currency=cur, exchange_rate=rate,
+        amount_lcy=amount_lcy, remaining_amount_lcy=amount_lcy, document_date=doc_date, open=amount != 0,
+        external_document_no=external_document_no, description=description, amount_excl_vat=amount_excl_vat,
+        payment_terms=code if payment_terms else "",
+    )
     if document_type in _DISCOUNTABLE:
         # terms give invoices and credit memos their due and discount dates
         sched = idx.schedule(code.upper() if code else "", document_type, doc_date, amount, amount_excl_vat, q)
@@ -237,22 +277,13 @@ def new_entry(
         max_tol = ZERO if customer is not None and customer.block_payment_tolerance else max_payment_tolerance(
             amount, document_type, settings.payment_tolerance_pct, max_amount, q
         )
-        return _new_ledger_entry(
-            entry_no=entry_no, customer_no=customer_no, posting_date=posting_date, document_type=document_type,
-            document_no=document_no, amount=amount, remaining_amount=amount, currency=cur, exchange_rate=rate,
-            amount_lcy=amount_lcy, remaining_amount_lcy=amount_lcy, document_date=doc_date,
+        out.update(
             due_date=due_date or sched.due_date, pmt_discount_date=sched.discount_date,
             original_pmt_disc_possible=sched.discount, remaining_pmt_disc_possible=sched.discount,
             pmt_discount_date_2=sched.discount_date_2, original_pmt_disc_2_possible=sched.discount_2,
             remaining_pmt_disc_2_possible=sched.discount_2, pmt_disc_tolerance_date=sched.tolerance_date,
-            max_payment_tolerance=max_tol, open=amount != 0, external_document_no=external_document_no,
-            description=description, amount_excl_vat=amount_excl_vat, payment_terms=code if payment_terms else "",
+            max_payment_tolerance=max_tol,
         )
-    # other documents are due at once, with no discount and no payment tolerance
-    return _new_ledger_entry(
-        entry_no=entry_no, customer_no=customer_no, posting_date=posting_date, document_type=document_type,
-        document_no=document_no, amount=amount, remaining_amount=amount, currency=cur, exchange_rate=rate,
-        amount_lcy=amount_lcy, remaining_amount_lcy=amount_lcy, document_date=doc_date,
-        due_date=due_date or doc_date, open=amount != 0, external_document_no=external_document_no,
-        description=description, amount_excl_vat=amount_excl_vat, payment_terms=code if payment_terms else "",
-    )
+    else:  # other documents are due at once, with no discount and no payment tolerance
+        out["due_date"] = due_date or doc_date
+    return out
