@@ -124,3 +124,9 @@ def test_rows_without_numbers_are_parsed_whole(tmp_path, small_split):
 def test_small_sheets_are_not_cut(tmp_path):
     p = ledger_book(tmp_path / "l.xlsx", 200)
     assert split(p, "Ledger") is None  # far below MIN_SPLIT
+
+
+def test_one_core_parses_whole(tmp_path, small_split, monkeypatch):
+    p = ledger_book(tmp_path / "l.xlsx", 3000)
+    monkeypatch.setattr(splitparse, "_cores", lambda: 1)
+    assert split(p, "Ledger") is None

@@ -23,6 +23,7 @@ half, where calamine reads it as before.
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -182,6 +183,14 @@ def _halves(z: zipfile.ZipFile, data: bytes, part: str) -> tuple[_Half, _Half, i
     return a, b, last_a
 
 
+def _cores() -> int:
+    """CPUs this process may run on (one core: cutting the sheet would only add work)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def shown_rows(z: zipfile.ZipFile, data: bytes, part: str, styles: str | None, strings: str | None,
                date1904: bool) -> list[list[object]] | None:
     """What the sheet in ``part`` shows, from A1, as calamine's ``to_python(skip_empty_area=False)``
@@ -189,7 +198,7 @@ def shown_rows(z: zipfile.ZipFile, data: bytes, part: str, styles: str | None, s
     import python_calamine
 
     info = z.getinfo(part)
-    if info.file_size < MIN_SPLIT or info.compress_type != zipfile.ZIP_DEFLATED:
+    if info.file_size < MIN_SPLIT or info.compress_type != zipfile.ZIP_DEFLATED or _cores() < 2:
         return None
     got = _halves(z, data, part)
     if got is None:
