@@ -3,7 +3,8 @@ given, every given cell laid over what it derived, and the remaining amount's LC
 open flag following a given remaining amount. Random rows of every shape: each field given
 or blank, invoices, credit memos, payments, refunds, company and foreign currency (rate
 found, rate given, no rate), terms with one and two discounts, blocked tolerance, cells
-that make ``new_entry`` raise.
+that make ``new_entry`` raise. One refinement of the definition is tested on its own: what a
+cell gives is not derived again (``test_a_given_cell_is_not_derived_again``).
 """
 
 from __future__ import annotations
@@ -169,3 +170,16 @@ def test_worked_figures_of_a_two_discount_invoice():
     assert e.max_payment_tolerance == D("5.00") and e.open
     assert e.document_date == date(2026, 3, 4) and e.payment_terms == ""
     assert date(2026, 3, 4) + timedelta(days=7) == e.pmt_discount_date
+
+
+def test_a_given_cell_is_not_derived_again():
+    """What the row gives is not recomputed: a foreign-currency invoice at a tiny rate whose
+    maximum tolerance cap (5 EUR / 1E-30 USD) cannot be held in 28 digits raises when it must be
+    derived, and reads as given when the row has its Max. Payment Tolerance (as a book xlar
+    wrote has)."""
+    f = {"entry_no": 9, "customer_no": "C2", "posting_date": date(2026, 3, 4), "document_type": DocumentType.INVOICE,
+         "document_no": "INV-9", "amount": D("100.00"), "exchange_rate": D("1E-30")}
+    assert outcome(build_entry, f) == outcome(reference, f) == ("raises", __import__("decimal").InvalidOperation)
+    e = build_entry(MASTER, {**f, "max_payment_tolerance": D("0.50")}, "EUR", None)
+    assert e.max_payment_tolerance == D("0.50") and e.amount == D("100.00") and e.currency == "USD"
+    assert e.pmt_discount_date == date(2026, 3, 11) and e.original_pmt_disc_possible == D("3.00")

@@ -9,6 +9,7 @@ did give: derived columns are only filled where blank.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -647,23 +648,14 @@ def build_entry(master: Book, f: dict[str, object], lcy: str, exps: dict[str, in
     from ``entry_fields``' dict updated with the cells (a big ledger reads hundreds of
     thousands of rows; a record plus 26 attribute stores per row cost a quarter of the
     read). With no exchange rate the record is ``new_entry``'s (rate 0), which the caller
-    reports. ``tests/book/test_build_entry.py`` checks it against that definition.
+    reports. What only the given cells would be derived from is not computed (``entry_fields``'
+    ``given``). ``tests/book/test_build_entry.py`` checks it against that definition.
     """
-    vals = entry_fields(
-        book=master, entry_no=int(f["entry_no"]), customer_no=str(f["customer_no"]),  # type: ignore[arg-type]
-        document_type=f["document_type"],  # type: ignore[arg-type]
-        document_no=str(f["document_no"]), posting_date=f["posting_date"],  # type: ignore[arg-type]
-        amount=f["amount"],  # type: ignore[arg-type]
-        currency=str(f.get("currency", "") or ""), document_date=f.get("document_date"),  # type: ignore
-        due_date=f.get("due_date"),  # type: ignore[arg-type]
-        payment_terms=str(f.get("payment_terms", "") or ""),
-        amount_excl_vat=f.get("amount_excl_vat"),  # type: ignore[arg-type]
-        external_document_no=str(f.get("external_document_no", "") or ""),
-        description=str(f.get("description", "") or ""),
-        exchange_rate=f.get("exchange_rate"),  # type: ignore[arg-type]
-    )
+    vals = _derived(master, f, f)  # what the cells give is not derived
     cur, rate = vals["currency"], vals["exchange_rate"]
-    if rate != 0:
+    if rate == 0:  # no exchange rate: new_entry's own record, every field derived
+        vals = _derived(master, f, ())
+    else:
         remaining = f.get("remaining_amount")
         if remaining is not None:  # a given remaining amount: its LCY amount and open flag follow it
             vals["remaining_amount_lcy"] = (remaining if cur == lcy
@@ -675,6 +667,24 @@ def build_entry(master: Book, f: dict[str, object], lcy: str, exps: dict[str, in
 
 
 _make_entry = positional(LedgerEntry, ENTRY_FIELDS)
+
+
+def _derived(master: Book, f: dict[str, object], given: Container[str]) -> dict[str, object]:
+    """``entry_fields`` of the cells ``f`` (the arguments ``new_entry`` takes from them)."""
+    return entry_fields(
+        book=master, entry_no=int(f["entry_no"]), customer_no=str(f["customer_no"]),  # type: ignore[arg-type]
+        document_type=f["document_type"],  # type: ignore[arg-type]
+        document_no=str(f["document_no"]), posting_date=f["posting_date"],  # type: ignore[arg-type]
+        amount=f["amount"],  # type: ignore[arg-type]
+        currency=str(f.get("currency", "") or ""), document_date=f.get("document_date"),  # type: ignore
+        due_date=f.get("due_date"),  # type: ignore[arg-type]
+        payment_terms=str(f.get("payment_terms", "") or ""),
+        amount_excl_vat=f.get("amount_excl_vat"),  # type: ignore[arg-type]
+        external_document_no=str(f.get("external_document_no", "") or ""),
+        description=str(f.get("description", "") or ""),
+        exchange_rate=f.get("exchange_rate"),  # type: ignore[arg-type]
+        given=given,
+    )
 
 
 def read_book(grids: dict[str, Grid], *, need: tuple[str, ...] = ()) -> ReadResult:

@@ -8,6 +8,7 @@ whose derived columns are blank; posting uses it for every new entry.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import MISSING, dataclass, fields
 from datetime import date
 from decimal import Decimal
@@ -144,9 +145,12 @@ class BookIndex:
         self._dates: dict[tuple[str, DocumentType, date], tuple[ScheduleDates, DiscountSchedule | None]] = {}
 
     def schedule(self, code: str, document_type: DocumentType, document_date: date, amount: Decimal,
-                 amount_excl_vat: Decimal | None, q: Decimal) -> DiscountSchedule:
+                 amount_excl_vat: Decimal | None, q: Decimal, *, need_d1: bool = True, need_d2: bool = True
+                 ) -> DiscountSchedule:
         """:func:`discount_schedule` of terms ``code`` (upper case; "" or unknown: none), its dates
-        computed once per (terms, document type, document date) for this book."""
+        computed once per (terms, document type, document date) for this book. ``need_d1`` /
+        ``need_d2`` False: the caller has that discount amount already; when it has every
+        amount the terms give, the amounts are left 0 (not computed)."""
         key = (code, document_type, document_date)
         got = self._dates.get(key)
         terms = self.terms.get(code) if code else None
@@ -158,6 +162,9 @@ class BookIndex:
             got = self._dates[key] = (dates, whole)
         if got[1] is not None:
             return got[1]
+        if not ((need_d1 and terms.discount_pct) or (need_d2 and terms.discount2_pct)):  # type: ignore[union-attr]
+            due, _, d1_date, d2_date, tol_date = got[0]
+            return DiscountSchedule(due, d1_date, ZERO, d2_date, ZERO, tol_date)
         return _with_amounts(got[0], terms, self.book.settings, amount, amount_excl_vat, q)
 
     def q(self, currency: str) -> Decimal:
@@ -226,6 +233,8 @@ def new_entry(
 
 
 ENTRY_FIELDS = tuple(f.name for f in fields(LedgerEntry))
+_DISCOUNT_1 = frozenset(("original_pmt_disc_possible", "remaining_pmt_disc_possible"))
+_DISCOUNT_2 = frozenset(("original_pmt_disc_2_possible", "remaining_pmt_disc_2_possible"))
 _ENTRY_DEFAULTS = {f.name: f.default for f in fields(LedgerEntry) if f.default is not MISSING}
 
 
@@ -246,9 +255,15 @@ def entry_fields(
     external_document_no: str = "",
     description: str = "",
     exchange_rate: Decimal | None = None,
+    given: Container[str] = (),
 ) -> dict[str, object]:
     """:func:`new_entry`'s record as a dict of every field (``ENTRY_FIELDS``): the one place the
-    derived columns are computed, for a new entry and for a ledger row read with blank cells."""
+    derived columns are computed, for a new entry and for a ledger row read with blank cells.
+
+    ``given``: fields the caller has values for (a ledger row's filled cells, laid over this
+    dict afterwards). What only they would be derived from is not computed and left 0: the
+    amount (LCY) when it and the remaining amount's LCY value are given, the maximum payment
+    tolerance, the discount amounts. A row of a book xlar wrote has them all."""
     idx = index_of(book)
     settings = book.settings
     cur = idx.currency_of(customer_no, currency)
@@ -256,7 +271,10 @@ def entry_fields(
     amount = round_to(amount, q)
     rate = exchange_rate if exchange_rate is not None else idx.rates.rate(cur, posting_date)
     rate = rate if rate is not None else ZERO
-    amount_lcy = round_to(amount * rate, idx.q(idx.lcy))
+    if "amount_lcy" in given and ("remaining_amount_lcy" in given or "remaining_amount" in given):
+        amount_lcy = ZERO  # both LCY amounts come from the row
+    else:
+        amount_lcy = round_to(amount * rate, idx.q(idx.lcy))
     doc_date = document_date or posting_date
     customer = idx.customers.get(customer_no)
     code = payment_terms or (customer.payment_terms if customer is not None else "")
@@ -270,13 +288,15 @@ def entry_fields(
     )
     if document_type in _DISCOUNTABLE:
         # terms give invoices and credit memos their due and discount dates
-        sched = idx.schedule(code.upper() if code else "", document_type, doc_date, amount, amount_excl_vat, q)
-        max_amount = settings.max_payment_tolerance_amount
-        if cur != idx.lcy and max_amount and rate:
-            max_amount = round_to(max_amount / rate, q)  # the LCY cap in the document's currency
-        max_tol = ZERO if customer is not None and customer.block_payment_tolerance else max_payment_tolerance(
-            amount, document_type, settings.payment_tolerance_pct, max_amount, q
-        )
+        sched = idx.schedule(code.upper() if code else "", document_type, doc_date, amount, amount_excl_vat, q,
+                             need_d1=not _DISCOUNT_1.issubset(given), need_d2=not _DISCOUNT_2.issubset(given))
+        if "max_payment_tolerance" in given or (customer is not None and customer.block_payment_tolerance):
+            max_tol = ZERO
+        else:
+            max_amount = settings.max_payment_tolerance_amount
+            if cur != idx.lcy and max_amount and rate:
+                max_amount = round_to(max_amount / rate, q)  # the LCY cap in the document's currency
+            max_tol = max_payment_tolerance(amount, document_type, settings.payment_tolerance_pct, max_amount, q)
         out.update(
             due_date=due_date or sched.due_date, pmt_discount_date=sched.discount_date,
             original_pmt_disc_possible=sched.discount, remaining_pmt_disc_possible=sched.discount,
