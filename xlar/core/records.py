@@ -2,12 +2,13 @@
 
 A frozen dataclass sets each field through ``object.__setattr__``, which costs a function
 call per field; posting a million-entry ledger builds hundreds of thousands of 10-35
-field records. These builders fill the record as an instance of a plain *twin* class
-with the same ``__slots__`` (plain attribute stores) and then give it its real class.
-CPython allows the switch because both layouts are identical; where an interpreter
-refuses it, the builders fall back to ``object.__setattr__``. The records built are
-indistinguishable from ones built by the dataclass ``__init__`` (same class, same
-fields, equal, same hash).
+field records. These builders fill the record as an instance of a *twin* class (a
+subclass that adds no slots and restores the plain ``object`` attribute setting, so the
+stores are ordinary slot stores) and then give it its real class. CPython allows the
+switch because the layouts are identical (and, the twin adding nothing to its base, it
+does not even compare the two slot lists); where an interpreter refuses it, the builders
+fall back to ``object.__setattr__``. The records built are indistinguishable from ones
+built by the dataclass ``__init__`` (same class, same fields, equal, same hash).
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ def unrolled(cls: type, signature: str, assignments: dict[str, str],
     value; ``defaults`` are names the signature may use for default values.
     """
     slots = cls.__dict__.get("__slots__")
-    twin: type | None = type(f"_{cls.__name__}Twin", (), {"__slots__": slots}) if slots is not None else None
+    # object's own __setattr__/__delattr__ (both, they share one type slot) undo the frozen ones, so
+    # stores on the twin are plain slot stores; object's __init__ lets ``_T()`` skip the dataclass's
+    twin: type | None = type(f"_{cls.__name__}Twin", (cls,), {
+        "__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__,
+        "__init__": object.__init__,
+    }) if slots is not None else None
     if twin is not None:
         try:
             probe = object.__new__(twin)
