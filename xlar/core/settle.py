@@ -363,23 +363,28 @@ class _Run:
         marked: list[LedgerEntry] = []
         groups: defaultdict[str, list[LedgerEntry]] = defaultdict(list)
         hit, mark = hits.append, marked.append
-        last = group = None
+        runs: list[tuple[str, int, int]] = []  # (customer, from, to): a wanted customer's consecutive entries
+        last = None
+        start = 0
         first = k = entries[0].entry_no
         dense = True
         for e in entries:
             if dense and e.entry_no != k:
                 dense = False
-            k += 1
             if e.document_no in docs:
                 hit(e)
             if ids and e.applies_to_id:
                 mark(e)
             c = e.customer_no
-            if c is not last:  # a customer's entries usually come together: one lookup per run of them
-                last = c
-                group = groups[c] if c in custs else None
-            if group is not None:
-                group.append(e)
+            if c is not last:  # a customer's entries usually come together: one slice per run of them
+                if last in custs:
+                    runs.append((last, start, k - first))
+                last, start = c, k - first
+            k += 1
+        if last in custs:
+            runs.append((last, start, k - first))
+        for c, a, b in runs:
+            groups[c] += entries[a:b]
         self._index_positions(first if dense else None)
         self._by_doc = self._doc_index(hits)
         if ids:
