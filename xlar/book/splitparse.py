@@ -33,6 +33,7 @@ from xlar.book import deflate
 MIN_SPLIT = 16 << 20  # bytes of sheet XML (about 25k rows of 26 columns): below it one parse is fast enough
 
 _SHEET_DATA = re.compile(rb"<sheetData\b[^>]*>")
+_DIMENSION = re.compile(rb"<dimension\b[^>]*/>")
 _ROW_R = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 _CT = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -149,7 +150,12 @@ def _halves(z: zipfile.ZipFile, data: bytes, part: str) -> tuple[_Half, _Half, i
                     return None
                 pending = buf
                 continue
-            head = buf[:m.end()]
+            # the halves say nothing of the sheet's size: calamine sizes its cell store from
+            # <dimension>, and each half would reserve the whole sheet's cells
+            head = _DIMENSION.sub(b"", buf[:m.end()])
+            a.feed(head)
+            seen += m.end()
+            buf = buf[m.end():]
         if seen + len(buf) < half:
             keep = 16  # a ``</row>`` may straddle two blocks: the tail is searched with the next one
             a.feed(buf[:-keep])
