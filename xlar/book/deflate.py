@@ -38,11 +38,11 @@ def inflate(raw: bytes | memoryview) -> bytes:
     return (_fast or zlib).decompress(raw, -15)
 
 
-def member_raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
-    """The compressed bytes of a deflated, unencrypted member of the zip held in ``data``, or None."""
+def member_span(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
+    """The stored bytes of an unencrypted member of the zip held in ``data`` (compressed as they are
+    in the zip), found from its local header; None when the header is not where the directory says."""
     off = info.header_offset
-    if (info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1
-            or data[off:off + 4] != b"PK\x03\x04"):
+    if info.flag_bits & 0x1 or data[off:off + 4] != b"PK\x03\x04":
         return None
     n = int.from_bytes(data[off + 26:off + 28], "little")
     m = int.from_bytes(data[off + 28:off + 30], "little")
@@ -50,6 +50,22 @@ def member_raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
     if start + info.compress_size > len(data):
         return None
     return memoryview(data)[start:start + info.compress_size]
+
+
+def member_raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
+    """:func:`member_span` of a deflated member (its raw deflate stream), else None."""
+    return member_span(data, info) if info.compress_type == zipfile.ZIP_DEFLATED else None
+
+
+def write_raw(out: zipfile.ZipFile, zi: zipfile.ZipInfo, raw: bytes | memoryview) -> None:
+    """A member whose compressed bytes, CRC and sizes are set on ``zi``: its local header, then the bytes."""
+    zi.flag_bits &= 0x800  # keep only the UTF-8 name flag; sizes go in the local header
+    zi.header_offset = out.fp.tell()  # type: ignore[union-attr]
+    out.fp.write(zi.FileHeader(None))  # type: ignore[union-attr]
+    out.fp.write(raw)  # type: ignore[union-attr]
+    out.filelist.append(zi)
+    out.NameToInfo[zi.filename] = zi
+    out.start_dir = out.fp.tell()  # type: ignore[union-attr]
 
 
 def read_member(z: zipfile.ZipFile, data: bytes, name: str) -> bytes:

@@ -107,12 +107,7 @@ def _raw_member(zf: zipfile.ZipFile, name: str, crc: int, size: int, raw: bytes 
     zi = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
     zi.compress_type = zipfile.ZIP_DEFLATED
     zi.CRC, zi.file_size, zi.compress_size = crc, size, len(raw)
-    zi.header_offset = zf.fp.tell()  # type: ignore[union-attr]
-    zf.fp.write(zi.FileHeader(None))  # type: ignore[union-attr]
-    zf.fp.write(raw)  # type: ignore[union-attr]
-    zf.filelist.append(zi)
-    zf.NameToInfo[name] = zi
-    zf.start_dir = zf.fp.tell()  # type: ignore[union-attr]
+    deflate.write_raw(zf, zi, raw)
 
 
 def _copies(z: zipfile.ZipFile, data: bytes, styles: str | None, strings: str | None
@@ -156,15 +151,9 @@ def _halves(z: zipfile.ZipFile, data: bytes, part: str) -> tuple[_Half, _Half, i
             a.feed(head)
             seen += m.end()
             buf = buf[m.end():]
-        if seen + len(buf) < half:
+        at = buf.find(b"</row>", max(0, half - seen)) if seen + len(buf) >= half else -1
+        if at < 0:  # before the middle, or no row ends after it yet
             keep = 16  # a ``</row>`` may straddle two blocks: the tail is searched with the next one
-            a.feed(buf[:-keep])
-            seen += len(buf) - keep
-            pending = buf[-keep:]
-            continue
-        at = buf.find(b"</row>", max(0, half - seen))
-        if at < 0:
-            keep = 16
             a.feed(buf[:-keep])
             seen += len(buf) - keep
             pending = buf[-keep:]

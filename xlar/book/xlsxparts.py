@@ -1395,33 +1395,18 @@ def _write_member(out: zipfile.ZipFile, zi: zipfile.ZipInfo, data: bytes | _Defl
     """One new member: bytes deflated now (level 1 when big), a :class:`_Deflated` part as it is."""
     if isinstance(data, _Deflated):
         zi.CRC, zi.file_size, zi.compress_size = data.crc, data.size, len(data.raw)
-        _write_raw(out, zi, data.raw)
+        deflate.write_raw(out, zi, data.raw)
         return
     zi._compresslevel = 1 if len(data) > _BIG_PART else 6  # type: ignore[attr-defined]
     out.writestr(zi, data)
 
 
-def _write_raw(out: zipfile.ZipFile, zi: zipfile.ZipInfo, raw: bytes | memoryview) -> None:
-    """A member whose compressed bytes, CRC and sizes are known: its local header, then the bytes."""
-    zi.flag_bits &= 0x800  # keep only the UTF-8 name flag; sizes go in the local header
-    zi.header_offset = out.fp.tell()
-    out.fp.write(zi.FileHeader(None))
-    out.fp.write(raw)
-    out.filelist.append(zi)
-    out.NameToInfo[zi.filename] = zi
-    out.start_dir = out.fp.tell()
-
-
 def _copy_raw(data: bytes, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
     """Copy one member's compressed bytes as they are (no inflate/deflate)."""
-    off = info.header_offset
-    if data[off:off + 4] != b"PK\x03\x04" or info.flag_bits & 0x1:
+    raw = deflate.member_span(data, info)
+    if raw is None:
         out.writestr(info, zipfile.ZipFile(io.BytesIO(data)).read(info.filename))
         return
-    n = int.from_bytes(data[off + 26:off + 28], "little")
-    m = int.from_bytes(data[off + 28:off + 30], "little")
-    start = off + 30 + n + m
-    raw = data[start:start + info.compress_size]
     zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     zi.compress_type = info.compress_type
     zi.external_attr = info.external_attr
@@ -1430,7 +1415,7 @@ def _copy_raw(data: bytes, info: zipfile.ZipInfo, out: zipfile.ZipFile) -> None:
     zi.compress_size = info.compress_size
     zi.file_size = info.file_size
     zi.flag_bits = info.flag_bits
-    _write_raw(out, zi, raw)
+    deflate.write_raw(out, zi, raw)
 
 
 def save_parts(book: PartsBook, plan: WritePlan, out: Path | None = None) -> Path:
