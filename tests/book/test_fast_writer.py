@@ -86,17 +86,21 @@ def _gl(n: int) -> list[GLLine]:
                    customer_no="C1", application_no=i if i % 3 else None) for i in range(1, n + 1)]
 
 
-def test_a_block_writes_the_same_cells_as_its_rows_as_dicts():
-    lines = _gl(30)
-    cur = dict.fromkeys(Cur, "EUR")
-    block = P.Block(lines, S.GL_ENTRIES.columns, lambda g: cur, None)
-    cols = {c.key: i for i, c in enumerate(S.GL_ENTRIES.columns, start=3)}
+def _block_and_dicts(block: P.Block, cols: dict[str, int]) -> tuple[bytes, bytes]:
+    """The sheet XML with ``block`` appended at row 5, and with the same rows put as dicts of cells."""
     a, b = X._SheetEdit(), X._SheetEdit()
     a.blocks.append((5, block, cols))
     for i, values in enumerate(block.rows(), 5):
         for k, o in values.items():
             b.put(i, cols[k], o)
-    xa, xb = _rewrite(a), _rewrite(b)
+    return _rewrite(a), _rewrite(b)
+
+
+def test_a_block_writes_the_same_cells_as_its_rows_as_dicts():
+    lines = _gl(30)
+    cur = dict.fromkeys(Cur, "EUR")
+    block = P.Block(lines, S.GL_ENTRIES.columns, lambda g: cur, None)
+    xa, xb = _block_and_dicts(block, {c.key: i for i, c in enumerate(S.GL_ENTRIES.columns, start=3)})
     assert xa != xb  # money as its decimal text ("24.60") in the block, as a float ("24.6") from a dict
 
     def cells_of(xml: bytes) -> list[tuple[bytes, bytes, bytes]]:
@@ -272,13 +276,7 @@ def test_a_generated_row_renderer_writes_every_kind_as_the_dict_path():
             Rec(amount=Decimal("-12.345"), rate=None, no=0, open=None, type=None, when=date(1904, 1, 2),
                 text="=SUM(A1)", count=None)]
     block = P.Block(recs, cols, lambda r: {Cur.ROW: "USD", Cur.LCY: "EUR"}, None)
-    where = {c.key: i for i, c in enumerate(cols, start=1)}
-    a, b = X._SheetEdit(), X._SheetEdit()
-    a.blocks.append((5, block, where))
-    for i, values in enumerate(block.rows(), 5):
-        for k, o in values.items():
-            b.put(i, where[k], o)
-    xa, xb = _rewrite(a), _rewrite(b)
+    xa, xb = _block_and_dicts(block, {c.key: i for i, c in enumerate(cols, start=1)})
     cell = re.compile(rb'<c r="([A-Z]+\d+)"([^>]*)>(?:<v>([^<]*)</v>|<is><t>([^<]*)</t></is>)</c>')
     ca = {m.group(1): m.groups()[1:] for m in cell.finditer(xa) if int(m.group(1)[1:]) >= 5}
     cb = {m.group(1): m.groups()[1:] for m in cell.finditer(xb) if int(m.group(1)[1:]) >= 5}
