@@ -398,3 +398,13 @@ def test_a_post_through_the_part_path_never_imports_openpyxl(make_book):
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('openpyxl', 'numpy')))")
     out = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_illegal_characters_are_openpyxls():
+    """Both writers drop the same control characters from text as openpyxl does."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from xlar.book.files import ILLEGAL_CHARACTERS
+
+    assert ILLEGAL_CHARACTERS.pattern == ILLEGAL_CHARACTERS_RE.pattern
+    assert ILLEGAL_CHARACTERS.sub("", "a\x00b\x0bc\td\ne\x1f") == "abc\td\ne"

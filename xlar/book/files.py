@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import shutil
 import tempfile
 import weakref
@@ -33,6 +34,9 @@ if TYPE_CHECKING:  # openpyxl (and numpy with it) is imported where a run needs 
     from openpyxl.worksheet.worksheet import Worksheet
 
 VBA_SUFFIXES = (".xlsm", ".xltm")
+#: control characters a cell's text may not hold in SpreadsheetML (openpyxl's ILLEGAL_CHARACTERS_RE):
+#: dropped from text before it is written, by the openpyxl path and the part writer alike
+ILLEGAL_CHARACTERS = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 class BookError(Exception):
@@ -196,11 +200,10 @@ def find_sheet(wb: Workbook, name: str) -> Worksheet | None:
 
 def put(ws: Worksheet, row: int, col: int, o: Out) -> None:
     """Write one value; strings are always text cells (``=SUM(...)`` from a bank file stays text)."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     cell = ws.cell(row, col)
     value = o.value
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        value = ILLEGAL_CHARACTERS.sub("", value)
         cell.value = value
         cell.data_type = "s"
     else:

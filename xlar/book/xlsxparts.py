@@ -46,6 +46,7 @@ from lxml import etree
 
 from xlar.book import deflate, splitparse
 from xlar.book.files import (
+    ILLEGAL_CHARACTERS,
     VBA_SUFFIXES,
     BookError,
     OpenBook,
@@ -71,7 +72,6 @@ WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.work
 
 _SAFE = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False,
                         remove_blank_text=False)
-_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 _ROW = re.compile(rb'<row\b[^>]*?\sr="(\d+)"[^>]*?(/?)>')
 _ANY_ROW = re.compile(rb"<row\b")
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
@@ -579,7 +579,7 @@ def cell_xml(ref: bytes, o: Out, base_style: int | None, styles: _Styles, date19
     if t is str:
         if _PLAIN_TEXT.fullmatch(v) and not v[0].isspace() and not v[-1].isspace():  # type: ignore[index]
             return b'<c r="%s"%s t="inlineStr"><is><t>%s</t></is></c>' % (ref, s, v.encode("utf-8"))  # type: ignore
-        text = _ILLEGAL.sub("", v)  # type: ignore[arg-type]
+        text = ILLEGAL_CHARACTERS.sub("", v)  # type: ignore[arg-type]
         sp = b' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else b""
         return b'<c r="%s"%s t="inlineStr"><is><t%s>%s</t></is></c>' % (ref, s, sp, escape(text).encode("utf-8"))
     if t is int:
@@ -1000,7 +1000,7 @@ def _text_end(v: str) -> str:
     """The rest of an inline-string cell (never a formula) after its reference, for non-empty text ``v``."""
     if _PLAIN_TEXT.fullmatch(v) and not v[0].isspace() and not v[-1].isspace():
         return f'" t="inlineStr"><is><t>{v}</t></is></c>'
-    text = _ILLEGAL.sub("", v)
+    text = ILLEGAL_CHARACTERS.sub("", v)
     sp = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
     return f'" t="inlineStr"><is><t{sp}>{escape(text)}</t></is></c>'
 

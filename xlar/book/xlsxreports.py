@@ -179,7 +179,7 @@ class ReportStyles:
 
 def _text_xml(ref: str, s: str, text: str) -> str:
     if not text.isprintable():
-        text = X._ILLEGAL.sub("", text)
+        text = X.ILLEGAL_CHARACTERS.sub("", text)
     sp = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() or "\n" in text else ""
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{sp}>{escape(text)}</t></is></c>'
 
