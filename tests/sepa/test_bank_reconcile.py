@@ -5,6 +5,7 @@ then a returned debit: reject (negative BankLedger entry) → the return on the 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -140,12 +141,19 @@ def test_collection_reaches_the_bank_ledger_and_reconciles(book: Path, tmp_path:
     assert bank_ledger(book)[4][4:] == (False, "S-2026-02", 1)
 
 
-def test_a_collection_line_that_does_not_add_up_is_never_posted(book: Path, tmp_path: Path) -> None:
+def collected_and_credited(book: Path, tmp_path: Path, credited: str) -> None:
+    """Collect and confirm DD0001 (1,550.50), then import a statement whose one line credits
+    ``credited`` for the batch."""
     assert cli("sepa", book, "--collection-date", "2026-01-31", "--out", tmp_path / "dd.xml").exit_code == 0
     assert cli("sepa", book, "--confirm", "DD0001").exit_code == 0
-    f = camt(tmp_path / "short.xml", "S-2026-01", "10000.00", "11540.50", "2026-01-31", [
-        ("1540.50", "CRDT", BATCH, "DD0001", "", "")])
+    closing = str(Decimal("10000.00") + Decimal(credited))
+    f = camt(tmp_path / "s.xml", "S-2026-01", "10000.00", closing, "2026-01-31", [
+        (credited, "CRDT", BATCH, "DD0001", "", "")])
     assert cli("import-statement", book, f).exit_code == 0
+
+
+def test_a_collection_line_that_does_not_add_up_is_never_posted(book: Path, tmp_path: Path) -> None:
+    collected_and_credited(book, tmp_path, "1540.50")
     assert cli("match", book).exit_code == 0
     (st,) = read_sheet(book, "BankStatement")
     assert (st["Match Confidence"], st["Match Rule"]) == ("None", "Direct Debit Collection")
@@ -161,11 +169,7 @@ def test_a_collection_line_that_does_not_add_up_is_never_posted(book: Path, tmp_
 
 def test_reconcile_alone_ties_the_collection_line_to_its_entries(book: Path, tmp_path: Path) -> None:
     # no match / accept: reconcile itself finds the entries the batch line stands for
-    assert cli("sepa", book, "--collection-date", "2026-01-31", "--out", tmp_path / "dd.xml").exit_code == 0
-    assert cli("sepa", book, "--confirm", "DD0001").exit_code == 0
-    f = camt(tmp_path / "s.xml", "S-2026-01", "10000.00", "11550.50", "2026-01-31", [
-        ("1550.50", "CRDT", BATCH, "DD0001", "", "")])
-    assert cli("import-statement", book, f).exit_code == 0
+    collected_and_credited(book, tmp_path, "1550.50")
     gl = len(read_sheet(book, "GLEntries"))
     r = cli("reconcile", book, "--statement", "S-2026-01")
     assert r.exit_code == 0 and "Reconciled statement S-2026-01: difference 0.00" in r.output, r.output
