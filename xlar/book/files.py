@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from xlar.book.cells import CELL_TEXT_MAX  # both writers cut text there (readers refuse longer cells)
 from xlar.book.grid import Grid
 from xlar.book.plan import Out, SheetWrite, WritePlan
 from xlar.book.schema import norm
@@ -315,7 +316,7 @@ def put(ws: Worksheet, row: int, col: int, o: Out) -> None:
     cell = ws.cell(row, col)
     value = o.value
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS.sub("", value)
+        value = ILLEGAL_CHARACTERS.sub("", value[:CELL_TEXT_MAX])  # never more than a cell holds
         cell.value = value
         cell.data_type = "s"
     else:
