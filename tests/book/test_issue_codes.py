@@ -61,6 +61,14 @@ def _long_text(p: Path, n: int) -> None:
             out.writestr(info, data.replace(b">LONGTEXT<", b">" + b"P" * n + b"<"))
 
 
+def _clear_status(p: Path) -> None:
+    wb = openpyxl.load_workbook(p)
+    ws = wb["Journal"]
+    col = next(c.column for c in ws[1] if c.value == "Status")
+    ws.cell(2, col).value = None
+    wb.save(p)
+
+
 def _duplicate_application(p: Path) -> None:
     wb = openpyxl.load_workbook(p)
     ws = wb["Applications"]
@@ -141,6 +149,9 @@ CASES: dict[str, Case] = {
                             [("post", {})], ("Journal", 2, "Amount")),
     "text-too-long": Case({"Journal": journal([D, "Payment", "LONGTEXT", "C10000", 10.0, "INV-1001"])},
                           [("post", {})], ("Journal", 2, "Document No."), prepare=lambda p: _long_text(p, 40_000)),
+    "duplicate-open-document": Case({"Ledger": LEDGER + [["C10000", D, "Invoice", "INV-1001", 200.0]]},
+                                    [("post", {})], ("Journal", 2, "Applies-to Doc. No.")),
+    "reposted-line": Case(steps=[("post", {}), ("post", {})], where=("Journal", 2, "Status"), prepare=_clear_status),
     "bad-bool": Case({"Journal": journal(JOURNAL[1] + ["maybe"], header=J + ["Full Settlement"])},
                      where=("Journal", 2, "Full Settlement")),
     "bad-integer": Case({"Ledger": [["Entry No."] + LEDGER[0], [1.5] + LEDGER[1]]}, where=("Ledger", 2, "Entry No.")),

@@ -74,10 +74,10 @@ def test_untouched_parts_stay_byte_identical_and_the_chart_survives(make_book):
     assert all(after[n] == before[n] for n in before if n.startswith(("xl/charts/", "xl/drawings/", "docProps/")))
     assert b"sharedStrings" not in b"".join(n.encode() for n in changed)
     added = set(after) - set(before)
-    assert len(added) == 3  # Applications, GLEntries, RunLog
+    assert len(added) == 4  # Applications, GLEntries, RunLog, PostedLines
     wb = openpyxl.load_workbook(p)
     assert wb["Notes"]["A1"].value == "=SUM(Chart!A1:A3)"
-    assert wb.sheetnames[-3:] == ["Applications", "GLEntries", "RunLog"]
+    assert wb.sheetnames[-4:] == ["Applications", "GLEntries", "RunLog", "PostedLines"]
 
 
 @pytest.mark.parametrize("case", ["plain", "tables", "errors", "unapply", "anchored", "xlsm"])
