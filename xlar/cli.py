@@ -190,22 +190,30 @@ def month_end_cmd(
         issue: Annotated[bool, typer.Option("--issue", help="Issue and post the suggested reminders and "
                                                             "finance charge memos.")] = False,
         no_statements: Annotated[bool, typer.Option("--no-statements", help="Skip the Statements sheet.")] = False,
+        documents: Annotated[Path | None, typer.Option(
+            "--documents", help="Write a PDF per statement, reminder and finance charge memo into this folder "
+                                "and an Outbox sheet listing them.", file_okay=False)] = None,
+        eml: Annotated[bool, typer.Option("--eml", help="With --documents: also one ready-to-send .eml per "
+                                                        "customer with its PDFs attached.")] = False,
         force: ForceOpt = False,
         out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Aging with G/L tie-out, statements, reminders, finance charges and KPIs as of a date."""
     from xlar.book.month_end import MonthEndOptions, run_month_end
 
+    if eml and documents is None:
+        raise typer.BadParameter("--eml needs --documents DIR", param_hint="--eml")
     opts = MonthEndOptions(as_of=_book_day(as_of, "--as-of"), start=_book_day(period_start, "--from"),  # type: ignore
                            period_length=_period(period_length, periods, as_of), periods=periods, issue=issue,
-                           statements=not no_statements)
-    label = f"month-end --as-of {as_of}" + (" --issue" if issue else "")
+                           statements=not no_statements, documents=documents, eml=eml)
+    label = f"month-end --as-of {as_of}" + (" --issue" if issue else "") + (" --documents" if documents else "")
     outcome = _attempt("month-end", book, as_json,
                        lambda: run_month_end(book, opts, out=out, label=label, force=force))
     if not quiet and not as_json and outcome.exit_code == 0:
         _console().print(
             f"  aging total (LCY): {outcome.aging_total_lcy}   ledger: {outcome.ledger_lcy}   G/L: {outcome.gl_lcy}"
             f"   difference: {outcome.tie_difference}\n  reminders: {outcome.reminders}   finance charge memos: "
-            f"{outcome.finance_charges} ({'issued' if issue else 'suggested'})   statements: {outcome.statements}")
+            f"{outcome.finance_charges} ({'issued' if issue else 'suggested'})   statements: {outcome.statements}"
+            + (f"\n  documents: {outcome.documents} in {escape(outcome.documents_dir)}" if documents else ""))
     _finish(outcome, quiet=quiet, as_json=as_json)
 
 
@@ -346,10 +354,13 @@ def predict(book: BookArg,
 
 
 @app.command()
-def template(out: Annotated[Path, typer.Argument(help="The new workbook (.xlsx).", dir_okay=False,
-                                                 metavar="OUT.xlsx")],
+def template(out: Annotated[Path, typer.Argument(help="The new workbook (.xlsx; .xlsm with --macro-enabled).",
+                                                 dir_okay=False, metavar="OUT.xlsx")],
              currency: Annotated[str, typer.Option("--currency", help="Company currency (number formats).")]
              = "EUR",
+             macro_enabled: Annotated[bool, typer.Option(
+                 "--macro-enabled", help="The starter workbook (.xlsm): a Start sheet with a button per action, "
+                 "the AsOfDate cell and the xlar + xlwings VBA modules (no add-in needed).")] = False,
              force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
              quiet: QuietOpt = False) -> None:
     """A new, empty client workbook: every sheet, table, drop-down and default setting."""
@@ -358,16 +369,69 @@ def template(out: Annotated[Path, typer.Argument(help="The new workbook (.xlsx).
     if out.exists() and not force:
         _console(stderr=True).print(f"[red]xlar template: {escape(str(out))} exists; use --force to replace it[/red]")
         raise typer.Exit(2)
-    if out.suffix.lower() != ".xlsx":
-        _console(stderr=True).print("[red]xlar template: the workbook must be an .xlsx file[/red]")
+    want = ".xlsm" if macro_enabled else ".xlsx"
+    if out.suffix.lower() != want:
+        _console(stderr=True).print(f"[red]xlar template: the workbook must be an {want} file"
+                                    + ("" if macro_enabled else " (or use --macro-enabled with OUT.xlsm)") + "[/red]")
         raise typer.Exit(2)
     try:
-        build_template(out, currency=currency.strip().upper() or "EUR")
+        if macro_enabled:
+            from xlar.addin.workbooks import build_starter
+
+            build_starter(out, currency=currency.strip().upper() or "EUR")
+        else:
+            build_template(out, currency=currency.strip().upper() or "EUR")
     except OSError as exc:
         _console(stderr=True).print(f"[red]xlar template: cannot write {escape(str(out))}: {escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     if not quiet:
         _console().print(f"[bold]xlar template[/bold] {escape(str(out))}: [green]written[/green]")
+
+
+addin_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                        help="The xlar ribbon add-in for desktop Excel (Windows, Mac): install, remove, status.")
+app.add_typer(addin_app, name="addin")
+
+
+def _addin(action: str, quiet: bool) -> None:
+    from xlar.addin import install as ins
+
+    place = ins.Place(ins.current_platform())
+    try:
+        if action == "status":
+            st = ins.status(place)
+            lines, code = st.lines, 1 if st.mismatch else 0
+        else:
+            lines, code = (ins.install(place) if action == "install" else ins.remove(place)), 0
+    except ins.NoExcel as exc:
+        _console(stderr=True).print(f"[red]xlar addin {action}: {escape(str(exc))}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        _console(stderr=True).print(f"[red]xlar addin {action}: {escape(str(exc))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    if not quiet or code:
+        con = _console(stderr=bool(code))
+        for line in lines:
+            con.print(f"xlar addin {action}: {escape(line)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@addin_app.command(name="install")
+def addin_install(quiet: QuietOpt = False) -> None:
+    """Build xlar.xlam from the installed xlwings and put it in Excel's startup folder (XLSTART)."""
+    _addin("install", quiet)
+
+
+@addin_app.command(name="remove")
+def addin_remove(quiet: QuietOpt = False) -> None:
+    """Take xlar.xlam out of Excel's startup folder."""
+    _addin("remove", quiet)
+
+
+@addin_app.command(name="status")
+def addin_status(quiet: QuietOpt = False) -> None:
+    """Where the add-in is, and whether its xlar/xlwings versions match the installed packages (exit 1 if not)."""
+    _addin("status", quiet)
 
 
 @app.command()

@@ -274,10 +274,17 @@ def import_statement(book: Any = None, *, file: str | Path | None = None, profil
                      statement_no: str | None = None) -> Outcome:
     """Read a bank statement file (CAMT.053, MT940, BAI2, OFX, CSV, XLSX) into BankStatement (``xlar import-statement``).
 
-    Without ``file``, desktop Excel on Windows asks for it with its file dialog; on the desktop a
-    relative ``file`` is taken beside the workbook.
+    Without ``file``: the statement pasted into the ``StatementPaste`` sheet when the workbook has one
+    (xlwings Lite and Server have no files to choose: paste the file's text, or its table, there),
+    else desktop Excel on Windows asks for the file with its dialog. On the desktop a relative ``file``
+    is taken beside the workbook.
     """
+    from xlar.book.bank import PASTE_SHEET
+
     book = _caller(book)
+    if file is None and _has_sheet(book, PASTE_SHEET):
+        return run(book, "import-statement", label=f"import-statement --sheet {PASTE_SHEET}",
+                   executor=_pasted(profile, statement_no))
     if file is None:
         file = _ask_file(book)
         if file is None:
@@ -290,6 +297,29 @@ def import_statement(book: Any = None, *, file: str | Path | None = None, profil
         path = folder / path
     return run(book, "import-statement", label=f"import-statement {path.name}",
                executor=_bank("import-statement", file=path, profile=profile, statement_no=statement_no))
+
+
+def _has_sheet(book: Any, name: str) -> bool:
+    try:
+        return any(S.norm(sh.name) == S.norm(name) for sh in book.sheets)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _pasted(profile: str | None, statement_no: str | None) -> Executor:
+    """import-statement from the paste sheet, read with the rest of the workbook: the same readers and the
+    same import as a file (:func:`xlar.book.bank.parse_pasted`)."""
+    from xlar.book.bank import PASTE_SHEET, pasted
+
+    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
+        sheet = next(ls for ls in live.sheets.values() if S.norm(ls.title) == S.norm(PASTE_SHEET))
+        found = pasted(sheet.block)
+        if found is None:
+            raise NeedInput(f"the {PASTE_SHEET} sheet is empty: paste the bank statement into it (the file's "
+                            "text into column A, or its table with the header row) and run this again.")
+        return _bank("import-statement", pasted=found, profile=profile,
+                     statement_no=statement_no)(live, started, f"{label} ({found.name})")
+    return executor
 
 
 def _ask_file(book: Any) -> str | None:
@@ -371,6 +401,12 @@ def month_end(book: Any = None, *, as_of: date | None = None, issue: bool = Fals
     return run(book, "month-end", label="month-end", executor=executor)
 
 
+def month_end_issue(book: Any = None) -> Outcome:
+    """Month end, then issue and post the suggested reminders and finance charge memos
+    (``xlar month-end --issue``; the ribbon's *Issue reminders and memos*)."""
+    return month_end(book, issue=True)
+
+
 def named_date(book: Any, live: excel.LiveBook, name: str) -> date | None:
     """The date in the cell a workbook name refers to, from the cells already read (no extra read).
 
@@ -386,6 +422,8 @@ def named_date(book: Any, live: excel.LiveBook, name: str) -> date | None:
         return None
     ls = next((x for x in live.sheets.values() if S.norm(x.title) == S.norm(sheet)), None)
     value = ls.cell(row, col) if ls is not None else None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # an empty cell: today
     try:
         return read_date(value)
     except (CellError, ValueError, TypeError):
@@ -399,7 +437,9 @@ def sepa(book: Any = None, *, collection_date: date | None = None, xml_path: str
 
     - collect: the debits due by ``collection_date`` (default today) go to DirectDebit and the pain.008
       file is written to ``xml_path``; on desktop it defaults to ``<workbook>-<collection id>.xml`` next to
-      the workbook. The file is moved into place only after the sheets are written.
+      the workbook. The file is moved into place only after the sheets are written. Where the workbook
+      has no folder (xlwings Lite and Server) and no ``xml_path`` is given, the file's lines go to the
+      ``SepaFile`` sheet, one per row in column A (text, never a formula), to copy into a file.
     - ``confirm``: a collection ID the bank executed: its payments are posted.
     - ``reject``: Transaction IDs or a collection ID the bank returned: marked Rejected, posted ones reversed.
     """
@@ -410,16 +450,16 @@ def sepa(book: Any = None, *, collection_date: date | None = None, xml_path: str
         return Outcome(command="sepa", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
     collecting = not confirm and not rejects
     target: Path | None = Path(xml_path) if xml_path is not None else None
+    to_sheet = False  # Lite / Server: no folder for the file, so its lines go to the SepaFile sheet
     if collecting and target is None:
         folder = _folder(book)
-        if folder is None:
-            _Excel(book).alert("sepa: give the pain.008 file's path (xml_path); this Excel has no folder for the "
-                               "workbook to put it in.")
-            return Outcome(command="sepa", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
+        to_sheet = folder is None
         stem = Path(_name(book)).stem or "xlar"
 
     def name_of(cid: str) -> str:
         nonlocal target
+        if to_sheet:
+            return f"{stem}-{cid}.xml"
         if target is None:
             target = folder / f"{stem}-{cid}.xml"
         return target.name
@@ -435,12 +475,52 @@ def sepa(book: Any = None, *, collection_date: date | None = None, xml_path: str
                           confirm_id=confirm, reject_ids=rejects or None, return_date=return_date, version=version,
                           collection_id=collection_id, started=started, fingerprint=live.fingerprint, label=label)
         work = Work(sr.plan, sr.outcome)
-        if sr.xml:
+        if sr.xml and to_sheet:
+            from xlar.book.sepa import FILE_SHEET, file_sheet
+
+            sheet = file_sheet(sr.xml)
+            sr.plan.reports.append(sheet)
+            name = name_of(sr.collection_id)
+            work.done = lambda: (f"; the pain.008 file is on the {FILE_SHEET} sheet ({len(sheet.rows)} lines): "
+                                 f"copy column A into a text file saved as {name}")
+        elif sr.xml:
             assert target is not None
             work.done, work.undo = _xml_file(target, sr.xml)
         return work
 
     return run(book, "sepa", label=label, executor=executor)
+
+
+def sepa_confirm(book: Any = None, *, collection_id: str | None = None) -> Outcome:
+    """The bank executed a collection: post its payments (``xlar sepa --confirm``).
+
+    Without ``collection_id``, the Collection ID on the selected row of the DirectDebit sheet.
+    """
+    from xlar.book.sepa import DIRECT_DEBIT
+
+    book = _caller(book)
+    cid = collection_id or read_text(_selected_live(book, DIRECT_DEBIT.name, "collectionid"))
+    if not cid:
+        _Excel(book).alert("sepa: select a row of the collection on the DirectDebit sheet first "
+                           "(its Collection ID is confirmed).")
+        return Outcome(command="sepa", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
+    return sepa(book, confirm=cid)
+
+
+def _selected_live(book: Any, sheet: str, key: str) -> object:
+    """The ``key`` column's cell on the selected row of ``sheet``, read from Excel (two small reads),
+    or None when the selection is elsewhere."""
+    try:
+        sel = book.app.selection
+        sht, row = sel.sheet, sel.row
+        if S.norm(sht.name) != S.norm(sheet) or row < 2:
+            return None
+        headers = sht.range((1, 1)).expand("right").value
+        headers = headers if isinstance(headers, list) else [headers]
+        keys = [S.norm(str(h or "")) for h in headers]
+        return sht.range((row, keys.index(key) + 1)).value if key in keys else None
+    except Exception:  # noqa: BLE001 - no selection (a chart, another app)
+        return None
 
 
 def _folder(book: Any) -> Path | None:
@@ -488,6 +568,40 @@ def predict(book: Any = None, *, seed: int = 0) -> Outcome:
     return run(_caller(book), "predict", label="predict", executor=executor)
 
 
+DOCS_URL = "https://pypi.org/project/xlar/"
+
+
+def help(book: Any = None) -> str:
+    """Open the xlar documentation (the project's documentation URL, else its PyPI page) in the browser."""
+    import webbrowser
+
+    url = DOCS_URL
+    with contextlib.suppress(Exception):
+        from importlib.metadata import metadata
+
+        urls = [u.split(",", 1) for u in metadata("xlar").get_all("Project-URL") or []]
+        url = next((u.strip() for k, u in urls if k.strip().lower() in ("documentation", "homepage")), url)
+    with contextlib.suppress(Exception):
+        webbrowser.open(url)
+    return url
+
+
+def version(book: Any = None) -> str:
+    """xlar's, xlwings' and the installed add-in's versions, and whether they match (a message)."""
+    import sys
+
+    import xlwings
+
+    from xlar import __version__
+    from xlar.addin.install import status_text
+
+    text = (f"xlar {__version__}, xlwings {xlwings.__version__}, Python {sys.version.split()[0]}\n"
+            f"{sys.executable}\n\n{status_text()}")
+    with contextlib.suppress(Exception):
+        _Excel(_caller(book)).alert(text)
+    return text
+
+
 def selected_application(book: Any, live: excel.LiveBook) -> int | None:
     """The Application No. on the selected row of the Applications sheet, from the cells already read."""
     value = _selected(book, live, S.APPLICATIONS.name, "applicationno")
@@ -515,5 +629,5 @@ def _selected(book: Any, live: excel.LiveBook, sheet: str, key: str) -> object:
     return vals[keys.index(key)]
 
 
-__all__ = ["accept", "apply", "check", "import_statement", "match", "month_end", "post", "post_skip_errors", "predict",
-           "reconcile", "run", "sepa", "summary", "unapply"]
+__all__ = ["accept", "apply", "check", "help", "import_statement", "match", "month_end", "month_end_issue", "post",
+           "post_skip_errors", "predict", "reconcile", "run", "sepa", "sepa_confirm", "summary", "unapply", "version"]

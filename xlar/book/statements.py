@@ -142,6 +142,14 @@ def parse_file(path: Path, *, profile: Profile | None = None, statement_no: str 
         data = path.read_bytes()
     except OSError as exc:
         raise StatementError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    return parse_data(data, path.name, profile=profile, statement_no=statement_no, currency=currency)
+
+
+def parse_data(data: bytes, name: str, *, profile: Profile | None = None, statement_no: str = "",
+               currency: str = "EUR") -> Parsed:
+    """A statement's bytes (a file's, or text pasted into a sheet) named ``name``: the format from the
+    content (then the name's suffix); a CSV's statement number defaults to the name's stem."""
+    path = Path(name)
     kind = detect(path, data)
     if kind == "camt":
         p = parse_camt(data, path.name, currency=currency)
@@ -155,6 +163,55 @@ def parse_file(path: Path, *, profile: Profile | None = None, statement_no: str 
         p = parse_table(data, path.name, kind, profile or Profile(), statement_no=statement_no or path.stem,
                         currency=currency)
     return p
+
+
+# --------------------------------------------------------------------------- pasted into a sheet
+
+def _cell_text(v: object) -> str:
+    """A pasted cell as the text it came from (Excel turned numbers and dates into values)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+_TEXT_START = re.compile(r"^\s*(<|OFXHEADER|:20:|\{1:|01,)")
+
+
+def from_cells(cells: list[list[object]]) -> tuple[bytes | None, list[list[object]] | None, str]:
+    """A statement pasted into a sheet: (its text as bytes, None, digest) when it is text (XML, MT940, BAI2,
+    OFX, or CSV lines in one column; cells a tab split into columns are joined with tabs again), or (None,
+    its rows, digest) when it is a table (a CSV or sheet pasted as columns); (None, None, "") when empty."""
+    rows = [list(r) for r in cells]
+    for r in rows:
+        while r and (r[-1] is None or r[-1] == ""):
+            r.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    while rows and not rows[0]:
+        rows.pop(0)
+    if not rows:
+        return None, None, ""
+    first = next(_cell_text(v) for r in rows for v in r if v not in (None, ""))
+    width = max(len(r) for r in rows)
+    if width == 1 or _TEXT_START.match(first):
+        text = "".join("\t".join(_cell_text(v) for v in r) + "\n" for r in rows).encode("utf-8")
+        return text, None, digest(text)
+    return None, rows, digest(repr(rows).encode())
+
+
+def parse_cells(rows: list[list[object]], name: str, *, profile: Profile | None = None, statement_no: str = "",
+                currency: str = "EUR") -> Parsed:
+    """A statement pasted as a table (its header row first): the CSV / XLSX reader on the cells."""
+    return parse_table(repr(rows).encode(), name, "cells", profile or Profile(),
+                       statement_no=statement_no or Path(name).stem, currency=currency, rows=rows)
 
 
 def check_balances(label: str, opening: Decimal | None, lines: list[StatementLine], closing: Decimal | None,
@@ -204,7 +261,7 @@ def _camt_date(el: object, *path: str) -> date | None:
         return None
 
 
-def amount_of(value: object, cur: str) -> Decimal:
+def money_of(value: object, cur: str) -> Decimal:
     """A statement amount as money of ``cur``; ValueError for NaN, infinity, garbage and amounts
     with more than Excel's 15 significant digits (they would not come back as imported)."""
     try:
@@ -221,7 +278,7 @@ def amount_of(value: object, cur: str) -> Decimal:
 def _signed(el: object, cur: str) -> Decimal:
     amt = _at(el, "Amt")
     text = (amt.text or "0").strip() if amt is not None else ""  # type: ignore[union-attr]
-    value = amount_of(text, cur)
+    value = money_of(text, cur)
     return -value if _txt(el, "CdtDbtInd") == "DBIT" else value
 
 
@@ -294,7 +351,7 @@ def parse_camt(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed:
                 amount = ntry_amt
                 if tx is not None and len(txs) > 1 and _at(tx, "Amt") is not None:
                     try:
-                        value = amount_of((_at(tx, "Amt").text or "0").strip(), cur)  # type: ignore[union-attr]
+                        value = money_of((_at(tx, "Amt").text or "0").strip(), cur)  # type: ignore[union-attr]
                     except ValueError as exc:
                         out.problems.append(f"{name}: statement {st_id} entry {position} (line {tx.sourceline}): "
                                             f"{exc}")
@@ -386,15 +443,15 @@ def parse_mt940(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed
     opening = t.data.get("final_opening_balance") or t.data.get("opening_balance")
     closing = t.data.get("final_closing_balance") or t.data.get("closing_balance")
     try:
-        op = amount_of(opening.amount.amount, currency) if opening is not None else None
-        cl = amount_of(closing.amount.amount, currency) if closing is not None else None
+        op = money_of(opening.amount.amount, currency) if opening is not None else None
+        cl = money_of(closing.amount.amount, currency) if closing is not None else None
     except ValueError as exc:
         raise StatementError(f"{name}: statement {st_no}, a balance: {exc}") from None
     bad = False
     for pos, tr in enumerate(t, start=1):
         d = tr.data
         try:
-            amount = amount_of(d["amount"].amount, d.get("currency") or currency)
+            amount = money_of(d["amount"].amount, d.get("currency") or currency)
         except (ValueError, KeyError, AttributeError) as exc:
             out.problems.append(f"{name}: statement {st_no} transaction {pos}: {exc}")
             bad = True
@@ -556,7 +613,7 @@ class _BadRow(list):  # type: ignore[type-arg]
 
 
 def _number(value: object, p: Profile) -> Decimal:
-    """The amount in a CSV/XLSX cell (unrounded; :func:`amount_of` checks it)."""
+    """The amount in a CSV/XLSX cell (unrounded; :func:`money_of` checks it)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if isinstance(value, float) and value - value != 0:
             raise ValueError(f"{value!r} is not an amount")
@@ -592,8 +649,8 @@ def _date(value: object, p: Profile) -> date:
 
 
 def parse_table(data: bytes, name: str, kind: str, p: Profile, *, statement_no: str,
-                currency: str = "EUR") -> Parsed:
-    rows = _rows(data, kind, p)
+                currency: str = "EUR", rows: list[list[object]] | None = None) -> Parsed:
+    rows = _rows(data, kind, p) if rows is None else rows[p.skip_rows:]
     if not rows:
         raise StatementError(f"{name}: the file is empty")
     header = [_norm(h) for h in rows[0]]
@@ -622,6 +679,13 @@ def parse_table(data: bytes, name: str, kind: str, p: Profile, *, statement_no: 
     def cell(r: list[object], pos: list[int]) -> str:
         return " ".join(str(r[i]).strip() for i in pos if i < len(r) and r[i] not in (None, "")).strip()
 
+    def amount_of(r: list[object], pos: list[int]) -> object:
+        """A number cell (XLSX, a pasted table) as it is: its text would meet the profile's separators."""
+        if len(pos) == 1 and pos[0] < len(r) and isinstance(r[pos[0]], (int, float)) \
+                and not isinstance(r[pos[0]], bool):
+            return r[pos[0]]
+        return cell(r, pos)
+
     for n, r in enumerate(rows[1:], start=2 + p.skip_rows):
         if isinstance(r, _BadRow):
             out.problems.append(f"{name} line {n}: cannot be read ({r.problem})")
@@ -631,13 +695,14 @@ def parse_table(data: bytes, name: str, kind: str, p: Profile, *, statement_no: 
         try:
             day = _date(r[c_date[0]] if c_date[0] < len(r) else None, p)
             if c_debit:
-                deb = cell(r, c_debit)
-                cre = cell(r, c_credit)
-                amount = (_number(cre, p) if cre else Decimal(0)) - (abs(_number(deb, p)) if deb else Decimal(0))
+                deb = amount_of(r, c_debit)
+                cre = amount_of(r, c_credit)
+                amount = (_number(cre, p) if cre not in ("", None) else Decimal(0)) - (
+                    abs(_number(deb, p)) if deb not in ("", None) else Decimal(0))
             else:
-                amount = _number(cell(r, c_amount), p)
+                amount = _number(amount_of(r, c_amount), p)
             cur = (cell(r, c_cur) or p.default_currency or currency).upper()
-            money = amount_of(amount, cur)
+            money = money_of(amount, cur)
             long = max((len(str(v)) for v in r if isinstance(v, str)), default=0)
             if long > CELL_TEXT_MAX:
                 raise ValueError(f"a field is {long:,} characters long; an Excel cell holds at most "
