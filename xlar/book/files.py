@@ -613,7 +613,7 @@ def _folder(target: Path) -> Path:
 
 
 def _fsync_file(name: str | Path) -> None:
-    fd = os.open(name, os.O_RDONLY)
+    fd = os.open(name, os.O_RDWR)  # Windows flushes only a handle open for writing
     try:
         os.fsync(fd)
     finally:
