@@ -576,6 +576,8 @@ def locked_run(out: str = "out") -> Callable[[Callable[..., _R]], Callable[..., 
                     kw[out] = target = None
                 else:
                     check_out(path, Path(str(target)), force)
+            if not path.is_file():  # missing or a folder: the run's own message, and no lock file left behind
+                return fn(path, *args, **kw)
             need = {real_path(path): target is None}  # the book's lock may be skipped when only read
             if target is not None:
                 need[real_path(Path(str(target)))] = True
