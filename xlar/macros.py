@@ -371,6 +371,39 @@ def month_end(book: Any = None, *, as_of: date | None = None, issue: bool = Fals
     return run(book, "month-end", label="month-end", executor=executor)
 
 
+def documents(book: Any = None, *, as_of: date | None = None, folder: str | Path | None = None, eml: bool = True,
+              issue: bool = False, start: date | None = None) -> Outcome:
+    """Month end with its documents (``xlar month-end --documents DIR [--eml]``): a PDF per statement,
+    reminder and finance charge memo, the Outbox sheet and (``eml``) one .eml per customer.
+
+    The folder: ``folder``, else ``xlar documents <as-of date>`` next to the workbook (desktop Excel; xlwings
+    Lite and Server have no folder, so they need ``folder``). The as-of date as :func:`month_end`. The files
+    are written before the sheets: a folder that cannot be written stops the run with the book unchanged.
+    """
+    book = _caller(book)
+    base = _folder(book) if folder is None else None
+    if folder is None and base is None:
+        _Excel(book).alert("documents: give a folder for the documents; this Excel has no folder for the workbook "
+                           "to put them next to.")
+        return Outcome(command="month-end", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
+
+    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
+        from xlar.book.documents import write_files
+        from xlar.book.month_end import MonthEndOptions, execute_month_end
+
+        day = as_of or named_date(book, live, AS_OF_NAME) or date.today()
+        target = Path(folder) if folder is not None else base / f"xlar documents {day.isoformat()}"  # type: ignore
+        opts = MonthEndOptions(as_of=day, start=start, issue=issue, documents=target, eml=eml)
+        label = f"month-end --as-of {day.isoformat()}" + (" --issue" if issue else "") + " --documents"
+        plan, _tables, outcome = execute_month_end(live.grids, opts, started=started, fingerprint=live.fingerprint,
+                                                   label=label)
+        if outcome.prepared is not None:
+            write_files(target, outcome.prepared.files())  # type: ignore[attr-defined]
+        return Work(plan, outcome, done=lambda: f"; {outcome.documents} document(s) in {target}")
+
+    return run(book, "month-end", label="month-end --documents", executor=executor)
+
+
 def named_date(book: Any, live: excel.LiveBook, name: str) -> date | None:
     """The date in the cell a workbook name refers to, from the cells already read (no extra read).
 
@@ -515,5 +548,5 @@ def _selected(book: Any, live: excel.LiveBook, sheet: str, key: str) -> object:
     return vals[keys.index(key)]
 
 
-__all__ = ["accept", "apply", "check", "import_statement", "match", "month_end", "post", "post_skip_errors", "predict",
+__all__ = ["accept", "apply", "check", "documents", "import_statement", "match", "month_end", "post", "post_skip_errors", "predict",
            "reconcile", "run", "sepa", "summary", "unapply"]
