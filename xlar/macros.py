@@ -379,11 +379,13 @@ def selected_statement(book: Any, live: excel.LiveBook) -> str | None:
 
 
 def month_end(book: Any = None, *, as_of: date | None = None, issue: bool = False, start: date | None = None,
-              period_length: str = "30D", periods: int = 3, statements: bool = True) -> Outcome:
+              period_length: str = "30D", periods: int = 3, statements: bool = True,
+              documents: str | Path | None = None, eml: bool = False) -> Outcome:
     """Aging with the G/L tie-out, statements, reminders, finance charges and KPIs (``xlar month-end``).
 
     The as-of date: ``as_of``, else the cell named ``AsOfDate`` (Formulas > Define Name), else today.
-    ``issue`` posts the reminders and finance charge memos.
+    ``issue`` posts the reminders and finance charge memos. ``documents``: a folder for a PDF per
+    statement, reminder and memo (and with ``eml`` an .eml per customer), written before the sheets.
     """
     book = _caller(book)
 
@@ -391,53 +393,50 @@ def month_end(book: Any = None, *, as_of: date | None = None, issue: bool = Fals
         from xlar.book.month_end import MonthEndOptions, execute_month_end
 
         day = as_of or named_date(book, live, AS_OF_NAME) or date.today()
+        folder = Path(str(documents).replace("{as_of}", day.isoformat())) if documents is not None else None
         opts = MonthEndOptions(as_of=day, start=start, period_length=period_length, periods=periods, issue=issue,
-                               statements=statements)
-        label = f"month-end --as-of {day.isoformat()}" + (" --issue" if issue else "")
+                               statements=statements, documents=folder, eml=eml)
+        label = (f"month-end --as-of {day.isoformat()}" + (" --issue" if issue else "")
+                 + (" --documents" if folder is not None else ""))
         plan, _tables, outcome = execute_month_end(live.grids, opts, started=started, fingerprint=live.fingerprint,
                                                    label=label)
-        return Work(plan, outcome)  # the report tables are in plan.reports
+        work = Work(plan, outcome)  # the report tables are in plan.reports
+        prepared = getattr(outcome, "prepared", None)
+        if folder is not None and prepared is not None and not outcome.exit_code:
+            from xlar.book.documents import write_files
+
+            written = write_files(folder, prepared.files())  # first the files: a failure leaves the book as it was
+
+            def undo() -> None:
+                for f in written:
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+            work.undo = undo
+        return work
 
     return run(book, "month-end", label="month-end", executor=executor)
-
-
-def documents(book: Any = None, *, as_of: date | None = None, folder: str | Path | None = None, eml: bool = True,
-              issue: bool = False, start: date | None = None) -> Outcome:
-    """Month end with its documents (``xlar month-end --documents DIR [--eml]``): a PDF per statement,
-    reminder and finance charge memo, the Outbox sheet and (``eml``) one .eml per customer.
-
-    The folder: ``folder``, else ``xlar documents <as-of date>`` next to the workbook (desktop Excel; xlwings
-    Lite and Server have no folder, so they need ``folder``). The as-of date as :func:`month_end`. The files
-    are written before the sheets: a folder that cannot be written stops the run with the book unchanged.
-    """
-    book = _caller(book)
-    base = _folder(book) if folder is None else None
-    if folder is None and base is None:
-        _Excel(book).alert("documents: give a folder for the documents; this Excel has no folder for the workbook "
-                           "to put them next to.")
-        return Outcome(command="month-end", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
-
-    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
-        from xlar.book.documents import write_files
-        from xlar.book.month_end import MonthEndOptions, execute_month_end
-
-        day = as_of or named_date(book, live, AS_OF_NAME) or date.today()
-        target = Path(folder) if folder is not None else base / f"xlar documents {day.isoformat()}"  # type: ignore
-        opts = MonthEndOptions(as_of=day, start=start, issue=issue, documents=target, eml=eml)
-        label = f"month-end --as-of {day.isoformat()}" + (" --issue" if issue else "") + " --documents"
-        plan, _tables, outcome = execute_month_end(live.grids, opts, started=started, fingerprint=live.fingerprint,
-                                                   label=label)
-        if outcome.prepared is not None:
-            write_files(target, outcome.prepared.files())  # type: ignore[attr-defined]
-        return Work(plan, outcome, done=lambda: f"; {outcome.documents} document(s) in {target}")
-
-    return run(book, "month-end", label="month-end --documents", executor=executor)
 
 
 def month_end_issue(book: Any = None) -> Outcome:
     """Month end, then issue and post the suggested reminders and finance charge memos
     (``xlar month-end --issue``; the ribbon's *Issue reminders and memos*)."""
     return month_end(book, issue=True)
+
+
+def documents(book: Any = None, *, folder: str | Path | None = None, eml: bool = False,
+              as_of: date | None = None) -> Outcome:
+    """Month end with its documents (``xlar month-end --documents DIR``): a PDF per statement, reminder and
+    finance charge memo and the Outbox sheet. On the desktop ``folder`` defaults to
+    ``<workbook>-documents-<as-of date>`` beside the workbook."""
+    book = _caller(book)
+    if folder is None:
+        where = _folder(book)
+        if where is None:
+            _Excel(book).alert("month-end: give the documents folder (folder=); this Excel has no folder for the "
+                               "workbook to put them in.")
+            return Outcome(command="month-end", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
+        folder = where / f"{Path(_name(book)).stem or 'xlar'}-documents-{{as_of}}"
+    return month_end(book, as_of=as_of, documents=folder, eml=eml)
 
 
 def named_date(book: Any, live: excel.LiveBook, name: str) -> date | None:
@@ -532,7 +531,8 @@ def sepa_confirm(book: Any = None, *, collection_id: str | None = None) -> Outco
     from xlar.book.sepa import DIRECT_DEBIT
 
     book = _caller(book)
-    cid = collection_id or read_text(_selected_live(book, DIRECT_DEBIT.name, "collectionid"))
+    picked = _selected_live(book, DIRECT_DEBIT.name, "collectionid")
+    cid = collection_id or (read_text(picked) if picked not in (None, "") else "")
     if not cid:
         _Excel(book).alert("sepa: select a row of the collection on the DirectDebit sheet first "
                            "(its Collection ID is confirmed).")
