@@ -107,7 +107,7 @@ def test_the_statements_sheet_says_balance_brought_forward_once_at_the_top(full:
     book = with_loaded(full)
     t = statements_table(statements(book, *MARCH), *MARCH, None)
     texts = t.texts()
-    start = next(i for i, r in enumerate(texts) if r[:1] and r[0].startswith("Statement L1 "))
+    start = next(i for i, r in enumerate(texts) if r[:1] == ["Statement L1"])
     block = texts[start:next((i for i in range(start + 1, len(texts)) if not any(texts[i])), len(texts))]
     labels = [r[3] for r in block if len(r) > 3]
     assert labels.count("Balance brought forward") == 1 and labels.index("Balance brought forward") == labels.index("Description") + 1

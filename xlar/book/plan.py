@@ -111,6 +111,15 @@ def report_width(kind: CellKind, emphasis: Emphasis, col: int, value: object, fm
     return min(n + pad, MAX_WIDTH)
 
 
+#: the height (points) of a row of one line; a row with wrapped text gets one per line
+ROW_HEIGHT = 15
+
+
+def wrapped_lines(text: str) -> int:
+    """Lines a text longer than ``MAX_WIDTH`` takes when wrapped in a column of that width (10 % spare)."""
+    return max(1, -(-len(text) * 11 // ((MAX_WIDTH - 2) * 10)))
+
+
 # --------------------------------------------------------------------------- how sheets print
 # Every sheet xlar creates or rewrites prints one page wide, its heading rows repeated on each page,
 # with the company and the sheet's name in the header and "Page x of y" in the footer.

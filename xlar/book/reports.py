@@ -22,12 +22,14 @@ from xlar.book.plan import (
     LOOKS,
     MAX_WIDTH,
     MIN_WIDTH,
+    ROW_HEIGHT,
     WIDTH_ROWS,
     PageSetup,
     is_xlar_setup,
     money_format,
     page_setup,
     report_width,
+    wrapped_lines,
 )
 from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
@@ -41,7 +43,7 @@ _STYLES = {
 }
 
 
-_WRAP = Alignment(wrap_text=True, vertical="top")
+_WRAP = Alignment(wrap_text=True)
 
 
 def render(wb: Workbook, table: Table, *, exps: dict[str, int] | None = None, company: str = "") -> None:
@@ -81,6 +83,9 @@ def render(wb: Workbook, table: Table, *, exps: dict[str, int] | None = None, co
                 target.data_type = "s"  # text stays text, never a formula
                 if len(v) > MAX_WIDTH and not ends:  # longer than its column can be: wrapped in it
                     target.alignment = _WRAP
+                    lines = wrapped_lines(v)
+                    if lines * ROW_HEIGHT > (ws.row_dimensions[r].height or ROW_HEIGHT):
+                        ws.row_dimensions[r].height = lines * ROW_HEIGHT
             kind = cell.kind
             f = None
             if kind is CellKind.MONEY:

@@ -40,11 +40,13 @@ from xlar.book.plan import (
     LOOKS,
     MAX_WIDTH,
     MIN_WIDTH,
+    ROW_HEIGHT,
     WIDTH_ROWS,
     PageSetup,
     money_format,
     page_setup,
     report_width,
+    wrapped_lines,
 )
 from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
@@ -110,7 +112,7 @@ class ReportStyles:
         return hit
 
     def wrap_attr(self, emphasis: Emphasis) -> str:
-        """The style of a text cell of ``emphasis`` wrapped within its column (top aligned)."""
+        """The style of a text cell of ``emphasis`` wrapped within its column."""
         hit = self.wrapped.get(emphasis)
         if hit is None:
             root = self.styles._load()
@@ -122,7 +124,7 @@ class ReportStyles:
             new = copy.deepcopy(xfs[n])
             for a in new.findall(f"{{{X.NS}}}alignment"):
                 new.remove(a)
-            al = _el("alignment", wrapText="1", vertical="top")
+            al = _el("alignment", wrapText="1")
             new.insert(0, al)
             new.set("applyAlignment", "1")
             hit = self.wrapped[emphasis] = f' s="{self._add("cellXfs", new)}"'
@@ -257,6 +259,7 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
         last_c = 0
         wide = r <= WIDTH_ROWS
         ends = _last_text(cells) if emphasis is Emphasis.TITLE or emphasis is Emphasis.NOTE else 0
+        lines = 1
         for c, cell in enumerate(cells, start=1):
             if cell.__class__ is not Cell:
                 if cell is None or cell == "":
@@ -286,6 +289,7 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
             if t is str:
                 if len(v) > MAX_WIDTH and not ends:  # longer than its column can be: wrapped in it
                     st = rs.wrap_attr(emphasis)
+                    lines = max(lines, wrapped_lines(v))
                 if v.isprintable() and v[0] != " " and v[-1] != " ":  # most text: no escaping of spaces
                     if "&" in v or "<" in v or ">" in v:
                         v = escape(v)
@@ -318,7 +322,8 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
         if out:
             last_row = r
             max_col = max(max_col, last_c)
-            rows.append(f'<row r="{rtxt}">' + "".join(out) + "</row>")
+            ht = f' ht="{ROW_HEIGHT * lines}" customHeight="1"' if lines > 1 else ""  # wrapped text: rows it takes
+            rows.append(f'<row r="{rtxt}"{ht}>' + "".join(out) + "</row>")
     dim = f"A1:{X.col_letter(max_col)}{last_row}" if last_row else "A1"
     if widths_out is not None:
         widths_out.update(widths)

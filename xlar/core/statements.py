@@ -128,8 +128,7 @@ def statements_table(sts: tuple[Statement, ...], start: date, end: date, aging: 
     for s in sts:
         cur = s.currency
         t.blank()
-        # one cell: the title runs on over the empty cells to its right, never cut by the next column
-        t.add(f"Statement {s.customer_no}  {s.name}  ({cur}, {start.isoformat()} to {end.isoformat()})",
+        t.add(f"Statement {s.customer_no}", s.name, cur, f"{start.isoformat()} to {end.isoformat()}",
               emphasis=Emphasis.TITLE)
         t.add("Date", "Document Type", "Document No.", "Description", "Due Date", "Amount", "Balance",
               emphasis=Emphasis.HEADER)
