@@ -92,13 +92,20 @@ def shown_len(value: object, fmt: str | None = None) -> int:
 
 
 def report_width(kind: CellKind, emphasis: Emphasis, col: int, value: object, fmt: str | None = None,
-                 *, last: bool = False) -> int:
+                 *, last: bool | None = None) -> int:
     """Characters a report column needs for one cell, padded by 2 (bold rows 3), at most ``MAX_WIDTH``.
 
     Text by its length; numbers and dates by their length in their number format (money without a
     format: two decimals with thousands separators), so a figure never shows as ``###``. The last text of
     a title or note row does not widen its column: it runs on into the empty cells to its right.
-    A column is at least ``MIN_WIDTH`` wide (the writers' default)."""
+    A column is at least ``MIN_WIDTH`` wide (the writers' default).
+
+    Without ``last`` (the live writer, ``excel.py``): the earlier rule, text by its length up to 60,
+    anything else 14, a title or note in the first column does not widen it."""
+    if last is None:
+        if kind is not CellKind.TEXT or (col == 1 and (emphasis is Emphasis.TITLE or emphasis is Emphasis.NOTE)):
+            return 14
+        return min(len(str(value)) + 2, 60)
     if kind is CellKind.TEXT:
         if last and (emphasis is Emphasis.TITLE or emphasis is Emphasis.NOTE):
             return 0
