@@ -28,6 +28,7 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the result to 
                                                 dir_okay=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Let --out replace an existing workbook.")]
 
 
 def _console(stderr: bool = False) -> Console:
@@ -90,19 +91,22 @@ def _run(book: Path, command: str, *, out: Path | None, quiet: bool, as_json: bo
 @app.command()
 def post(book: BookArg,
          skip_errors: Annotated[bool, typer.Option("--skip-errors", help="Post the good lines, mark the bad.")] = False,
+         force: ForceOpt = False,
          out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Post the Journal: new ledger entries, applications and G/L lines."""
     label = "post --skip-errors" if skip_errors else "post"
-    _run(book, "post", out=out, quiet=quiet, as_json=as_json, label=label, skip_errors=skip_errors)
+    _run(book, "post", out=out, quiet=quiet, as_json=as_json, label=label, skip_errors=skip_errors,
+         force=force)
 
 
 @app.command()
 def apply(book: BookArg,
           id: Annotated[str | None, typer.Option("--id", help="Only this Applies-to ID.")] = None,
+          force: ForceOpt = False,
           out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Apply posted open entries that share an Applies-to ID."""
     _run(book, "apply", out=out, quiet=quiet, as_json=as_json, label=f"apply --id {id}" if id else "apply",
-         applies_to_id=id)
+         applies_to_id=id, force=force)
 
 
 @app.command(name="unapply")
@@ -111,6 +115,7 @@ def unapply_cmd(book: BookArg,
                                                          min=1)],
                 posting_date: Annotated[str | None, typer.Option(
                     "--posting-date", help="Date of the reversal (YYYY-MM-DD); default: the application's.")] = None,
+                force: ForceOpt = False,
                 out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Reverse one application and its G/L lines."""
     day = None
@@ -121,13 +126,14 @@ def unapply_cmd(book: BookArg,
             raise typer.BadParameter(f"{posting_date!r} is not a date like 2026-10-31",
                                      param_hint="--posting-date") from None
     _run(book, "unapply", out=out, quiet=quiet, as_json=as_json, label=f"unapply --application {application}",
-         application_no=application, posting_date=day)
+         application_no=application, posting_date=day, force=force)
 
 
 @app.command()
-def check(book: BookArg, out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+def check(book: BookArg, out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False,
+          force: ForceOpt = False) -> None:
     """Validate the workbook and dry-run the Journal; write Issues; post nothing."""
-    _run(book, "check", out=out, quiet=quiet, as_json=as_json, label="check")
+    _run(book, "check", out=out, quiet=quiet, as_json=as_json, label="check", force=force)
 
 
 def _day(text: str | None, option: str) -> date | None:
@@ -137,6 +143,38 @@ def _day(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a date like 2026-10-31", param_hint=option) from None
+
+
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)  # Excel's dates, less a year for due dates
+
+
+def _book_day(text: str | None, option: str) -> date | None:
+    """A date option of month-end: ISO, within the dates a workbook can hold."""
+    day = _day(text, option)
+    if day is not None and not _FIRST_DAY <= day <= _LAST_DAY:
+        raise typer.BadParameter(f"{text!r}: use a date from {_FIRST_DAY} to {_LAST_DAY} (YYYY-MM-DD)",
+                                 param_hint=option)
+    return day
+
+
+def _period(text: str, periods: int, as_of: str) -> str:
+    """``--period``: a positive length like 30D, 4W, 1M, 1Q or 1Y."""
+    from xlar.core.aging import buckets
+    from xlar.core.dates import DateFormulaError, parse_formula
+
+    form = "a positive length like 30D, 4W, 1M, 1Q or 1Y"
+    try:
+        terms = parse_formula(text)
+    except DateFormulaError:
+        raise typer.BadParameter(f"{text!r} is not {form}", param_hint="--period") from None
+    if len(terms) != 1 or terms[0][0] < 0 or terms[0][1] != "n" or not terms[0][2]:
+        raise typer.BadParameter(f"{text!r} is not {form}", param_hint="--period")
+    try:
+        buckets(date.fromisoformat(as_of), text, periods)
+    except (OverflowError, ValueError):
+        raise typer.BadParameter(f"{text!r} x {periods} periods reaches before the year 1; use {form}, "
+                                 "shorter", param_hint="--period") from None
+    return text
 
 
 @app.command(name="month-end")
@@ -150,14 +188,17 @@ def month_end_cmd(
         issue: Annotated[bool, typer.Option("--issue", help="Issue and post the suggested reminders and "
                                                             "finance charge memos.")] = False,
         no_statements: Annotated[bool, typer.Option("--no-statements", help="Skip the Statements sheet.")] = False,
+        force: ForceOpt = False,
         out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Aging with G/L tie-out, statements, reminders, finance charges and KPIs as of a date."""
     from xlar.book.month_end import MonthEndOptions, run_month_end
 
-    opts = MonthEndOptions(as_of=_day(as_of, "--as-of"), start=_day(period_start, "--from"),  # type: ignore[arg-type]
-                           period_length=period_length, periods=periods, issue=issue, statements=not no_statements)
+    opts = MonthEndOptions(as_of=_book_day(as_of, "--as-of"), start=_book_day(period_start, "--from"),  # type: ignore
+                           period_length=_period(period_length, periods, as_of), periods=periods, issue=issue,
+                           statements=not no_statements)
     label = f"month-end --as-of {as_of}" + (" --issue" if issue else "")
-    outcome = _attempt("month-end", book, as_json, lambda: run_month_end(book, opts, out=out, label=label))
+    outcome = _attempt("month-end", book, as_json,
+                       lambda: run_month_end(book, opts, out=out, label=label, force=force))
     if not quiet and not as_json and outcome.exit_code == 0:
         _console().print(
             f"  aging total (LCY): {outcome.aging_total_lcy}   ledger: {outcome.ledger_lcy}   G/L: {outcome.gl_lcy}"
@@ -183,17 +224,20 @@ def import_statement(book: BookArg,
                      profile: ProfileOpt = None,
                      statement: Annotated[str | None, typer.Option(
                          "--statement", help="Statement No. for CSV/XLSX lines (default: the file name).")] = None,
+                     force: ForceOpt = False,
                      out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Read a bank statement file into BankStatement; lines already imported are skipped."""
     _run_bank(book, "import-statement", out=out, quiet=quiet, as_json=as_json,
-              label=f"import-statement {file.name}", file=file, profile=profile, statement_no=statement)
+              label=f"import-statement {file.name}", file=file, profile=profile, statement_no=statement,
+              force=force)
 
 
 @app.command()
-def match(book: BookArg, profile: ProfileOpt = None, out: OutOpt = None, quiet: QuietOpt = False,
-          as_json: JsonOpt = False) -> None:
+def match(book: BookArg, profile: ProfileOpt = None, force: ForceOpt = False, out: OutOpt = None,
+          quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Propose matches for open statement lines (MatchProposals, match columns on BankStatement)."""
-    _run_bank(book, "match", out=out, quiet=quiet, as_json=as_json, label="match", profile=profile)
+    _run_bank(book, "match", out=out, quiet=quiet, as_json=as_json, label="match", profile=profile,
+              force=force)
 
 
 @app.command()
@@ -201,13 +245,14 @@ def accept(book: BookArg,
            min_confidence: Annotated[str, typer.Option(
                "--min-confidence", help="High, Medium or Low; Manual lines are always accepted.")] = "High",
            skip_errors: Annotated[bool, typer.Option("--skip-errors", help="Post the good lines.")] = False,
+           force: ForceOpt = False,
            out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Turn accepted proposals into Journal lines and post them (discounts and tolerances included)."""
     if min_confidence.lower() not in ("high", "medium", "low"):
         raise typer.BadParameter("use High, Medium or Low", param_hint="--min-confidence")
     _run_bank(book, "accept", out=out, quiet=quiet, as_json=as_json,
               label=f"accept --min-confidence {min_confidence}", min_confidence=min_confidence,
-              skip_errors=skip_errors)
+              skip_errors=skip_errors, force=force)
 
 
 @app.command(name="reconcile")
@@ -218,6 +263,7 @@ def reconcile_cmd(book: BookArg,
                   last_balance: Annotated[str | None, typer.Option(
                       "--balance-last-statement", help="Balance Last Statement (default: the statement's).")]
                   = None,
+                  force: ForceOpt = False,
                   out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Bank reconciliation: statement lines vs BankLedger; BankReconciliation sheet; exit 1 unless complete."""
     from decimal import Decimal, InvalidOperation
@@ -232,7 +278,7 @@ def reconcile_cmd(book: BookArg,
 
     _run_bank(book, "reconcile", out=out, quiet=quiet, as_json=as_json, label=f"reconcile --statement {statement}",
               statement_no=statement, ending_balance=money(ending_balance, "--ending-balance"),
-              balance_last_statement=money(last_balance, "--balance-last-statement"))
+              balance_last_statement=money(last_balance, "--balance-last-statement"), force=force)
 
 
 def _date_opt(text: str | None, hint: str) -> date | None:
@@ -263,6 +309,7 @@ def sepa(book: BookArg,
              "--return-date", help="Posting date of returns (default: the transfer date).")] = None,
          book_out: Annotated[Path | None, typer.Option(
              "--book-out", help="Write the workbook to this file; leave BOOK as it is.", dir_okay=False)] = None,
+         force: ForceOpt = False,
          quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """SEPA direct debit: create a collection and its pain.008 file, or confirm / reject one."""
     from xlar.book.sepa import run_sepa_file
@@ -278,7 +325,7 @@ def sepa(book: BookArg,
              else "sepa --reject " + " ".join(reject or []))
     outcome = _attempt("sepa", book, as_json, lambda: run_sepa_file(
         book, collection_date=day, xml_out=out, confirm_id=confirm, reject_ids=reject, return_date=ret,
-        version=fmt, collection_id=collection_id, book_out=book_out, label=label))
+        version=fmt, collection_id=collection_id, book_out=book_out, label=label, force=force))
     _finish(outcome, quiet=quiet, as_json=as_json)
 
 
@@ -286,11 +333,13 @@ def sepa(book: BookArg,
 def predict(book: BookArg,
             seed: Annotated[int, typer.Option("--seed", help="Random seed of the model (results are repeatable).")]
             = 0,
+            force: ForceOpt = False,
             out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Predict which open invoices will be paid late (Outlook sheet); needs the predict extra."""
     from xlar.book.outlook import run_predict_file
 
-    outcome = _attempt("predict", book, as_json, lambda: run_predict_file(book, out=out, seed=seed))
+    outcome = _attempt("predict", book, as_json,
+                       lambda: run_predict_file(book, out=out, seed=seed, force=force))
     _finish(outcome, quiet=quiet, as_json=as_json)
 
 

@@ -167,7 +167,7 @@ def test_a_crash_at_any_write_step_loses_nothing(make_book, monkeypatch):
     before = p.read_bytes()
     steps = [(xlsxparts, "open_parts"), (xlsxparts, "rewrite_sheet"), (xlsxparts, "_rewrite_table"),
              (xlsxparts, "_add_sheet"), (xlsxparts, "cell_xml"), (xlsxparts, "write_zip"),
-             (xlsxparts, "_copy_raw"), (files.shutil, "copy2"), (files.tempfile, "mkstemp"), (files.os, "replace"),
+             (xlsxparts, "_copy_raw"), (files, "_copy_hashing"), (files.tempfile, "mkstemp"), (files.os, "replace"),
              (files, "fingerprint")]
     for mod, name in steps:
         real = getattr(mod, name)

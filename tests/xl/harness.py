@@ -180,6 +180,9 @@ class AppliedBook:
         self._grow(sheet["values"], r0 + len(rows), c0 + max(len(r) for r in rows))
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
+                if v is None:  # Office.js: null in a values array leaves the cell (and its formula) as it is
+                    continue
+                self.formulas.pop((sheet["name"], r0 + i, c0 + j), None)  # a value written over a formula
                 sheet["values"][r0 + i][c0 + j] = self._excel_cell(sheet["name"], r0 + i, c0 + j, v)
 
     def _do_setNumberFormat(self, a):

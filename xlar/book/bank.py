@@ -38,7 +38,7 @@ from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
 from xlar.book.sepa import DIRECT_DEBIT, debit_entries
 from xlar.book.statements import Parsed, Profile, StatementError, parse_file, renumber
-from xlar.book.xlsxparts import open_file, save_file
+from xlar.book.xlsxparts import locked_run, open_file, save_file
 from xlar.core.bank import (
     BankLedgerEntry,
     Confidence,
@@ -646,6 +646,7 @@ def _reconciliation_report(rec: Reconciliation, currency: str) -> Table:
 
 # --------------------------------------------------------------------------- file wrapper
 
+@locked_run()
 def run_bank_file(path: Path, command: str, *, out: Path | None = None, label: str = "", engine: str = "auto",
                   **options: object) -> Outcome:
     """Open ``path``, run a bank command, write atomically (to ``out`` when given).

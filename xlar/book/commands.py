@@ -26,7 +26,7 @@ from xlar.book.grid import Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.rows import ReadResult, read_book
 from xlar.book.safeguards import screen_journal
-from xlar.book.xlsxparts import PartsBook, open_file, save_file
+from xlar.book.xlsxparts import PartsBook, locked_run, open_file, save_file
 from xlar.core.model import LineResult, Settlement, Severity
 from xlar.core.remainders import small_remainders
 from xlar.core.settle import apply_entries, post_journal, unapply
@@ -215,6 +215,7 @@ def _release_freed_memory() -> None:
         pass
 
 
+@locked_run()
 def run_file(path: Path, command: str, *, out: Path | None = None, label: str = "", engine: str = "auto",
              **options: object) -> Outcome:
     """Open ``path``, run ``command``, write the result atomically (to ``out`` when given).

@@ -74,13 +74,17 @@ def read_member(z: zipfile.ZipFile, data: bytes, name: str) -> bytes:
     raw = member_raw(data, info) if _fast is not None else None
     if raw is None:
         return z.read(name)
-    out = _fast.decompress(raw, -15, info.file_size or 1 << 14)  # sized once: no regrowth of a 600 MB buffer
+    d = _fast.decompressobj(-15)
+    out = d.decompress(raw, info.file_size + 1)  # never more than the declared size (a lying header: refused)
+    if len(out) > info.file_size or not d.eof:
+        raise zipfile.BadZipFile(f"{name!r} inflates beyond its declared size of {info.file_size:,} bytes")
     if len(out) != info.file_size or crc32(out) != info.CRC:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {name!r}")
     return out
 
 
 _IN_STEP = 1 << 20  # compressed bytes fed at a time: about 5-10 MB of XML out
+_OUT_MAX = 64 << 20  # bytes inflated at most from one feed (a bomb's megabyte would be a gigabyte)
 
 
 def iter_member(z: zipfile.ZipFile, data: bytes, name: str, chunk: int) -> Iterator[bytes]:
@@ -95,11 +99,16 @@ def iter_member(z: zipfile.ZipFile, data: bytes, name: str, chunk: int) -> Itera
     d = _fast.decompressobj(-15)
     crc = size = 0
     for i in range(0, len(raw), _IN_STEP):
-        block = d.decompress(raw[i:i + _IN_STEP])
-        if block:
-            crc = crc32(block, crc)
-            size += len(block)
-            yield block
+        buf = raw[i:i + _IN_STEP]
+        while buf:
+            block = d.decompress(buf, _OUT_MAX)
+            buf = d.unconsumed_tail
+            if block:
+                crc = crc32(block, crc)
+                size += len(block)
+                if size > info.file_size:  # a lying header: stop before inflating the rest
+                    raise zipfile.BadZipFile(f"{name!r} inflates beyond its declared size of {info.file_size:,} bytes")
+                yield block
     block = d.flush()
     if block:
         crc = crc32(block, crc)

@@ -330,65 +330,140 @@ def _runs(sorted_ints: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
+#: a write action costs about as much as this many cells (the Office.js client syncs with Excel once per
+#: action and sends ~200 bytes of action around the values; a COM call costs a few milliseconds): two
+#: rectangles are merged into their bounding box when that adds fewer cells than this
+MERGE_CELLS = 200
+
+
 @dataclass(slots=True)
 class Block:
-    """One rectangular write: top-left cell and the values; ``formats``: (first row, last row, col, format)."""
+    """One rectangular write: top-left cell and the values (``None``: leave the cell as it is)."""
 
     row: int
     col: int
     values: list[list[object]]
-    formats: list[tuple[int, int, int, str]]
 
 
-def blocks(job: _SheetJob, formulas: dict[tuple[int, int], object] | None = None) -> list[Block]:
-    """The job's cells as rectangles: per run of adjacent columns, one block over the existing rows it
-    touches and one over the appended rows."""
-    out: list[Block] = []
-    by_col: dict[int, list[int]] = {}
+def _bands(cells: dict[int, list[int]]) -> list[list[int]]:
+    """Exact rectangles [r1, r2, c1, c2] covering the cells (column -> its rows): adjacent columns with the
+    same rows form a band, each band's runs of consecutive rows a rectangle."""
+    rects: list[list[int]] = []
+    band: tuple[int, int, tuple[int, ...]] | None = None
+    for c in sorted(cells):
+        rows = tuple(sorted(set(cells[c])))
+        if band is not None and band[1] == c - 1 and band[2] == rows:
+            band = (band[0], c, rows)
+            continue
+        if band is not None:
+            rects.extend([r1, r2, band[0], band[1]] for r1, r2 in _runs(list(band[2])))
+        band = (c, c, rows)
+    if band is not None:
+        rects.extend([r1, r2, band[0], band[1]] for r1, r2 in _runs(list(band[2])))
+    return rects
+
+
+def _merged(rects: list[list[int]], gaps: bool) -> list[list[int]]:
+    """Rectangles [r1, r2, c1, c2] merged: side by side (same rows), then one below another, always when they
+    touch with the same columns and, with ``gaps``, into their bounding box when that adds fewer than
+    ``MERGE_CELLS`` cells the plan does not change (a rectangle is tried against the last few made)."""
+    rects.sort(key=lambda t: (t[0], t[1], t[2]))
+    rows: list[list[int]] = []
+    for r in rects:
+        p = rows[-1] if rows else None
+        if p is not None and p[0] == r[0] and p[1] == r[1] and (
+                p[3] + 1 == r[2] or (gaps and (r[2] - p[3] - 1) * (r[1] - r[0] + 1) < MERGE_CELLS)):
+            p[3] = max(p[3], r[3])
+        else:
+            rows.append(r)
+    rows.sort(key=lambda t: (t[0], t[2]))
+    out: list[list[int]] = []
+    for r in rows:
+        best, cost = None, MERGE_CELLS
+        for p in reversed(out[-8:]):
+            if p[2] == r[2] and p[3] == r[3] and p[1] + 1 == r[0]:
+                best, cost = p, 0
+                break
+            if gaps:
+                c1, c2, r2 = min(p[2], r[2]), max(p[3], r[3]), max(p[1], r[1])
+                added = ((r2 - p[0] + 1) * (c2 - c1 + 1) - (p[1] - p[0] + 1) * (p[3] - p[2] + 1)
+                         - (r[1] - r[0] + 1) * (r[3] - r[2] + 1))
+                if added < cost:
+                    best, cost = p, added
+        if best is None:
+            out.append(r)
+        else:
+            best[1], best[2], best[3] = max(best[1], r[1]), min(best[2], r[2]), max(best[3], r[3])
+    return out
+
+
+def blocks(job: _SheetJob, formulas: dict[tuple[int, int], object] | None = None, *,
+           keep: bool = False) -> list[Block]:
+    """The job's cells as a few rectangles: the existing rows' changed cells and the appended rows apart.
+
+    Only the plan's cells are written. Adjacent columns changed on the same rows form one rectangle per run
+    of rows; rectangles side by side or one above the other are merged when the cells between them cost
+    less than another write (``MERGE_CELLS``). A cell between them is left alone: ``keep`` (the remote
+    engine: Office.js leaves a cell given as ``null`` unchanged) sends ``None``; on the desktop it gets its
+    formula back, or its value as read when it has none; where formulas could not be read (``formulas`` is
+    None) nothing is merged over a cell the plan does not change. Appended rows (below every used row) are
+    empty before the run, so their rectangles are merged over blank cells."""
+    old: dict[int, list[int]] = {}
+    new: dict[int, list[int]] = {}
+    last = job.existing_last_row
     for (r, c) in job.cells:
-        by_col.setdefault(c, []).append(r)
-    for c1, c2 in _runs(sorted(by_col)):
-        rows = sorted({r for c in range(c1, c2 + 1) for r in by_col[c]})
-        old = [r for r in rows if r <= job.existing_last_row]
-        new = [r for r in rows if r > job.existing_last_row]
-        for part in (old, new):
-            if not part:
-                continue
-            r1, r2 = part[0], part[-1]
+        (old if r <= last else new).setdefault(c, []).append(r)
+    out: list[Block] = []
+    cells = job.cells
+    live = job.live
+    known = formulas or {}
+    for part, gaps in ((old, keep or formulas is not None), (new, True)):
+        if not part:
+            continue
+        for r1, r2, c1, c2 in sorted(_merged(_bands(part), gaps)):
             values: list[list[object]] = []
             for r in range(r1, r2 + 1):
                 line = []
                 for c in range(c1, c2 + 1):
-                    o = job.cells.get((r, c))
+                    o = cells.get((r, c))
                     if o is not None:
                         line.append(excel_value(o.value))
-                    elif job.live is not None:
-                        line.append(_kept(job.live.cell(r, c), (formulas or {}).get((r, c))))
+                    elif keep:
+                        line.append(None)
+                    elif live is not None and r <= last:
+                        line.append(_kept(live.cell(r, c), known.get((r, c))))
                     else:
                         line.append("")
                 values.append(line)
-            out.append(Block(r1, c1, values, _formats(job, r1, r2, c1, c2)))
+            out.append(Block(r1, c1, values))
     return out
 
 
-def _formats(job: _SheetJob, r1: int, r2: int, c1: int, c2: int) -> list[tuple[int, int, int, str]]:
-    """Number formats of the plan's cells in the rectangle, as few (row span, column) runs as possible."""
+def format_ranges(job: _SheetJob) -> list[tuple[int, int, int, int, str]]:
+    """Number formats of the plan's cells as (row1, row2, col1, col2, format) ranges: per column, runs of one
+    format over the existing rows and over the appended rows (rows between two cells of one format join the
+    run: the column keeps one format; a column needing more than ``MAX_FORMAT_RUNS`` runs gets its most
+    common format only), adjacent columns with the same run merged."""
+    by_col: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), o in job.cells.items():
+        if o.number_format:
+            by_col.setdefault(c, []).append((r, o.number_format))
     out: list[tuple[int, int, int, str]] = []
-    for c in range(c1, c2 + 1):
-        runs: list[list[object]] = []  # [first row, last row, format]
-        for r in range(r1, r2 + 1):
-            o = job.cells.get((r, c))
-            if o is None or not o.number_format:
-                continue
-            if runs and runs[-1][2] == o.number_format:
-                runs[-1][1] = r  # gaps of untouched rows join the run: the column keeps one format
-            else:
-                runs.append([r, r, o.number_format])
-        if len(runs) > MAX_FORMAT_RUNS:
-            common = Counter(str(f) for _, _, f in runs).most_common(1)[0][0]
-            runs = [[runs[0][0], runs[-1][1], common]]
-        out.extend((int(a), int(b), c, str(f)) for a, b, f in runs)
-    return out
+    last = job.existing_last_row
+    for c, items in by_col.items():
+        items.sort()
+        for part in ([x for x in items if x[0] <= last], [x for x in items if x[0] > last]):
+            runs: list[list[object]] = []  # [first row, last row, format]
+            for r, f in part:
+                if runs and runs[-1][2] == f:
+                    runs[-1][1] = r
+                else:
+                    runs.append([r, r, f])
+            if len(runs) > MAX_FORMAT_RUNS:
+                common = Counter(str(f) for _, _, f in runs).most_common(1)[0][0]
+                runs = [[runs[0][0], runs[-1][1], common]]
+            out.extend((int(a), int(b), c, str(f)) for a, b, f in runs)
+    return merged_formats(out)
 
 
 def merged_formats(formats: list[tuple[int, int, int, str]]) -> list[tuple[int, int, int, int, str]]:
@@ -436,9 +511,10 @@ _PLAIN = frozenset({str, float, int, bool})
 
 
 def _remote_cell(v: object) -> object:
-    """What xlwings' remote converter sends for a value (``prepare_xl_data_element``) for xlar's types."""
+    """What xlwings' remote converter sends for a value (``prepare_xl_data_element``) for xlar's types;
+    ``None`` stays ``null``: Office.js leaves such a cell as it is (values are written as ``""``)."""
     if v is None:
-        return ""
+        return None
     if isinstance(v, datetime):
         return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat(sep=" ").split(".")[0]
     if isinstance(v, date):
@@ -474,12 +550,13 @@ def apply_plan(lb: LiveBook, plan: WritePlan) -> None:
         else:
             sheet = job.live.sheet
             title = job.live.title
-        for b in blocks(job, _read_formulas(lb, job)):
+        remote = _engine_type(book) != "desktop"
+        for b in blocks(job, None if remote else _read_formulas(lb, job), keep=remote):
             write_block(sheet, b.row, b.col, b.values)
             lb.writes[title] += 1
-            for r1, r2, c1, c2, fmt in merged_formats(b.formats):
-                sheet.range((r1, c1), (r2, c2)).number_format = fmt
-                lb.writes[title] += 1
+        for r1, r2, c1, c2, fmt in format_ranges(job):
+            sheet.range((r1, c1), (r2, c2)).number_format = fmt
+            lb.writes[title] += 1
         if job.table_end is not None and job.live is not None:
             table = job.live.region.table
             table.resize(sheet.range((job.header_row, job.first_col), job.table_end))

@@ -24,7 +24,7 @@ from xlar.book.issues import SheetIssue, resolve
 from xlar.book.rows import read_book, read_sheet_rows
 from xlar.book.schema import Column, Kind, SheetSpec
 from xlar.book.unapplied import read_notes
-from xlar.book.xlsxparts import open_file, save_file
+from xlar.book.xlsxparts import locked_run, open_file, save_file
 from xlar.core.dunning import (
     FINANCE_CHARGE,
     REMINDER,
@@ -264,6 +264,7 @@ def _plan_log(plan: P.WritePlan, log: tuple[CollectionEntry, ...], cur_of: dict[
         sw.appends.append(row)
 
 
+@locked_run()
 def run_month_end(path: Path, opts: MonthEndOptions, *, out: Path | None = None,
                   label: str = "month-end", engine: str = "auto") -> MonthEndOutcome:
     """Open ``path``, run month end, write the plan and the reports (``plan.reports``), save atomically.

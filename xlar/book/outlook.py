@@ -22,7 +22,7 @@ from xlar.book.commands import Outcome, next_run
 from xlar.book.grid import Grid
 from xlar.book.issues import SheetIssue
 from xlar.book.rows import read_book
-from xlar.book.xlsxparts import open_file, save_file
+from xlar.book.xlsxparts import locked_run, open_file, save_file
 from xlar.core.model import Severity
 from xlar.core.predict import QUALITY_THRESHOLD
 from xlar.core.tables import Emphasis, Table, day, money, pct
@@ -97,6 +97,7 @@ def predict(grids: dict[str, Grid], *, run: int, today: date | None = None, seed
     return PredictRun(plan, o, [t])
 
 
+@locked_run()
 def run_predict_file(path: Path, *, out: Path | None = None, seed: int = 0, label: str = "predict",
                      engine: str = "auto") -> Outcome:
     """Open ``path``, predict, rewrite the Outlook sheet, save atomically (to ``out`` when given).

@@ -422,6 +422,8 @@ def plan_ledger(plan: WritePlan, read: ReadResult, ledger: tuple[LedgerEntry, ..
             get = parts[2]
             if get is not None and (e is not old or get(e) != parts[3]):
                 for f in parts[1]:
+                    if e is old and f in ext_fields:
+                        continue  # an untouched entry's blank extension cell reads back as the same derived value
                     v = getattr(e, f)
                     if v is not None and v != "" and v != ():  # not blank
                         fields.add(f)

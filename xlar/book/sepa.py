@@ -54,7 +54,7 @@ from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.rows import today as rows_today
 from xlar.book.schema import Column, Kind, SheetSpec
 from xlar.book.sepa_xml import VERSIONS, pain008
-from xlar.book.xlsxparts import open_file, save_file
+from xlar.book.xlsxparts import locked_run, open_file, save_file
 from xlar.core.model import Application, Book, GLLine, Issue, JournalLine, LineResult, Settlement, Severity
 from xlar.core.money import ZERO
 from xlar.core.sepa import (
@@ -530,6 +530,7 @@ def execute_sepa(grids: dict[str, Grid], *, collection_date: date | None = None,
 # --------------------------------------------------------------------------- file wrapper
 
 
+@locked_run("book_out")
 def run_sepa_file(path: Path, *, collection_date: date | None = None, xml_out: Path | None = None,
                   confirm_id: str | None = None, reject_ids: list[str] | None = None,
                   return_date: date | None = None, version: str | None = None, collection_id: str | None = None,

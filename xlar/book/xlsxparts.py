@@ -50,9 +50,12 @@ from xlar.book.files import (
     VBA_SUFFIXES,
     BookError,
     OpenBook,
+    ambiguous_sheets,
     apply_plan,
+    check_package,
     commit,
     fingerprint_bytes,
+    locked_run,
     open_book,
     read_book_bytes,
     save,
@@ -178,6 +181,7 @@ def open_parts(path: Path) -> PartsBook:
     """Read ``path`` without openpyxl. Raises :class:`BookError` or :class:`Unsupported`."""
     path = Path(path)
     data = read_book_bytes(path)
+    check_package(path, data)
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
@@ -210,6 +214,7 @@ def open_parts(path: Path) -> PartsBook:
                 if typ == TABLE_REL and tpath in names:
                     sp.tables.append(_table(z.read(tpath), tpath, path.name))
             sheets[sp.title] = sp
+        ambiguous_sheets(path, list(sheets))
     except (KeyError, etree.XMLSyntaxError, DET.ParseError) as exc:
         raise Unsupported(f"package structure: {exc}") from exc
     except BookError:
@@ -1428,7 +1433,8 @@ def save_parts(book: PartsBook, plan: WritePlan, out: Path | None = None) -> Pat
     return commit(book.path, book.fingerprint, out, lambda tmp: write_zip(book, pkg, tmp))
 
 
-__all__ = ["VBA_SUFFIXES", "PartsBook", "Unsupported", "open_file", "open_parts", "save_file", "save_parts"]
+__all__ = ["VBA_SUFFIXES", "PartsBook", "Unsupported", "locked_run", "open_file", "open_parts", "save_file",
+           "save_parts"]
 
 
 # --------------------------------------------------------------------------- choosing the path
