@@ -188,22 +188,30 @@ def month_end_cmd(
         issue: Annotated[bool, typer.Option("--issue", help="Issue and post the suggested reminders and "
                                                             "finance charge memos.")] = False,
         no_statements: Annotated[bool, typer.Option("--no-statements", help="Skip the Statements sheet.")] = False,
+        documents: Annotated[Path | None, typer.Option(
+            "--documents", help="Write a PDF per statement, reminder and finance charge memo into this folder "
+                                "and an Outbox sheet listing them.", file_okay=False)] = None,
+        eml: Annotated[bool, typer.Option("--eml", help="With --documents: also one ready-to-send .eml per "
+                                                        "customer with its PDFs attached.")] = False,
         force: ForceOpt = False,
         out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Aging with G/L tie-out, statements, reminders, finance charges and KPIs as of a date."""
     from xlar.book.month_end import MonthEndOptions, run_month_end
 
+    if eml and documents is None:
+        raise typer.BadParameter("--eml needs --documents DIR", param_hint="--eml")
     opts = MonthEndOptions(as_of=_book_day(as_of, "--as-of"), start=_book_day(period_start, "--from"),  # type: ignore
                            period_length=_period(period_length, periods, as_of), periods=periods, issue=issue,
-                           statements=not no_statements)
-    label = f"month-end --as-of {as_of}" + (" --issue" if issue else "")
+                           statements=not no_statements, documents=documents, eml=eml)
+    label = f"month-end --as-of {as_of}" + (" --issue" if issue else "") + (" --documents" if documents else "")
     outcome = _attempt("month-end", book, as_json,
                        lambda: run_month_end(book, opts, out=out, label=label, force=force))
     if not quiet and not as_json and outcome.exit_code == 0:
         _console().print(
             f"  aging total (LCY): {outcome.aging_total_lcy}   ledger: {outcome.ledger_lcy}   G/L: {outcome.gl_lcy}"
             f"   difference: {outcome.tie_difference}\n  reminders: {outcome.reminders}   finance charge memos: "
-            f"{outcome.finance_charges} ({'issued' if issue else 'suggested'})   statements: {outcome.statements}")
+            f"{outcome.finance_charges} ({'issued' if issue else 'suggested'})   statements: {outcome.statements}"
+            + (f"\n  documents: {outcome.documents} in {escape(outcome.documents_dir)}" if documents else ""))
     _finish(outcome, quiet=quiet, as_json=as_json)
 
 

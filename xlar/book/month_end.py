@@ -160,6 +160,9 @@ class MonthEndOutcome(Outcome):
     statements: int = 0
     reports: list[str] = field(default_factory=list)
     currency_exponents: dict[str, int] | None = None  # how report money is formatted (not in --json)
+    documents: int = 0  # PDFs prepared (--documents)
+    documents_dir: str = ""
+    prepared: object | None = None  # xlar.book.documents.Prepared: the files to write (not in --json)
 
     def to_json(self) -> dict[str, object]:
         d = Outcome.to_json(self)
@@ -168,6 +171,8 @@ class MonthEndOutcome(Outcome):
                   "ties": self.tie_difference in ("0", "0.00", "0.000", ""),
                   "reminders": self.reminders, "finance_charges": self.finance_charges, "issued": self.issued,
                   "statements": self.statements, "reports": self.reports})
+        if self.documents_dir:
+            d.update({"documents": self.documents, "documents_dir": self.documents_dir})
         return d
 
 
@@ -179,6 +184,8 @@ class MonthEndOptions:
     periods: int = 3
     issue: bool = False  # post the reminders and finance charge memos
     statements: bool = True
+    documents: Path | None = None  # write a PDF per statement, reminder and memo here (xlar.book.documents)
+    eml: bool = False  # and one .eml per customer
 
     @property
     def period_start(self) -> date:
@@ -212,6 +219,13 @@ def execute_month_end(grids: dict[str, Grid], opts: MonthEndOptions, *, started:
                          periods=opts.periods, issue_documents=opts.issue, with_statements=opts.statements,
                          unapplied_notes=read_notes(grids))  # Owner / Reason typed on the last UnappliedCash
         tables = me.tables
+        if opts.documents is not None:  # the PDFs in memory and the Outbox report; the caller writes the files
+            from xlar.book.documents import prepare
+
+            prep = prepare(grids, me, opts.documents, eml=opts.eml)
+            tables = [*tables, prep.outbox]
+            issues.extend(prep.issues)
+            o.prepared, o.documents, o.documents_dir = prep, len(prep.documents), str(opts.documents)
         dun, tie = me.dunning, me.tie
         issues.extend(resolve(i, read.index) for i in dun.issues)
         if dun.new_entries or dun.new_log:
@@ -274,6 +288,10 @@ def run_month_end(path: Path, opts: MonthEndOptions, *, out: Path | None = None,
     """
     book = open_file(Path(path), engine)
     plan, _, outcome = execute_month_end(book.grids, opts, fingerprint=book.fingerprint, label=label)
+    if outcome.prepared is not None and opts.documents is not None:  # first the files: a failure leaves the book
+        from xlar.book.documents import write_files
+
+        write_files(opts.documents, outcome.prepared.files())  # type: ignore[attr-defined]
     written = save_file(book, plan, out, engine)
     outcome.workbook = str(path)
     outcome.written_to = str(written)

@@ -299,7 +299,7 @@ class _Reader:
             if spec.field == "currency_exponents" and spec.field in values:
                 self.exps = dict(values[spec.field]) or None  # type: ignore[arg-type]
         acc = {k.split(".", 1)[1]: v for k, v in values.items() if k.startswith("accounts.")}
-        rest = {k: v for k, v in values.items() if not k.startswith("accounts.")}
+        rest = {k: v for k, v in values.items() if "." not in k}  # company.*: documents read them
         return Settings(**rest, accounts=Accounts(**acc))
 
     def _setting(self, spec: S.SettingSpec, raw: object) -> object:

@@ -115,8 +115,14 @@ CUSTOMERS = SheetSpec(
         C("Blocked", "blocked", K.CHOICE, choices=Blocked),
         C("IBAN", ""),
         C("BIC", ""),
-        C("Email", ""),
+        C("Email", ""),  # "E-Mail" is the same column (headers compare after norm)
         C("Address", ""),
+        # extensions: the customer's address and language on documents (xlar.book.documents)
+        C("Address 2", "", extension=True),
+        C("Post Code", "", extension=True),
+        C("City", "", extension=True),
+        C("Country/Region Code", "", extension=True),
+        C("Language Code", "", extension=True),
         C("Reminder Terms", ""),
         C("Fin. Charge Terms", ""),
         C("Credit Limit", "credit_limit", K.MONEY, currency=Cur.LCY),
@@ -388,7 +394,17 @@ SETTINGS: tuple[SettingSpec, ...] = (
     S("Duplicate Payment Check", "duplicate_payment_check", K.CHOICE, "Warning", choices=DuplicatePaymentCheck,
       extension=True),
     S("Small Remainder Limit", "small_remainder_limit", K.MONEY, "1.00", extension=True),
+    # extensions: the company as documents print it (xlar.book.documents; not core Settings fields)
+    *(S(name, f"company.{fld}", K.TEXT, "", extension=True) for name, fld in (
+        ("Company Name", "name"), ("Company Address", "address"), ("Company Address 2", "address_2"),
+        ("Company Post Code", "post_code"), ("Company City", "city"),
+        ("Company Country/Region Code", "country"), ("Company VAT Registration No.", "vat_reg_no"),
+        ("Company Phone No.", "phone"), ("Company E-Mail", "email"), ("Company Bank Name", "bank_name"),
+        ("Company IBAN", "iban"), ("Company BIC", "bic"), ("Company Language Code", "language"))),
 )
+
+#: settings that are not core ``Settings`` fields: ``company.<field>`` (read by xlar.book.documents)
+COMPANY_PREFIX = "company."
 
 SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
 SETTINGS_BY_FIELD: dict[str, SettingSpec] = {s.field: s for s in SETTINGS}

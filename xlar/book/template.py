@@ -98,6 +98,19 @@ DESCRIPTIONS: dict[str, str] = {
                                "(posted, flagged), Error (not posted) or Off.",
     "Small Remainder Limit": "A posting that leaves an entry open with this much or less (company currency) is "
                              "flagged on Issues, so no cent stays open unnoticed. 0: off.",
+    "Company Name": "Printed on statements, reminders and finance charge memos (month-end --documents).",
+    "Company Address": "Street and number, as documents print it.",
+    "Company Address 2": "A second address line (optional).",
+    "Company Post Code": "Post code of the company address.",
+    "Company City": "City of the company address.",
+    "Company Country/Region Code": "Country of the company address, e.g. DE.",
+    "Company VAT Registration No.": "Printed in the documents' header and footer.",
+    "Company Phone No.": "Printed in the documents' header.",
+    "Company E-Mail": "Printed on documents; the From of the .eml messages (month-end --eml).",
+    "Company Bank Name": "The bank customers pay to (payment instructions on documents).",
+    "Company IBAN": "The account customers pay to (payment instructions on documents).",
+    "Company BIC": "BIC / SWIFT code of that account.",
+    "Company Language Code": "Language of documents for customers without a Language Code (blank: English).",
 }
 
 XLWINGS_CONF_SHEET = "xlwings.conf"
