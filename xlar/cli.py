@@ -352,10 +352,13 @@ def predict(book: BookArg,
 
 
 @app.command()
-def template(out: Annotated[Path, typer.Argument(help="The new workbook (.xlsx).", dir_okay=False,
-                                                 metavar="OUT.xlsx")],
+def template(out: Annotated[Path, typer.Argument(help="The new workbook (.xlsx; .xlsm with --macro-enabled).",
+                                                 dir_okay=False, metavar="OUT.xlsx")],
              currency: Annotated[str, typer.Option("--currency", help="Company currency (number formats).")]
              = "EUR",
+             macro_enabled: Annotated[bool, typer.Option(
+                 "--macro-enabled", help="The starter workbook (.xlsm): a Start sheet with a button per action, "
+                 "the AsOfDate cell and the xlar + xlwings VBA modules (no add-in needed).")] = False,
              force: Annotated[bool, typer.Option("--force", help="Replace OUT if it exists.")] = False,
              quiet: QuietOpt = False) -> None:
     """A new, empty client workbook: every sheet, table, drop-down and default setting."""
@@ -364,16 +367,69 @@ def template(out: Annotated[Path, typer.Argument(help="The new workbook (.xlsx).
     if out.exists() and not force:
         _console(stderr=True).print(f"[red]xlar template: {escape(str(out))} exists; use --force to replace it[/red]")
         raise typer.Exit(2)
-    if out.suffix.lower() != ".xlsx":
-        _console(stderr=True).print("[red]xlar template: the workbook must be an .xlsx file[/red]")
+    want = ".xlsm" if macro_enabled else ".xlsx"
+    if out.suffix.lower() != want:
+        _console(stderr=True).print(f"[red]xlar template: the workbook must be an {want} file"
+                                    + ("" if macro_enabled else " (or use --macro-enabled with OUT.xlsm)") + "[/red]")
         raise typer.Exit(2)
     try:
-        build_template(out, currency=currency.strip().upper() or "EUR")
+        if macro_enabled:
+            from xlar.addin.workbooks import build_starter
+
+            build_starter(out, currency=currency.strip().upper() or "EUR")
+        else:
+            build_template(out, currency=currency.strip().upper() or "EUR")
     except OSError as exc:
         _console(stderr=True).print(f"[red]xlar template: cannot write {escape(str(out))}: {escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     if not quiet:
         _console().print(f"[bold]xlar template[/bold] {escape(str(out))}: [green]written[/green]")
+
+
+addin_app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                        help="The xlar ribbon add-in for desktop Excel (Windows, Mac): install, remove, status.")
+app.add_typer(addin_app, name="addin")
+
+
+def _addin(action: str, quiet: bool) -> None:
+    from xlar.addin import install as ins
+
+    place = ins.Place(ins.current_platform())
+    try:
+        if action == "status":
+            st = ins.status(place)
+            lines, code = st.lines, 1 if st.mismatch else 0
+        else:
+            lines, code = (ins.install(place) if action == "install" else ins.remove(place)), 0
+    except ins.NoExcel as exc:
+        _console(stderr=True).print(f"[red]xlar addin {action}: {escape(str(exc))}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        _console(stderr=True).print(f"[red]xlar addin {action}: {escape(str(exc))}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    if not quiet or code:
+        con = _console(stderr=bool(code))
+        for line in lines:
+            con.print(f"xlar addin {action}: {escape(line)}", soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@addin_app.command(name="install")
+def addin_install(quiet: QuietOpt = False) -> None:
+    """Build xlar.xlam from the installed xlwings and put it in Excel's startup folder (XLSTART)."""
+    _addin("install", quiet)
+
+
+@addin_app.command(name="remove")
+def addin_remove(quiet: QuietOpt = False) -> None:
+    """Take xlar.xlam out of Excel's startup folder."""
+    _addin("remove", quiet)
+
+
+@addin_app.command(name="status")
+def addin_status(quiet: QuietOpt = False) -> None:
+    """Where the add-in is, and whether its xlar/xlwings versions match the installed packages (exit 1 if not)."""
+    _addin("status", quiet)
 
 
 @app.command()

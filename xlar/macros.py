@@ -371,6 +371,12 @@ def month_end(book: Any = None, *, as_of: date | None = None, issue: bool = Fals
     return run(book, "month-end", label="month-end", executor=executor)
 
 
+def month_end_issue(book: Any = None) -> Outcome:
+    """Month end, then issue and post the suggested reminders and finance charge memos
+    (``xlar month-end --issue``; the ribbon's *Issue reminders and memos*)."""
+    return month_end(book, issue=True)
+
+
 def named_date(book: Any, live: excel.LiveBook, name: str) -> date | None:
     """The date in the cell a workbook name refers to, from the cells already read (no extra read).
 
@@ -386,6 +392,8 @@ def named_date(book: Any, live: excel.LiveBook, name: str) -> date | None:
         return None
     ls = next((x for x in live.sheets.values() if S.norm(x.title) == S.norm(sheet)), None)
     value = ls.cell(row, col) if ls is not None else None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # an empty cell: today
     try:
         return read_date(value)
     except (CellError, ValueError, TypeError):
@@ -443,6 +451,38 @@ def sepa(book: Any = None, *, collection_date: date | None = None, xml_path: str
     return run(book, "sepa", label=label, executor=executor)
 
 
+def sepa_confirm(book: Any = None, *, collection_id: str | None = None) -> Outcome:
+    """The bank executed a collection: post its payments (``xlar sepa --confirm``).
+
+    Without ``collection_id``, the Collection ID on the selected row of the DirectDebit sheet.
+    """
+    from xlar.book.sepa import DIRECT_DEBIT
+
+    book = _caller(book)
+    cid = collection_id or read_text(_selected_live(book, DIRECT_DEBIT.name, "collectionid"))
+    if not cid:
+        _Excel(book).alert("sepa: select a row of the collection on the DirectDebit sheet first "
+                           "(its Collection ID is confirmed).")
+        return Outcome(command="sepa", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
+    return sepa(book, confirm=cid)
+
+
+def _selected_live(book: Any, sheet: str, key: str) -> object:
+    """The ``key`` column's cell on the selected row of ``sheet``, read from Excel (two small reads),
+    or None when the selection is elsewhere."""
+    try:
+        sel = book.app.selection
+        sht, row = sel.sheet, sel.row
+        if S.norm(sht.name) != S.norm(sheet) or row < 2:
+            return None
+        headers = sht.range((1, 1)).expand("right").value
+        headers = headers if isinstance(headers, list) else [headers]
+        keys = [S.norm(str(h or "")) for h in headers]
+        return sht.range((row, keys.index(key) + 1)).value if key in keys else None
+    except Exception:  # noqa: BLE001 - no selection (a chart, another app)
+        return None
+
+
 def _folder(book: Any) -> Path | None:
     """The workbook's folder on desktop Excel (None for an unsaved book, Lite and Server)."""
     if not _Excel(book).desktop:
@@ -488,6 +528,40 @@ def predict(book: Any = None, *, seed: int = 0) -> Outcome:
     return run(_caller(book), "predict", label="predict", executor=executor)
 
 
+DOCS_URL = "https://pypi.org/project/xlar/"
+
+
+def help(book: Any = None) -> str:
+    """Open the xlar documentation (the project's documentation URL, else its PyPI page) in the browser."""
+    import webbrowser
+
+    url = DOCS_URL
+    with contextlib.suppress(Exception):
+        from importlib.metadata import metadata
+
+        urls = [u.split(",", 1) for u in metadata("xlar").get_all("Project-URL") or []]
+        url = next((u.strip() for k, u in urls if k.strip().lower() in ("documentation", "homepage")), url)
+    with contextlib.suppress(Exception):
+        webbrowser.open(url)
+    return url
+
+
+def version(book: Any = None) -> str:
+    """xlar's, xlwings' and the installed add-in's versions, and whether they match (a message)."""
+    import sys
+
+    import xlwings
+
+    from xlar import __version__
+    from xlar.addin.install import status_text
+
+    text = (f"xlar {__version__}, xlwings {xlwings.__version__}, Python {sys.version.split()[0]}\n"
+            f"{sys.executable}\n\n{status_text()}")
+    with contextlib.suppress(Exception):
+        _Excel(_caller(book)).alert(text)
+    return text
+
+
 def selected_application(book: Any, live: excel.LiveBook) -> int | None:
     """The Application No. on the selected row of the Applications sheet, from the cells already read."""
     value = _selected(book, live, S.APPLICATIONS.name, "applicationno")
@@ -515,5 +589,5 @@ def _selected(book: Any, live: excel.LiveBook, sheet: str, key: str) -> object:
     return vals[keys.index(key)]
 
 
-__all__ = ["accept", "apply", "check", "import_statement", "match", "month_end", "post", "post_skip_errors", "predict",
-           "reconcile", "run", "sepa", "summary", "unapply"]
+__all__ = ["accept", "apply", "check", "help", "import_statement", "match", "month_end", "month_end_issue", "post",
+           "post_skip_errors", "predict", "reconcile", "run", "sepa", "sepa_confirm", "summary", "unapply", "version"]

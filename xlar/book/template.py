@@ -228,6 +228,15 @@ def _settings(ws: Worksheet, currency: str) -> None:
 
 def build_template(path: Path, currency: str = "EUR") -> Path:
     """Write the empty client workbook to ``path`` and return it."""
+    wb = template_workbook(currency)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def template_workbook(currency: str = "EUR") -> openpyxl.Workbook:
+    """The empty client workbook, not yet saved (``xlar.addin`` adds the Start sheet of the starter workbook)."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     _settings(wb.create_sheet("Settings"), currency)
@@ -248,7 +257,4 @@ def build_template(path: Path, currency: str = "EUR") -> Path:
     conf.column_dimensions["B"].width = 18
     wb.properties.creator = "xlar"
     wb.properties.created = wb.properties.modified = FIXED_TIME
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return wb
