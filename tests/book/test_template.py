@@ -146,4 +146,4 @@ def test_template_has_every_set_up_sheet_a_command_reads(tmp_path):
     rows = list(wb["SEPASetup"].iter_rows(values_only=True))
     assert rows[0] == ("Setting", "Value", "Description")
     assert {S.norm(r[0]) for r in rows[1:]} == set(SETUP)
-    assert dict((r[0], r[1]) for r in rows[1:])["Local Instrument"] == "CORE"
+    assert {r[0]: r[1] for r in rows[1:]}["Local Instrument"] == "CORE"
