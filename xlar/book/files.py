@@ -544,14 +544,14 @@ BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 
 def check_out(path: Path, out: Path, force: bool) -> None:
     """Refuse an ``--out`` that would be wrong: another kind of package, a folder, an existing workbook."""
-    suffix = out.suffix.lower()
+    suffix, own = out.suffix.lower(), path.suffix.lower()
     if suffix not in BOOK_SUFFIXES:
-        raise BookError(f"--out {out}: the workbook must be written to an .xlsx or .xlsm file", exit_code=2)
-    if (suffix in MACRO_SUFFIXES) != (path.suffix.lower() in MACRO_SUFFIXES):
-        kind = "macro-enabled (.xlsm)" if path.suffix.lower() in MACRO_SUFFIXES else "without macros (.xlsx)"
-        raise BookError(f"--out {out}: {path.name} is a workbook {kind}; write it to a file with the same "
-                        f"extension ({path.suffix}): Excel refuses a package whose extension does not match its "
-                        "content", exit_code=2)
+        raise BookError(f"--out {out}: the workbook must be written to an {own or '.xlsx'} file", exit_code=2)
+    if suffix != own:
+        kind = "a macro-enabled workbook" if own in MACRO_SUFFIXES else "a template" if own.startswith(".xlt") \
+            else "a workbook without macros"
+        raise BookError(f"--out {out}: {path.name} is {kind} ({own}); write it to a {own} file: Excel refuses a "
+                        "package whose extension does not match its content type", exit_code=2)
     if out.is_dir():
         raise BookError(f"--out {out} is a folder, not a workbook file", exit_code=2)
     if out.exists() and not force:
@@ -613,7 +613,7 @@ def _folder(target: Path) -> Path:
 
 
 def _fsync_file(name: str | Path) -> None:
-    fd = os.open(name, os.O_RDONLY)
+    fd = os.open(name, os.O_RDWR)  # Windows flushes only a handle open for writing
     try:
         os.fsync(fd)
     finally:
