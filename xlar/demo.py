@@ -135,6 +135,7 @@ class _Entry:
     amount_to_apply: Decimal | None = None
     entry_no: int = 0
     order: float = 0.0
+    closed_at: date | None = None  # paid history: the day its payment closed it
 
 
 @dataclass(slots=True)
@@ -632,6 +633,7 @@ class _Generator:
             paid = inv.amount
             if terms.discount_pct and pay_day <= calc_date(terms.discount_formula, posting):
                 paid -= _pct(terms.discount_pct, inv.amount)
+            inv.closed_at = pay_day
             self._history_payment(c, pay_day, paid)
 
     def _history_payment(self, cust: _Customer, day: date, amount: Decimal) -> None:
@@ -678,6 +680,7 @@ class _Generator:
             cases[ln.case].append(ln.line_no)
         data = DemoData(sheets=self._sheets(), cases=cases)
         data.sheets["GLEntries"] = opening_gl(data)
+        _month_end_setup(self, data)
         return data
 
     def _sheets(self) -> dict[str, tuple[list[str], list[list[Any]]]]:
@@ -740,6 +743,67 @@ class _Generator:
                          "Amount", "Applies-to Doc. No.", "Applies-to ID", "External Document No.", "Payment Terms"],
                         journal),
         }
+
+
+# --------------------------------------------------------------------------- month end, SEPA, bank, predict
+
+#: The demo's creditor for SEPA direct debits (a valid test Creditor Identifier and IBAN).
+CREDITOR = (("Creditor Name", "CRONUS Demo GmbH"), ("Creditor Identifier", "DE98ZZZ09999999999"),
+            ("Creditor IBAN", "DE89370400440532013000"), ("Creditor BIC", "COBADEFFXXX"),
+            ("Local Instrument", "CORE"), ("Format", "pain.008.001.02"))
+STATEMENT_NO = "STM-2026-10"
+
+
+def _month_end_setup(gen: _Generator, data: DemoData) -> None:
+    """What month end, SEPA, matching and prediction need, added to ``data`` (its own random stream,
+    so the ledger and journal stay what the seed made them): reminder and finance charge terms and
+    each customer's codes, the Closed at Date of the paid history, the SEPA creditor and mandates of
+    some EUR customers, and a bank statement whose lines pay open invoices."""
+    rng = random.Random(7919)  # its own stream: the seed's ledger and journal are unchanged
+    data.sheets["ReminderTerms"] = (
+        ["Code", "Level", "Grace Period", "Due Date Formula", "Additional Fee", "Calculate Interest",
+         "Max. No. of Reminders", "Minimum Amount"],
+        [["STD", 1, "5D", "14D", 5.0, False, 3, 25.0],
+         ["STD", 2, "7D", "14D", 10.0, True, None, None],
+         ["STD", 3, "7D", "7D", 20.0, True, None, None]])
+    data.sheets["FinanceChargeTerms"] = (
+        ["Code", "Interest Rate %", "Interest Period (Days)", "Interest Calculation Method", "Grace Period",
+         "Minimum Amount", "Additional Fee", "Due Date Formula"],
+        [["FC1.5", 1.5, 30, "Average Daily Balance", "5D", 2.0, 5.0, "14D"]])
+    headers, rows = data.sheets["Customers"]
+    fin = set()
+    for c in gen.customers:
+        if rng.random() < 0.4:
+            fin.add(c.no)
+    data.sheets["Customers"] = (headers + ["Reminder Terms", "Fin. Charge Terms"],
+                                [row + ["STD", "FC1.5" if row[0] in fin else None] for row in rows])
+    # the paid history's Closed at Date (late payment prediction learns from it)
+    headers, rows = data.sheets["Ledger"]
+    closed = {e.entry_no: e.closed_at for e in gen.entries}
+    data.sheets["Ledger"] = (headers + ["Closed at Date"], [row + [closed.get(row[0])] for row in rows])
+    # SEPA: the creditor and a mandate for some EUR customers with an IBAN
+    data.sheets["SEPASetup"] = (["Setting", "Value"], [list(kv) for kv in CREDITOR])
+    eur = [c for c in gen.customers if c.role == "regular" and not c.currency and c.iban]
+    chosen = rng.sample(eur, min(25, len(eur)))
+    data.sheets["Mandates"] = (
+        ["Mandate ID", "Customer No.", "IBAN", "BIC", "Type", "Signature Date", "Valid From", "Valid To",
+         "Expected Number of Debits", "Debits Made", "Blocked"],
+        [[f"MD-{c.no}", c.no, c.iban, None, "Recurring", date(2026, 1, 15), date(2026, 1, 15), None, None, 0,
+          False] for c in sorted(chosen, key=lambda c: c.no)])
+    # a bank statement dated after the journal: customers paying open invoices (by number, by amount)
+    named = {ln.applies_to_doc_no for ln in gen.lines} | {c.no for c in chosen}
+    names = {c.no: c for c in gen.customers}
+    open_inv = [e for e in gen.entries if e.document_type == "Invoice" and e.remaining == e.amount
+                and e.customer_no not in named and names[e.customer_no].role == "regular"
+                and not names[e.customer_no].currency and e.document_no not in named]
+    lines = []
+    for i, e in enumerate(rng.sample(open_inv, min(12, len(open_inv))), start=1):
+        c = names[e.customer_no]
+        text = f"Payment {e.document_no}" if i % 3 else f"{c.name} invoice {e.external_document_no}"
+        lines.append([STATEMENT_NO, i * 10000, AS_OF + timedelta(days=1), float(e.amount), "EUR", c.name,
+                      c.iban or None, text, e.document_no if i % 2 else None])
+    data.sheets["BankStatement"] = (["Statement No.", "Line No.", "Transaction Date", "Amount", "Currency",
+                                     "Payer Name", "Payer IBAN", "Transaction Text", "Reference"], lines)
 
 
 _ITEMS = (

@@ -134,3 +134,16 @@ def test_headers_are_found_after_normalisation(name):
     spec = S.SHEETS.get(name)
     headers = spec.headers if spec else list(OTHER_SHEETS.get(name, ("Setting", "Value")))
     assert len({S.norm(h) for h in headers}) == len(headers)
+
+
+def test_template_has_every_set_up_sheet_a_command_reads(tmp_path):
+    """month-end reads ReminderTerms / FinanceChargeTerms, sepa Mandates and SEPASetup, match BankStatement."""
+    from xlar.book.sepa import SETUP
+
+    wb = openpyxl.load_workbook(build_template(tmp_path / "t.xlsx"))
+    for name in ("ReminderTerms", "FinanceChargeTerms", "Mandates", "SEPASetup", "BankStatement", "BankLedger"):
+        assert name in wb.sheetnames, name
+    rows = list(wb["SEPASetup"].iter_rows(values_only=True))
+    assert rows[0] == ("Setting", "Value", "Description")
+    assert {S.norm(r[0]) for r in rows[1:]} == set(SETUP)
+    assert {r[0]: r[1] for r in rows[1:]}["Local Instrument"] == "CORE"

@@ -205,3 +205,38 @@ def test_month_end_on_the_posted_demo_ties_to_the_gl(posted_small, tmp_path):
     s = summarize(path, open_balance(data))
     assert Decimal(o.tie_difference) == 0
     assert Decimal(o.ledger_lcy) == Decimal(o.gl_lcy) == s.open_after
+
+
+def test_every_command_does_something_on_the_demo(posted_small, tmp_path):
+    """The demo carries what month end, SEPA, matching and prediction need: month end proposes reminders and
+    finance charge memos, sepa collects from the mandates, match proposes the statement's lines, predict runs;
+    and issuing twice for the same date adds nothing the second time."""
+    import json
+    from datetime import date
+
+    from typer.testing import CliRunner
+
+    from xlar.book.month_end import MonthEndOptions, run_month_end
+    from xlar.cli import app
+
+    _, _, path, _, _, _ = posted_small
+    copy = tmp_path / "commands.xlsx"
+    shutil.copy2(path, copy)
+    o = run_month_end(copy, MonthEndOptions(as_of=date(2026, 10, 31), statements=False, issue=True))
+    assert o.reminders > 0 and o.finance_charges > 0 and o.new_entries == o.reminders + o.finance_charges
+    again = run_month_end(copy, MonthEndOptions(as_of=date(2026, 10, 31), statements=False, issue=True))
+    assert (again.reminders, again.finance_charges, again.new_entries, again.gl_lines) == (0, 0, 0, 0)
+
+    def xlar(*args: object) -> dict:
+        r = CliRunner().invoke(app, [str(a) for a in args] + ["--json"])
+        assert r.exit_code == 0, r.output
+        return json.loads(r.output)
+
+    sepa = xlar("sepa", copy, "--collection-date", "2026-10-31", "--out", tmp_path / "dd.xml")
+    assert re.match(r"Collection DD0001: [1-9]\d* debit\(s\)", sepa["result"]), sepa["result"]
+    assert (tmp_path / "dd.xml").stat().st_size > 0
+    match = xlar("match", copy)
+    assert re.match(r"Matched [1-9]\d* line\(s\)", match["result"]), match["result"]
+    pytest.importorskip("sklearn")
+    predict = xlar("predict", copy)
+    assert re.search(r"open invoice\(s\) predicted late; model quality", predict["result"]), predict["result"]

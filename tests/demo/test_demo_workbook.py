@@ -67,7 +67,8 @@ def dec(v: object) -> Decimal:
 def test_sheets_and_required_columns_follow_the_contract(small_book):
     _path, sheets = small_book
     assert list(sheets) == ["Settings", "PaymentTerms", "Customers", "ExchangeRates", "Ledger", "Journal",
-                            "GLEntries"]
+                            "GLEntries", "ReminderTerms", "FinanceChargeTerms", "SEPASetup", "Mandates",
+                            "BankStatement"]
     for sheet, columns in REQUIRED.items():
         headers = set(sheets[sheet][0])
         missing = [c for c in columns if norm(c) not in headers]

@@ -59,8 +59,19 @@ _OTHER_LISTS = {
 
 #: Sheet order of the template: inputs first, then outputs.
 ORDER = ("Settings", "Customers", "PaymentTerms", "ExchangeRates", "Ledger", "Journal", "Remittance",
-         "BankStatement", "BankLedger", "Mandates", "ReminderTerms", "FinanceChargeTerms", "Applications", "GLEntries",
-         "Issues", "RunLog")
+         "BankStatement", "BankLedger", "Mandates", "SEPASetup", "ReminderTerms", "FinanceChargeTerms", "Applications",
+         "GLEntries", "Issues", "RunLog")
+
+#: The SEPASetup sheet (extension, ``xlar.book.sepa``; Setting / Value like Settings): the company's
+#: creditor for ``xlar sepa``, left blank but for the defaults.
+SEPA_SETUP: tuple[tuple[str, str | None, str], ...] = (
+    ("Creditor Name", None, "The company name on the direct debits."),
+    ("Creditor Identifier", None, "SEPA Creditor Identifier (e.g. DE98ZZZ09999999999); check digits are verified."),
+    ("Creditor IBAN", None, "The account the collections are paid into."),
+    ("Creditor BIC", None, "Its BIC (optional in SEPA)."),
+    ("Local Instrument", "CORE", "CORE or B2B."),
+    ("Format", "pain.008.001.02", "pain.008.001.02 or pain.008.001.08."),
+)
 
 DESCRIPTIONS: dict[str, str] = {
     "Company Currency": "The local currency (LCY): ISO code such as EUR.",
@@ -226,6 +237,29 @@ def _settings(ws: Worksheet, currency: str) -> None:
     ws.freeze_panes = "A2"
 
 
+def _sepa_setup(ws: Worksheet) -> None:
+    ws.append(["Setting", "Value", "Description"])
+    for row in SEPA_SETUP:
+        ws.append(list(row))
+    for i in range(1, 4):
+        ws.cell(1, i).font = _HEADER_FONT
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 28
+    ws.column_dimensions["C"].width = 80
+    dv = DataValidation(type="list", formula1='"CORE,B2B"', allow_blank=True, showErrorMessage=True,
+                        error="Choose one of: CORE, B2B")
+    dv.add("B6")
+    ws.add_data_validation(dv)
+    dv = DataValidation(type="list", formula1='"pain.008.001.02,pain.008.001.08"', allow_blank=True,
+                        showErrorMessage=True, error="Choose one of: pain.008.001.02, pain.008.001.08")
+    dv.add("B7")
+    ws.add_data_validation(dv)
+    t = Table(displayName="tblSEPASetup", ref=f"A1:C{ws.max_row}")
+    t.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    ws.add_table(t)
+    ws.freeze_panes = "A2"
+
+
 def build_template(path: Path, currency: str = "EUR") -> Path:
     """Write the empty client workbook to ``path`` and return it."""
     wb = template_workbook(currency)
@@ -246,6 +280,9 @@ def template_workbook(currency: str = "EUR") -> openpyxl.Workbook:
         if norm(s.name) not in {norm(n) for n in ORDER}:
             names.insert(names.index("Applications"), s.name)
     for name in names:
+        if name == "SEPASetup":
+            _sepa_setup(wb.create_sheet(name))
+            continue
         cols = _columns(name)
         ws = wb.create_sheet(name)
         _table_sheet(ws, [c[0] for c in cols], [_fmt(c[1], currency) for c in cols], [c[2] for c in cols],
