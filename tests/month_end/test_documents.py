@@ -118,6 +118,8 @@ def statements(wb) -> dict[tuple[str, str], dict[str, object]]:
         first = str(r[0] or "")
         if first.startswith("Statement ") and len(r) > 2 and r[1] is not None:
             cur = out.setdefault((first.removeprefix("Statement "), str(r[2])), {"name": r[1]})
+        elif cur is not None and ("Opening balance" in r or "Balance brought forward" in r):
+            cur["opening"] = "Opening balance" if "Opening balance" in r else "Balance brought forward"
         elif cur is not None and "Closing balance" in r:
             cur["closing"] = Decimal(str(r[6])).quantize(Decimal("0.01"))
         elif cur is not None and first == "Aging":
@@ -160,6 +162,8 @@ def test_a_statement_pdf_per_customer_with_name_closing_balance_and_aging(run) -
         assert name in t and no in t
         closing = s["closing"]
         assert f"Closing balance {fmt(closing)}" in t if fmt is en else fmt(closing) in t  # type: ignore[arg-type]
+        if fmt is en:  # the sheet's words for the opening line ("Balance brought forward" where history is missing)
+            assert f"{s['opening']} " in t
         if fmt is en and "buckets" in s:
             assert f"Aging as of Oct 30, 2026 {' '.join(s['buckets'])} Total" in t  # type: ignore[arg-type]
             assert " ".join(en(a) for a in s["aging"]) + f" {en(closing)}" in t  # type: ignore[union-attr, arg-type]
@@ -173,10 +177,10 @@ def test_german_and_swedish_customers_get_translated_statements_with_their_numbe
     sts = statements(wb)
     cust = customers(wb)
     for row, fmt, words in (
-            (GERMAN, de, ["Kontoauszug", "Kundennr.", "Anfangssaldo", "Endsaldo", "Fälligkeiten zum 30.10.2026",
+            (GERMAN, de, ["Kontoauszug", "Kundennr.", "Endsaldo", "Fälligkeiten zum 30.10.2026",
                           "Nicht fällig", "1–30 Tage", "Über 90 Tage", "Summe", "Bankverbindung",
                           "Verwendungszweck"]),
-            (SWEDISH, sv, ["Kontoutdrag", "Kundnr", "Ingående saldo", "Utgående saldo",
+            (SWEDISH, sv, ["Kontoutdrag", "Kundnr", "Utgående saldo",
                            "Åldersfördelning per 30 okt. 2026", "Ej förfallet", "1–30 dagar", "Över 90 dagar",
                            "Totalt", "Bankuppgifter", "Referens"])):
         no = str(cust[row]["customerno"])
@@ -185,6 +189,9 @@ def test_german_and_swedish_customers_get_translated_statements_with_their_numbe
         for w in words:
             assert w in t, (no, w)
         assert "Statement" not in t and "Closing balance" not in t
+        opening = {"Opening balance": {de: "Anfangssaldo", sv: "Ingående saldo"},
+                   "Balance brought forward": {de: "Saldovortrag", sv: "Överfört saldo"}}[str(s["opening"])][fmt]
+        assert opening in t
         aging = s["aging"]
         assert " ".join(fmt(a) for a in aging) + f" {fmt(s['closing'])}" in t  # type: ignore[union-attr, arg-type]
         overdue = sum(aging[1:], Decimal(0))  # type: ignore[index]
