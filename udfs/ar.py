@@ -1,16 +1,20 @@
 """Worksheet functions for finance staff: ``=AR_DUE_DATE(...)`` and friends.
 
-One module serves classic desktop xlwings (Windows, "Import Functions"; names as below,
-e.g. ``=ar_due_date(A2, "1M")``) and xlwings Lite/Server (Office.js custom functions in
-the ``XLAR`` namespace, e.g. ``=XLAR.AR_DUE_DATE(A2, "1M")``).
+One module serves classic desktop xlwings (Windows, "Import Functions") and xlwings
+Lite/Server (Office.js custom functions) under the same names: ``=AR_DUE_DATE(A2, "1M")``
+(Excel is case-insensitive; no namespace of xlar's own, so Lite shows the same name as the
+desktop; an xlwings Server whose manifest sets a namespace puts it in front).
 
 - **Vectorised.** Every argument may be one cell or a range; ranges are matched cell by
   cell, and a single cell or a single row/column is repeated across the others, as Excel
   does. A range in gives a dynamic array out.
 - **Dates** may be date cells, serial numbers or ISO text (``2026-10-31``); results are
   dates. **Money** is rounded to the currency's minor unit (half away from zero).
-- **Errors** stay in their cell: a bad input gives ``#VALUE!`` in that cell only,
-  nothing found gives ``#N/A``; a wrong-shaped call raises (``#VALUE!`` with a message).
+- **Errors** stay in their cell and are Excel error values on every platform, so
+  ``IFERROR`` catches them (:mod:`udfs._excel`): a bad input gives ``#VALUE!`` in that cell
+  only, nothing found gives ``#N/A``; a wrong-shaped call is ``#VALUE!``.
+- **Percentages** (discount %, tolerance %, interest rate %) may be percent cells or
+  numbers: 2 % (stored as 0.02) and 2 give the same result (a value below 1 is a fraction).
 - **Ledger ranges** include their header row (contract headers, found by name, any order).
 
 The functions call ``xlar.core`` directly and are plain Python functions as well.
@@ -19,6 +23,7 @@ The functions call ``xlar.core`` directly and are plain Python functions as well
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -28,12 +33,11 @@ from itertools import chain, repeat
 
 from xlwings import arg, func, ret
 
+from udfs._excel import classic, error, percent
 from xlar.core.dates import DateFormulaError, calc_date
 from xlar.core.model import DocumentType
 from xlar.core.money import HUNDRED, ZERO, quantum, round_to, to_decimal
 from xlar.core.terms import max_payment_tolerance
-
-__xlwings_func_namespace__ = "XLAR"
 
 NA = "#N/A"
 VALUE = "#VALUE!"
@@ -184,14 +188,15 @@ def _vectorise(fn: Callable[..., object], *args: object,
     has_bad = any(v is _BAD for g in grids for row in g for v in row) if conv else False
     values: list[object] = []
     append = values.append
+    bad = error(VALUE)
     for vals in zip(*flats):
         if has_bad and any(v is _BAD for v in vals):
-            append(VALUE)
+            append(bad)
             continue
         try:
             append(fn(*vals))
         except _CELL_ERRORS:
-            append(VALUE)
+            append(bad)
     if n == 1:
         return values[0]
     return [values[i:i + cols] for i in range(0, n, cols)]
@@ -218,6 +223,21 @@ def _q(v: object) -> Decimal:
 
 def _dec0(v: object) -> Decimal:
     return _dec(v, ZERO)
+
+
+def _pct(v: object) -> Decimal:
+    """A percentage (:func:`udfs._excel.percent`: 0.02 from a 2 % cell and 2 are both 2 %)."""
+    if _blank(v):
+        raise _Bad(v)
+    try:
+        return percent(v)
+    except ValueError:
+        raise _Bad(v) from None
+
+
+def _pct0(v: object) -> Decimal:
+    """:func:`_pct`, blank: 0."""
+    return ZERO if _blank(v) else _pct(v)
 
 
 def _same(v: object) -> object:
@@ -251,12 +271,12 @@ def _discount(amount: Decimal, pct: Decimal, last: dt.date | None, paid: dt.date
     return round_to(amount * pct / HUNDRED, q)
 
 
-_DISCOUNT_CONV = (_dec, _dec0, _opt_date, _date, _formula, _q)
+_DISCOUNT_CONV = (_dec, _pct0, _opt_date, _date, _formula, _q)
 
 
 @func(category="xlar")
 @arg("amount", ndim=2, doc="Invoice amount (the discount base).")
-@arg("discount_pct", ndim=2, doc="Discount % of the payment terms, e.g. 2.")
+@arg("discount_pct", ndim=2, doc="Discount % of the payment terms: 2 or a 2 % cell.")
 @arg("discount_date", ndim=2, doc="Payment discount date of the invoice.")
 @arg("payment_date", ndim=2, doc="Date of the payment.")
 @arg("grace_period", ndim=2, doc="Optional payment discount grace period, e.g. 3D.")
@@ -271,7 +291,7 @@ def ar_discount(amount, discount_pct, discount_date, payment_date, grace_period=
 
 @func(category="xlar")
 @arg("remaining_amount", ndim=2, doc="Remaining amount of the invoice.")
-@arg("discount_pct", ndim=2, doc="Discount % of the payment terms.")
+@arg("discount_pct", ndim=2, doc="Discount % of the payment terms: 2 or a 2 % cell.")
 @arg("discount_date", ndim=2, doc="Payment discount date of the invoice.")
 @arg("payment_date", ndim=2, doc="Date of the payment.")
 @arg("max_tolerance", ndim=2, doc="Optional maximum payment tolerance of the invoice (default 0).")
@@ -289,7 +309,7 @@ def ar_settling_amount(remaining_amount, discount_pct, discount_date, payment_da
             left -= round_to(abs(t), q)
         return float(left) if left > 0 else 0.0
     return _vectorise(one, remaining_amount, discount_pct, discount_date, payment_date, max_tolerance, grace_period,
-                      currency, conv=(_dec, _dec0, _opt_date, _date, _dec0, _formula, _q))
+                      currency, conv=(_dec, _pct0, _opt_date, _date, _dec0, _formula, _q))
 
 
 def _doc_type(v: object) -> DocumentType:
@@ -304,7 +324,7 @@ def _doc_type(v: object) -> DocumentType:
 
 @func(category="xlar")
 @arg("amount", ndim=2, doc="Document amount.")
-@arg("tolerance_pct", ndim=2, doc="Payment Tolerance % (Settings).")
+@arg("tolerance_pct", ndim=2, doc="Payment Tolerance % (Settings): 0.5% or a percent cell; 1 = 1 %.")
 @arg("max_amount", ndim=2, doc="Max. Payment Tolerance Amount (Settings); 0 = no cap.")
 @arg("document_type", ndim=2, doc="Optional: Invoice (default) or Credit Memo; other types get 0.")
 @arg("currency", ndim=2, doc="Optional currency code for rounding (default EUR).")
@@ -313,14 +333,14 @@ def ar_max_tolerance(amount, tolerance_pct, max_amount, document_type=None, curr
     def one(a, p, m, t, q):
         return float(max_payment_tolerance(a, t, p, m, q))
     return _vectorise(one, amount, tolerance_pct, max_amount, document_type, currency,
-                      conv=(_dec, _dec0, _dec0, _doc_type, _q))
+                      conv=(_dec, _pct0, _dec0, _doc_type, _q))
 
 
 @func(category="xlar")
 @arg("amount", ndim=2, doc="Amount that earns interest.")
 @arg("from_date", ndim=2, doc="Interest runs from this date (e.g. the due date)...")
 @arg("to_date", ndim=2, doc="...to this date.")
-@arg("rate_pct", ndim=2, doc="Interest rate % per interest period.")
+@arg("rate_pct", ndim=2, doc="Interest rate % per interest period: 1.5 or a 1.5 % cell.")
 @arg("period_days", ndim=2, doc="Optional interest period in days (default 30, as in BC finance charge terms).")
 @arg("currency", ndim=2, doc="Optional currency code for rounding (default EUR).")
 def ar_interest(amount, from_date, to_date, rate_pct, period_days=None, currency=None):
@@ -331,7 +351,7 @@ def ar_interest(amount, from_date, to_date, rate_pct, period_days=None, currency
             return 0.0
         return float(round_to(a * days / (p or 30) * r / HUNDRED, q))
     return _vectorise(one, amount, from_date, to_date, rate_pct, period_days, currency,
-                      conv=(_dec, _date, _date, _dec, _dec0, _q))
+                      conv=(_dec, _date, _date, _pct, _dec0, _q))
 
 
 def _iban_ok(v: object) -> bool:
@@ -472,25 +492,79 @@ def ar_aging(ledger, as_of, period_days=None, periods=None, currency=None):
 
 
 @func(category="xlar")
-@arg("bank_text", doc="Transaction text of the bank statement line (with payer name, references).")
-@arg("amount", doc="Amount received.")
+@arg("bank_text", ndim=2, doc="Transaction text of a bank line, or a range of them (one per row).")
+@arg("amount", ndim=2, doc="Amount received: one cell, or a range the size of the bank texts.")
 @arg("ledger", ndim=2, doc="The Ledger range with its header row (Document No., Remaining Amount, Customer No.).")
 @arg("customers", ndim=2, doc="Optional Customers range with its header row (Customer No., Name).")
-@arg("top", doc="Optional number of proposals (default 3).")
+@arg("top", doc="Optional number of proposals (default 3 for one line, 1 per line for a range).")
 @ret(index=False)
 def ar_match(bank_text, amount, ledger, customers=None, top=None):
-    """Open documents that best match a bank line: document numbers and names in the text, and the amount."""
-    from rapidfuzz import fuzz  # only this function needs it
+    """Open documents that best match bank lines: document numbers and names in the text, and the amount.
+
+    One bank line: a table of the best ``top`` proposals under a header row (Document No., Customer No.,
+    Remaining Amount, Score), #N/A when nothing matches. A range of bank lines: one row per line (no
+    header, so the rows line up with the bank lines), the best ``top`` proposals side by side, 4 columns
+    each; a line with no match gets #N/A, a blank line blanks."""
+    texts = [_text(v).upper() for row in _grid(bank_text) for v in row]
+    amounts = [v for row in _grid(amount) for v in row]
+    if len(amounts) not in (1, len(texts)):
+        raise ValueError(f"{len(amounts)} amounts for {len(texts)} bank lines")
+    single = len(texts) == 1
+    wants: list[Decimal | None] = []
+    for v in amounts if len(amounts) == len(texts) else amounts * len(texts):
+        try:
+            wants.append(_dec(v, ZERO))
+        except _Bad:
+            if single:
+                raise
+            wants.append(None)  # that line: #VALUE!
+    n = int(_dec(top, Decimal(3 if single else 1)) or (3 if single else 1))
+    found = _proposals(texts, [w or ZERO for w in wants], ledger, customers, n)
+    na = error(NA)
+    if single:
+        best = found[0]
+        if not best:
+            return na
+        return [["Document No.", "Customer No.", "Remaining Amount", "Score"]] + [list(p) for p in best]
+    out = []
+    bad = error(VALUE)
+    for text, want, best in zip(texts, wants, found):
+        line: list[object] = []
+        for p in best:
+            line.extend(p)
+        if want is None:
+            line = [bad] * 4
+        elif not best:
+            line = [na] * 4 if text else [""] * 4
+        out.append(line + [""] * (4 * n - len(line)))
+    return out
+
+
+#: bank lines scored against the open documents at a time (a float64 matrix of documents x lines)
+_MATCH_CHUNK = 256
+
+
+def _proposals(texts: list[str], wants: list[Decimal], ledger: object, customers: object,
+               n: int) -> list[list[tuple[str, str, float, float]]]:
+    """The best ``n`` (document, customer, remaining, score) per bank line, best first.
+
+    Score of an open document for a line (0-120): 70 when its number is in the text, else 0.6 x the
+    partial similarity of number and text; plus 0.2 x the partial similarity of the customer's name and
+    the text; plus up to 30 for the amount (30 x (1 - 10 x relative difference), at least 0). Ties go
+    to the lower document number. The similarities of all documents with a batch of lines come from one
+    ``rapidfuzz.process.cdist`` call, so a range of 500 lines costs about one second, not 500 calls."""
+    import numpy as np
+    from rapidfuzz import fuzz, process  # only this function needs them
 
     pos, rows = _ledger(ledger)
     if "doc" not in pos:
         raise ValueError("the ledger range has no 'Document No.' column")
     names = _customer_names(customers)
-    text = _text(bank_text).upper()
-    want = _dec(amount, ZERO)
     pr = pos.get("remaining", pos["amount"])
     po = pos.get("open")
-    scored: list[tuple[float, str, str, float]] = []
+    docs: list[str] = []
+    custs: list[str] = []
+    rems: list[float] = []
     for r in rows:
         if po is not None and r[po] in (False, 0, "FALSE", "False"):
             continue
@@ -500,26 +574,47 @@ def ar_match(bank_text, amount, ledger, customers=None, top=None):
             continue
         if rem <= 0:
             continue
-        doc = _text(r[pos["doc"]]).upper()
-        cust = _text(r[pos["customer"]])
-        score = 0.0
-        if doc and text:
-            score = 70.0 if doc in text else 0.6 * fuzz.partial_ratio(doc, text)
-        name = names.get(cust, "")
-        if name and text:
-            score += 0.2 * fuzz.partial_ratio(name.upper(), text)
-        if want:
-            diff = abs(rem - want) / max(rem, abs(want))
-            score += 30.0 * max(0.0, 1.0 - float(diff) * 10)
-        if score > 0:
-            scored.append((round(score, 1), doc, cust, float(rem)))
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    n = int(_dec(top, Decimal(3)) or 3)
-    best = scored[:n]
-    if not best:
-        return NA
-    return [["Document No.", "Customer No.", "Remaining Amount", "Score"]] + [
-        [d, c, rem, s] for s, d, c, rem in best]
+        docs.append(_text(r[pos["doc"]]).upper())
+        custs.append(_text(r[pos["customer"]]))
+        rems.append(float(rem))
+    out: list[list[tuple[str, str, float, float]]] = [[] for _ in texts]
+    if not docs:
+        return out
+    rem_a = np.array(rems)
+    unames = sorted({names[c] for c in custs if names.get(c)})
+    name_of = np.array([unames.index(names[c]) if names.get(c) else -1 for c in custs]) if unames else None
+    has_doc = np.array([bool(d) for d in docs])
+    order = np.argsort(np.array(docs, dtype=object), kind="stable")  # ties: the lower document number
+    rank = np.empty(len(docs), dtype=np.int64)
+    rank[order] = np.arange(len(docs))
+    for start in range(0, len(texts), _MATCH_CHUNK):
+        batch = texts[start:start + _MATCH_CHUNK]
+        sim = process.cdist(docs, batch, scorer=fuzz.partial_ratio, dtype=np.float64)
+        score = 0.6 * sim
+        for i, j in zip(*np.nonzero(sim == 100)):
+            if docs[i] in batch[j]:
+                score[i, j] = 70.0
+        score[~has_doc, :] = 0.0
+        if name_of is not None:
+            nsim = process.cdist([u.upper() for u in unames], batch, scorer=fuzz.partial_ratio, dtype=np.float64)
+            known = name_of >= 0
+            score[known, :] += 0.2 * nsim[name_of[known], :]
+        for j, text in enumerate(batch):
+            col = score[:, j] if text else np.zeros(len(docs))
+            want = float(wants[start + j])
+            if want:
+                diff = np.abs(rem_a - want) / np.maximum(rem_a, abs(want))
+                col = col + 30.0 * np.maximum(0.0, 1.0 - diff * 10)
+            col = np.round(col, 1)
+            hits = np.nonzero(col > 0)[0]
+            if not len(hits):
+                continue
+            if len(hits) > n:
+                cut = np.partition(col[hits], len(hits) - n)[len(hits) - n]
+                hits = hits[col[hits] >= cut]
+            best = sorted(hits, key=lambda i: (-col[i], rank[i]))[:n]
+            out[start + j] = [(docs[i], custs[i], rems[i], float(col[i])) for i in best]
+    return out
 
 
 def _customer_names(customers: object) -> dict[str, str]:
@@ -535,3 +630,20 @@ def _customer_names(customers: object) -> dict[str, str]:
 
 __all__ = ["ar_aging", "ar_balance", "ar_discount", "ar_discount_date", "ar_due_date", "ar_iban_valid",
            "ar_interest", "ar_match", "ar_max_tolerance", "ar_settling_amount"]
+
+
+def _classic_guard(fn: Callable[..., object]) -> Callable[..., object]:
+    """In classic xlwings' UDF server an exception becomes text in the cell (the VBA wrapper's
+    ``Err.Description``): return the #VALUE! error value instead, so IFERROR catches it."""
+    @functools.wraps(fn)  # keeps the signature and ``__xlfunc__`` (the same dict) for "Import Functions"
+    def run(*args: object) -> object:
+        try:
+            return fn(*args)
+        except Exception:  # noqa: BLE001 - every failure of a cell is #VALUE! there
+            return error(VALUE)
+    return run
+
+
+if classic():  # pragma: no cover - Windows only
+    for _name in __all__:
+        globals()[_name] = _classic_guard(globals()[_name])

@@ -4,25 +4,36 @@
 ``predict`` extra) on the ledger range it is given (header row included; contract
 headers, any order: ``Customer No.``, ``Posting Date``, ``Document Type``, ``Document
 No.``, ``Amount``, ``Due Date``, ``Open``, ``Closed at Date``) and returns the
-probability that the open document is paid late. The model is cached per ledger
-content, so a column of these formulas trains once. ``ar_prediction_confidence`` turns
+probability that the open document is paid late (#N/A for a document that is not open,
+or when the history is too short to train on; #VALUE! for a range without the columns).
+
+It never blocks Excel while a model trains. The model is cached by the fingerprint of the
+ledger range (a SHA-256 of its cells, the newest 8 kept), so a column of these formulas
+trains once, and cells asking while it trains wait for that one training. On the
+desktop (classic xlwings, Windows) the function is ``async_mode="threading"``: xlwings
+runs it in a thread, the cell shows ``#N/A waiting...`` and gets its value when the
+model is ready. On xlwings Lite and Server it is an ``async def`` custom function: Excel
+shows ``#BUSY!`` meanwhile; Server trains in a thread so it keeps answering other cells;
+Lite (Pyodide, no threads) trains in the first call. ``ar_prediction_confidence`` turns
 a probability into BC's bucket (High ≥ 0.90, Medium ≥ 0.80, Low) of the predicted label.
 The ``xlar predict`` command writes the same figures, with reasons, on the Outlook sheet.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import hashlib
 import re
+import sys
+import threading
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 
 from xlwings import arg, func
 
+from udfs._excel import classic, error
 from xlar.core.model import DocumentType, LedgerEntry
 from xlar.core.predict import confidence
-
-__xlwings_func_namespace__ = "XLAR"
 
 NA = "#N/A"
 VALUE = "#VALUE!"
@@ -82,9 +93,22 @@ def _entries(rows: tuple[tuple[object, ...], ...]) -> tuple[LedgerEntry, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=8)
-def _model(rows: tuple[tuple[object, ...], ...]) -> tuple[dict[str, float], str]:
-    """Probabilities of the open invoices by document no., or ('', refusal message)."""
+#: trained models by the fingerprint of the ledger range they were trained on (the newest few)
+_MODELS: dict[str, tuple[dict[str, float], str]] = {}
+_TRAINING: dict[str, threading.Event] = {}
+_LOCK = threading.Lock()
+_KEEP = 8
+#: Pyodide (xlwings Lite) has no threads: there the first call trains in the call itself
+THREADS = sys.platform != "emscripten"
+
+
+def fingerprint(rows: tuple[tuple[object, ...], ...]) -> str:
+    """SHA-256 of the ledger range's cells: the history a model is trained on."""
+    return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def _train(rows: tuple[tuple[object, ...], ...]) -> tuple[dict[str, float], str]:
+    """Probabilities of the open invoices by document no., or ({}, refusal message)."""
     from xlar.core.predict_model import NotEnoughHistory, train
 
     try:
@@ -94,19 +118,81 @@ def _model(rows: tuple[tuple[object, ...], ...]) -> tuple[dict[str, float], str]
     return {p.document_no: p.probability_late for p in model.predict()}, ""
 
 
-@func(category="xlar")
-@arg("ledger", ndim=2, doc="The Ledger range, header row included.")
-@arg("document_no", doc="Document No. of an open invoice.")
-def ar_late_payment(ledger, document_no):
-    """Probability (0-1) that the open invoice is paid late, from a model of this ledger's paid invoices."""
+def model(rows: tuple[tuple[object, ...], ...], key: str) -> tuple[dict[str, float], str]:
+    """The model of ``rows`` (fingerprint ``key``): cached, or trained once however many cells ask for it
+    at the same time (the others wait for that training)."""
+    with _LOCK:
+        got = _MODELS.get(key)
+        if got is not None:
+            return got
+        event = _TRAINING.get(key)
+        mine = event is None
+        if mine:
+            event = _TRAINING[key] = threading.Event()
+    assert event is not None
+    if not mine:
+        event.wait()
+        got = _MODELS.get(key)
+        if got is None:  # that training failed: try again here
+            return model(rows, key)
+        return got
     try:
-        rows = tuple(tuple(r) for r in ledger)
-        probs, refusal = _model(rows)
-    except (ValueError, TypeError) as exc:
-        return f"{VALUE} {exc}"
+        result = _train(rows)
+        with _LOCK:
+            _MODELS[key] = result
+            while len(_MODELS) > _KEEP:
+                del _MODELS[next(iter(_MODELS))]
+        return result
+    finally:
+        with _LOCK:
+            del _TRAINING[key]
+        event.set()
+
+
+def _rows(ledger: object) -> tuple[tuple[object, ...], ...]:
+    if not isinstance(ledger, (list, tuple)) or not ledger or not isinstance(ledger[0], (list, tuple)):
+        raise ValueError("the ledger range needs its header row and rows")
+    return tuple(tuple(r) for r in ledger)
+
+
+def _answer(result: tuple[dict[str, float], str], document_no: object) -> object:
+    probs, refusal = result
     if refusal:
-        return refusal
-    return probs.get(str(document_no).strip(), NA)
+        return error(NA)  # not enough history: `xlar predict` / the Outlook sheet says why
+    return probs.get(str(document_no).strip(), error(NA))
+
+
+if classic():  # pragma: no cover - Windows: xlwings runs it in a thread, the cell shows "#N/A waiting..."
+    @func(category="xlar", async_mode="threading")
+    @arg("ledger", ndim=2, doc="The Ledger range, header row included.")
+    @arg("document_no", doc="Document No. of an open invoice.")
+    def ar_late_payment(ledger, document_no):
+        """Probability (0-1) that the open invoice is paid late, from a model of this ledger's paid invoices."""
+        try:
+            rows = _rows(ledger)
+            return _answer(model(rows, fingerprint(rows)), document_no)
+        except (ValueError, TypeError):
+            return error(VALUE)
+else:
+    @func(category="xlar", async_mode="threading")
+    @arg("ledger", ndim=2, doc="The Ledger range, header row included.")
+    @arg("document_no", doc="Document No. of an open invoice.")
+    async def ar_late_payment(ledger, document_no):
+        """Probability (0-1) that the open invoice is paid late, from a model of this ledger's paid invoices."""
+        # Office.js custom functions are asynchronous (the cell shows #BUSY!); on xlwings Server the
+        # training runs in a thread so the server keeps answering other cells meanwhile
+        try:
+            rows = _rows(ledger)
+            key = fingerprint(rows)
+            if key in _MODELS:
+                result = _MODELS[key]
+            elif THREADS:
+                result = await asyncio.to_thread(model, rows, key)
+            else:
+                result = model(rows, key)
+            return _answer(result, document_no)
+        except (ValueError, TypeError):
+            return error(VALUE)
 
 
 @func(category="xlar")
@@ -116,7 +202,7 @@ def ar_prediction_confidence(probability):
     try:
         p = float(probability)
     except (TypeError, ValueError):
-        return VALUE
+        return error(VALUE)
     if not 0 <= p <= 1:
-        return VALUE
+        return error(VALUE)
     return confidence(max(p, 1 - p))

@@ -7,6 +7,11 @@ In xlwings Lite, put ``xlar`` into the add-in's ``requirements.txt`` and this li
 
 xlwings Server: import this module in the app's ``custom_scripts``. The workbook is
 injected as ``book``; the macros write through the remote engine's actions.
+
+Lite has no file system of the user's: a bank statement is pasted into the
+``StatementPaste`` sheet and imported from there (``xlar_import_statement`` without a
+file), and a SEPA collection's pain.008 file is written to the ``SepaFile`` sheet, one
+line per row, to be copied into a file (``xlar_sepa`` without ``xml_path``).
 """
 
 from __future__ import annotations
@@ -51,9 +56,10 @@ def xlar_check(book: xw.Book) -> None:
 
 
 @script
-def xlar_import_statement(book: xw.Book, file: str, profile: str = "", statement_no: str = "") -> None:
-    """Import a bank statement file (CAMT.053, MT940, CSV, XLSX) into BankStatement."""
-    macros.import_statement(book, file=file, profile=profile or None, statement_no=statement_no or None)
+def xlar_import_statement(book: xw.Book, file: str = "", profile: str = "", statement_no: str = "") -> None:
+    """Import a bank statement into BankStatement: the one pasted into the StatementPaste sheet (CAMT.053,
+    MT940, BAI2, OFX or CSV text in column A, or a table), or a file of the Python side (file)."""
+    macros.import_statement(book, file=file or None, profile=profile or None, statement_no=statement_no or None)
 
 
 @script
@@ -84,7 +90,8 @@ def xlar_month_end(book: xw.Book, as_of: dt.date | None = None, issue: bool = Fa
 @script
 def xlar_sepa(book: xw.Book, collection_date: dt.date | None = None, xml_path: str = "", confirm: str = "",
               reject: str = "") -> None:
-    """SEPA direct debit: collect (writes the pain.008 file to xml_path), or confirm / reject a collection."""
+    """SEPA direct debit: collect (the pain.008 file's lines go to the SepaFile sheet, or to xml_path on the
+    Python side), or confirm / reject a collection."""
     macros.sepa(book, collection_date=collection_date, xml_path=xml_path or None, confirm=confirm or None,
                 reject=reject.split() or None)
 

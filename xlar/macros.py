@@ -274,10 +274,17 @@ def import_statement(book: Any = None, *, file: str | Path | None = None, profil
                      statement_no: str | None = None) -> Outcome:
     """Read a bank statement file (CAMT.053, MT940, BAI2, OFX, CSV, XLSX) into BankStatement (``xlar import-statement``).
 
-    Without ``file``, desktop Excel on Windows asks for it with its file dialog; on the desktop a
-    relative ``file`` is taken beside the workbook.
+    Without ``file``: the statement pasted into the ``StatementPaste`` sheet when the workbook has one
+    (xlwings Lite and Server have no files to choose: paste the file's text, or its table, there),
+    else desktop Excel on Windows asks for the file with its dialog. On the desktop a relative ``file``
+    is taken beside the workbook.
     """
+    from xlar.book.bank import PASTE_SHEET
+
     book = _caller(book)
+    if file is None and _has_sheet(book, PASTE_SHEET):
+        return run(book, "import-statement", label=f"import-statement --sheet {PASTE_SHEET}",
+                   executor=_pasted(profile, statement_no))
     if file is None:
         file = _ask_file(book)
         if file is None:
@@ -290,6 +297,29 @@ def import_statement(book: Any = None, *, file: str | Path | None = None, profil
         path = folder / path
     return run(book, "import-statement", label=f"import-statement {path.name}",
                executor=_bank("import-statement", file=path, profile=profile, statement_no=statement_no))
+
+
+def _has_sheet(book: Any, name: str) -> bool:
+    try:
+        return any(S.norm(sh.name) == S.norm(name) for sh in book.sheets)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _pasted(profile: str | None, statement_no: str | None) -> Executor:
+    """import-statement from the paste sheet, read with the rest of the workbook: the same readers and the
+    same import as a file (:func:`xlar.book.bank.parse_pasted`)."""
+    from xlar.book.bank import PASTE_SHEET, pasted
+
+    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
+        sheet = next(ls for ls in live.sheets.values() if S.norm(ls.title) == S.norm(PASTE_SHEET))
+        found = pasted(sheet.block)
+        if found is None:
+            raise NeedInput(f"the {PASTE_SHEET} sheet is empty: paste the bank statement into it (the file's "
+                            "text into column A, or its table with the header row) and run this again.")
+        return _bank("import-statement", pasted=found, profile=profile,
+                     statement_no=statement_no)(live, started, f"{label} ({found.name})")
+    return executor
 
 
 def _ask_file(book: Any) -> str | None:
@@ -407,7 +437,9 @@ def sepa(book: Any = None, *, collection_date: date | None = None, xml_path: str
 
     - collect: the debits due by ``collection_date`` (default today) go to DirectDebit and the pain.008
       file is written to ``xml_path``; on desktop it defaults to ``<workbook>-<collection id>.xml`` next to
-      the workbook. The file is moved into place only after the sheets are written.
+      the workbook. The file is moved into place only after the sheets are written. Where the workbook
+      has no folder (xlwings Lite and Server) and no ``xml_path`` is given, the file's lines go to the
+      ``SepaFile`` sheet, one per row in column A (text, never a formula), to copy into a file.
     - ``confirm``: a collection ID the bank executed: its payments are posted.
     - ``reject``: Transaction IDs or a collection ID the bank returned: marked Rejected, posted ones reversed.
     """
@@ -418,16 +450,16 @@ def sepa(book: Any = None, *, collection_date: date | None = None, xml_path: str
         return Outcome(command="sepa", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
     collecting = not confirm and not rejects
     target: Path | None = Path(xml_path) if xml_path is not None else None
+    to_sheet = False  # Lite / Server: no folder for the file, so its lines go to the SepaFile sheet
     if collecting and target is None:
         folder = _folder(book)
-        if folder is None:
-            _Excel(book).alert("sepa: give the pain.008 file's path (xml_path); this Excel has no folder for the "
-                               "workbook to put it in.")
-            return Outcome(command="sepa", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
+        to_sheet = folder is None
         stem = Path(_name(book)).stem or "xlar"
 
     def name_of(cid: str) -> str:
         nonlocal target
+        if to_sheet:
+            return f"{stem}-{cid}.xml"
         if target is None:
             target = folder / f"{stem}-{cid}.xml"
         return target.name
@@ -443,7 +475,15 @@ def sepa(book: Any = None, *, collection_date: date | None = None, xml_path: str
                           confirm_id=confirm, reject_ids=rejects or None, return_date=return_date, version=version,
                           collection_id=collection_id, started=started, fingerprint=live.fingerprint, label=label)
         work = Work(sr.plan, sr.outcome)
-        if sr.xml:
+        if sr.xml and to_sheet:
+            from xlar.book.sepa import FILE_SHEET, file_sheet
+
+            sheet = file_sheet(sr.xml)
+            sr.plan.reports.append(sheet)
+            name = name_of(sr.collection_id)
+            work.done = lambda: (f"; the pain.008 file is on the {FILE_SHEET} sheet ({len(sheet.rows)} lines): "
+                                 f"copy column A into a text file saved as {name}")
+        elif sr.xml:
             assert target is not None
             work.done, work.undo = _xml_file(target, sr.xml)
         return work

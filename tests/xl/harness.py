@@ -310,7 +310,28 @@ class AppliedBook:
             for (sheet, r, c), fmt in self.number_formats.items():
                 if sheet == s["name"]:
                     ws.cell(r + 1, c + 1).number_format = fmt
+            self._styles_to(ws, s["name"])
         return wb
+
+    def _styles_to(self, ws, name: str) -> None:
+        """The recorded font, fill and width calls on the openpyxl sheet (to look at a rendered page)."""
+        from openpyxl.styles import Font, PatternFill
+        from openpyxl.utils import get_column_letter
+
+        fonts: dict[tuple[int, int], dict] = {}
+        for what, value, r0, c0, rows, cols in self.styles.get(name, []):
+            if what == "width":
+                for c in range(c0, c0 + cols):
+                    ws.column_dimensions[get_column_letter(c + 1)].width = float(value) / (48 / 8.43)
+                continue
+            for r in range(r0, r0 + rows):
+                for c in range(c0, c0 + cols):
+                    if what == "fill":
+                        ws.cell(r + 1, c + 1).fill = PatternFill("solid", fgColor=str(value).lstrip("#"))
+                    elif what in ("bold", "italic", "size", "color"):
+                        fonts.setdefault((r, c), {})[what] = str(value).lstrip("#") if what == "color" else value
+        for (r, c), props in fonts.items():
+            ws.cell(r + 1, c + 1).font = Font(**props)
 
 
 def _one(args):

@@ -164,3 +164,65 @@ def test_number_formats_are_one_range_per_column_and_format():
                                            (5, 3): Out(date(2026, 1, 1), "yyyy-mm-dd")}, 1, 1, None, 100)
     assert excel.format_ranges(job) == [(2, 90, 1, 2, "0.00"), (5, 5, 3, 3, "yyyy-mm-dd")]
 
+
+
+# --------------------------------------------------------------------------- report sheets: styling capped
+
+def _month_end(customers: int, rows: int):
+    from tests.xl.test_io_counts import month_end_payload
+
+    payload = month_end_payload(rows, customers=customers)
+    book = open_book(payload)
+    outcome = macros.month_end(book, as_of=date(2026, 3, 31))
+    assert outcome.exit_code == 0, outcome.issues[:3]
+    actions = book.json()["actions"]
+    book.close()
+    return payload, actions
+
+
+def _style_calls(payload: dict, actions: list[dict]) -> Counter[str]:
+    state = AppliedBook(payload)
+    names = []
+    calls: Counter[str] = Counter()
+    for a in actions:  # sheet positions change as report sheets are added: follow them
+        state.apply([a])
+        names = [s["name"] for s in state.payload["sheets"]]
+        if a["func"] in ("setFontProperty", "setRangeColor"):
+            calls[names[a["sheet_position"]]] += 1
+    return calls
+
+
+def test_report_styling_on_a_live_book_is_capped():
+    """Statements for 600 customers: a title, headings and a total per customer would be 4,000 font and
+    fill calls; the sheet gets at most MAX_STYLE_CALLS, its frozen heading still styled."""
+    payload, actions = _month_end(600, 2_000)
+    calls = _style_calls(payload, actions)
+    print(f"\nstyle calls per report sheet, 600 customers: {dict(calls)}")
+    assert calls and all(n <= excel.MAX_STYLE_CALLS for n in calls.values())
+    state = AppliedBook(payload).apply(actions)
+    styles = state.styles["Statements"]
+    assert ("bold", True, 0, 0) in [s[:4] for s in styles]  # the title row, in the frozen heading
+    # what the full styling would have cost, and every statement is on the sheet (values untouched)
+    from xlar.book.month_end import MonthEndOptions, execute_month_end
+
+    live = excel.read_book(open_book(payload))
+    plan, _, _ = execute_month_end(live.grids, MonthEndOptions(as_of=date(2026, 3, 31)))
+    statements = next(t for t in plan.reports if t.name == "Statements")
+    layout = excel.report_layout(statements, plan.exps)
+    full = sum(excel._style_props(e) for *_, e in layout.styles)
+    assert full > 3_000
+    heads = [r for r in _sheet(state.payload, "Statements")["values"] if str(r[0]).startswith("Statement C")]
+    assert len(heads) == sum(str(r[0]).startswith("'Statement C") for r in layout.values) > 500
+
+
+def test_report_styling_on_a_small_book_is_complete():
+    payload, actions = _month_end(10, 400)
+    calls = _style_calls(payload, actions)
+    live = excel.read_book(open_book(payload))
+    from xlar.book.month_end import MonthEndOptions, execute_month_end
+
+    plan, _, _ = execute_month_end(live.grids, MonthEndOptions(as_of=date(2026, 3, 31)))
+    for table in plan.reports:
+        layout = excel.report_layout(table, plan.exps)
+        want = sum(excel._style_props(e) for *_, e in layout.styles)
+        assert calls[table.name] == want <= excel.MAX_STYLE_CALLS, table.name

@@ -202,11 +202,6 @@ def test_sepa_collect_that_fails_leaves_no_file(tmp_path: Path, monkeypatch) -> 
     assert outcome.exit_code == 1 and list(tmp_path.iterdir()) == []
 
 
-def test_sepa_collect_on_the_remote_engine_needs_a_path() -> None:
-    outcome, actions, _ = run_macro(make_payload(SEPA), macros.sepa, collection_date=date(2026, 1, 31))
-    assert outcome.exit_code == 2 and [a["func"] for a in actions] == ["alert"]
-
-
 def test_predict_writes_the_outlook_or_says_why_not() -> None:
     pytest.importorskip("sklearn")
     outcome, _, applied = run_macro(posted(), macros.predict)

@@ -37,7 +37,16 @@ from xlar.book.plan import Out
 from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
 from xlar.book.sepa import DIRECT_DEBIT, debit_entries
-from xlar.book.statements import Parsed, Profile, StatementError, parse_file, renumber
+from xlar.book.statements import (
+    Parsed,
+    Profile,
+    StatementError,
+    from_cells,
+    parse_cells,
+    parse_data,
+    parse_file,
+    renumber,
+)
 from xlar.book.xlsxparts import locked_run, open_file, save_file
 from xlar.core.bank import (
     BankLedgerEntry,
@@ -298,10 +307,13 @@ def execute_bank(grids: dict[str, Grid], command: str, *, started: datetime | No
     run = next_run(grids)
     if command == "import-statement":
         try:
-            parsed = parse_file(Path(str(options["file"])), profile=_profile(read_bank(grids),
-                                                                             options.get("profile"))[0],  # type: ignore
-                                statement_no=str(options.get("statement_no") or ""),
-                                currency=read_book(grids).book.settings.company_currency)
+            kw = {"profile": _profile(read_bank(grids), options.get("profile"))[0],  # type: ignore[arg-type]
+                  "statement_no": str(options.get("statement_no") or ""),
+                  "currency": read_book(grids).book.settings.company_currency}
+            if "pasted" in options:
+                parsed = parse_pasted(options["pasted"], **kw)  # type: ignore[arg-type]
+            else:
+                parsed = parse_file(Path(str(options["file"])), **kw)  # type: ignore[arg-type]
         except StatementError as exc:
             raise BookError(str(exc)) from exc
         br = import_statement(grids, parsed, run=run)
@@ -318,6 +330,41 @@ def execute_bank(grids: dict[str, Grid], command: str, *, started: datetime | No
     else:
         raise ValueError(command)
     return _finish(br, grids, started, fingerprint, label or command)
+
+
+# --------------------------------------------------------------------------- a statement pasted into a sheet
+
+#: where a statement is pasted when there is no file to choose (xlwings Lite, Server): CSV or statement text
+#: (CAMT.053 XML, MT940, BAI2, OFX) as lines in column A, or a table with its header row
+PASTE_SHEET = "StatementPaste"
+
+
+@dataclass(slots=True)
+class Pasted:
+    """What the ``StatementPaste`` sheet holds: the text (bytes) or the table rows, and its name."""
+
+    data: bytes | None
+    rows: list[list[object]] | None
+    name: str
+
+
+def pasted(cells: list[list[object]]) -> Pasted | None:
+    """The statement on the paste sheet (its used range's cells), None when the sheet is empty. Its name,
+    which a CSV's statement number defaults to, is ``PASTE-`` and the first 8 hex digits of a SHA-256 of
+    what was pasted: the same paste imported twice adds nothing, another one is another statement."""
+    data, rows, key = from_cells(cells)
+    if data is None and rows is None:
+        return None
+    return Pasted(data, rows, f"PASTE-{key[:8]}")
+
+
+def parse_pasted(p: Pasted, **kw: object) -> Parsed:
+    """:func:`statements.parse_data` (text) or :func:`statements.parse_cells` (a table) on a paste: the same
+    readers as ``xlar import-statement`` on a file."""
+    if p.data is not None:
+        return parse_data(p.data, p.name, **kw)  # type: ignore[arg-type]
+    assert p.rows is not None
+    return parse_cells(p.rows, p.name, **kw)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- commands

@@ -695,6 +695,54 @@ def report_layout(table: Table, exps: dict[str, int] | None = None) -> ReportLay
                         table.chart)
 
 
+#: style calls (font and fill) a report sheet gets at most on a live book: beyond, the emphases with the
+#: most calls are left out, the costliest first (Statements for 1,000 customers made 6,448: a title, a
+#: heading and a total per customer, each one call per range and property on the remote engine)
+MAX_STYLE_CALLS = 500
+
+
+def _style_props(emphasis: Emphasis) -> int:
+    """Calls one range of ``emphasis`` takes: one per property it sets."""
+    return sum(1 for x in _EMPHASIS[emphasis] if x is not None and x is not False)
+
+
+def _union_calls(boxes: list[tuple[int, int, int, int]]) -> int:
+    """Multi-area ranges :func:`_boxes` makes of ``boxes`` on Windows (addresses up to 250 characters)."""
+    calls, used = 1, -1
+    for r1, r2, c1, c2 in boxes:
+        n = len(f"{col_letter(c1)}{r1}:{col_letter(c2)}{r2}")
+        if used >= 0 and used + 1 + n > _UNION_ADDRESS:
+            calls, used = calls + 1, -1
+        used = n if used < 0 else used + 1 + n
+    return calls
+
+
+def capped_styles(styles: list[tuple[int, int, int, int, Emphasis]], union: bool, heading: int = 0
+                  ) -> dict[Emphasis, list[tuple[int, int, int, int]]]:
+    """The emphasis ranges drawn on a live book: all of them when their calls (one per range, or per
+    multi-area range on Windows, and property) stay within ``MAX_STYLE_CALLS``; else the emphases with
+    the most calls are left out below the ``heading`` rows, the costliest first, until the rest fit (a
+    statement sheet for hundreds of customers keeps its values, number formats, widths and its styled,
+    frozen heading, without the per-customer bold and fills; the file path draws every style)."""
+    groups = _grouped(styles)
+
+    def calls(e: Emphasis, boxes: list[tuple[int, int, int, int]]) -> int:
+        return _style_props(e) * (_union_calls(boxes) if union and len(boxes) > 1 else len(boxes))
+
+    cost = {e: calls(e, b) for e, b in groups.items()}
+    total = sum(cost.values())
+    for e in sorted(cost, key=lambda e: -cost[e]):
+        if total <= MAX_STYLE_CALLS:
+            break
+        head = [b for b in groups[e] if b[1] <= heading]
+        total -= cost[e] - (calls(e, head) if head else 0)
+        if head:
+            groups[e] = head
+        else:
+            del groups[e]
+    return groups
+
+
 def _style_calls(rng: Any, emphasis: Emphasis) -> int:
     """Apply one emphasis to a range; returns the number of calls made."""
     bold, italic, size, color, fill = _EMPHASIS[emphasis]
@@ -747,7 +795,7 @@ def render_report(lb: LiveBook, layout: ReportLayout) -> None:
     for part in (layout.formats[:base], layout.formats[base:]):  # the overlays go over the column formats
         for fmt, boxes in _grouped(part).items():
             lb.writes[title] += _boxes(sheet, boxes, union, lambda rng, f=fmt: _set(rng, "number_format", f))
-    for emphasis, boxes in _grouped(layout.styles).items():
+    for emphasis, boxes in capped_styles(layout.styles, union, layout.frozen).items():
         lb.writes[title] += _boxes(sheet, boxes, union, lambda rng, e=emphasis: _style_calls(rng, e))
     for c1, c2, w in layout.widths:
         sheet.range((1, c1), (1, c2)).column_width = round(w * _POINTS_PER_CHAR, 1) if remote else w

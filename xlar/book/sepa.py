@@ -75,6 +75,7 @@ from xlar.core.sepa import (
     roll_back,
 )
 from xlar.core.settle import post_journal, unapply
+from xlar.core.tables import Table
 
 C, K = Column, Kind
 WARNING = Severity.WARNING
@@ -269,6 +270,19 @@ def _next_collection_id(ids: Iterable[str]) -> str:
 
 
 # --------------------------------------------------------------------------- the three modes
+
+
+#: where a collection's pain.008 file goes on a workbook without a folder (xlwings Lite, Server)
+FILE_SHEET = "SepaFile"
+
+
+def file_sheet(xml: bytes) -> Table:
+    """The pain.008 file as a report sheet: one line of the XML per row in column A, written as text (never
+    a formula); column A copied into a text file gives the file again (its lines joined with newlines)."""
+    t = Table(FILE_SHEET)
+    for line in xml.decode("utf-8").splitlines():
+        t.add(line)
+    return t
 
 
 @dataclass(slots=True)

@@ -140,6 +140,14 @@ def parse_file(path: Path, *, profile: Profile | None = None, statement_no: str 
         data = path.read_bytes()
     except OSError as exc:
         raise StatementError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
+    return parse_data(data, path.name, profile=profile, statement_no=statement_no, currency=currency)
+
+
+def parse_data(data: bytes, name: str, *, profile: Profile | None = None, statement_no: str = "",
+               currency: str = "EUR") -> Parsed:
+    """A statement's bytes (a file's, or text pasted into a sheet) named ``name``: the format from the
+    content (then the name's suffix); a CSV's statement number defaults to the name's stem."""
+    path = Path(name)
     kind = detect(path, data)
     if kind == "camt":
         p = parse_camt(data, path.name, currency=currency)
@@ -153,6 +161,55 @@ def parse_file(path: Path, *, profile: Profile | None = None, statement_no: str 
         p = parse_table(data, path.name, kind, profile or Profile(), statement_no=statement_no or path.stem,
                         currency=currency)
     return p
+
+
+# --------------------------------------------------------------------------- pasted into a sheet
+
+def _cell_text(v: object) -> str:
+    """A pasted cell as the text it came from (Excel turned numbers and dates into values)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, datetime):
+        return v.date().isoformat() if v.time() == datetime.min.time() else v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    return str(v)
+
+
+_TEXT_START = re.compile(r"^\s*(<|OFXHEADER|:20:|\{1:|01,)")
+
+
+def from_cells(cells: list[list[object]]) -> tuple[bytes | None, list[list[object]] | None, str]:
+    """A statement pasted into a sheet: (its text as bytes, None, digest) when it is text (XML, MT940, BAI2,
+    OFX, or CSV lines in one column; cells a tab split into columns are joined with tabs again), or (None,
+    its rows, digest) when it is a table (a CSV or sheet pasted as columns); (None, None, "") when empty."""
+    rows = [list(r) for r in cells]
+    for r in rows:
+        while r and (r[-1] is None or r[-1] == ""):
+            r.pop()
+    while rows and not rows[-1]:
+        rows.pop()
+    while rows and not rows[0]:
+        rows.pop(0)
+    if not rows:
+        return None, None, ""
+    first = next(_cell_text(v) for r in rows for v in r if v not in (None, ""))
+    width = max(len(r) for r in rows)
+    if width == 1 or _TEXT_START.match(first):
+        text = "".join("\t".join(_cell_text(v) for v in r) + "\n" for r in rows).encode("utf-8")
+        return text, None, digest(text)
+    return None, rows, digest(repr(rows).encode())
+
+
+def parse_cells(rows: list[list[object]], name: str, *, profile: Profile | None = None, statement_no: str = "",
+                currency: str = "EUR") -> Parsed:
+    """A statement pasted as a table (its header row first): the CSV / XLSX reader on the cells."""
+    return parse_table(repr(rows).encode(), name, "cells", profile or Profile(),
+                       statement_no=statement_no or Path(name).stem, currency=currency, rows=rows)
 
 
 def check_balances(label: str, opening: Decimal | None, lines: list[StatementLine], closing: Decimal | None,
@@ -514,8 +571,8 @@ def _date(value: object, p: Profile) -> date:
 
 
 def parse_table(data: bytes, name: str, kind: str, p: Profile, *, statement_no: str,
-                currency: str = "EUR") -> Parsed:
-    rows = _rows(data, kind, p)
+                currency: str = "EUR", rows: list[list[object]] | None = None) -> Parsed:
+    rows = _rows(data, kind, p) if rows is None else rows[p.skip_rows:]
     if not rows:
         raise StatementError(f"{name}: the file is empty")
     header = [_norm(h) for h in rows[0]]
@@ -544,17 +601,25 @@ def parse_table(data: bytes, name: str, kind: str, p: Profile, *, statement_no: 
     def cell(r: list[object], pos: list[int]) -> str:
         return " ".join(str(r[i]).strip() for i in pos if i < len(r) and r[i] not in (None, "")).strip()
 
+    def amount_of(r: list[object], pos: list[int]) -> object:
+        """A number cell (XLSX, a pasted table) as it is: its text would meet the profile's separators."""
+        if len(pos) == 1 and pos[0] < len(r) and isinstance(r[pos[0]], (int, float)) \
+                and not isinstance(r[pos[0]], bool):
+            return r[pos[0]]
+        return cell(r, pos)
+
     for n, r in enumerate(rows[1:], start=2 + p.skip_rows):
         if not any(v not in (None, "") for v in r):
             continue
         try:
             day = _date(r[c_date[0]] if c_date[0] < len(r) else None, p)
             if c_debit:
-                deb = cell(r, c_debit)
-                cre = cell(r, c_credit)
-                amount = (_number(cre, p) if cre else Decimal(0)) - (abs(_number(deb, p)) if deb else Decimal(0))
+                deb = amount_of(r, c_debit)
+                cre = amount_of(r, c_credit)
+                amount = (_number(cre, p) if cre not in ("", None) else Decimal(0)) - (
+                    abs(_number(deb, p)) if deb not in ("", None) else Decimal(0))
             else:
-                amount = _number(cell(r, c_amount), p)
+                amount = _number(amount_of(r, c_amount), p)
         except ValueError as exc:
             out.problems.append(f"{name} line {n}: {exc}")
             continue
