@@ -91,12 +91,14 @@ def _run(book: Path, command: str, *, out: Path | None, quiet: bool, as_json: bo
 @app.command()
 def post(book: BookArg,
          skip_errors: Annotated[bool, typer.Option("--skip-errors", help="Post the good lines, mark the bad.")] = False,
+         repost: Annotated[bool, typer.Option("--repost", help="Post lines again whose content was posted "
+                                                                "before (see PostedLines).")] = False,
          force: ForceOpt = False,
          out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
     """Post the Journal: new ledger entries, applications and G/L lines."""
-    label = "post --skip-errors" if skip_errors else "post"
+    label = "post" + (" --skip-errors" if skip_errors else "") + (" --repost" if repost else "")
     _run(book, "post", out=out, quiet=quiet, as_json=as_json, label=label, skip_errors=skip_errors,
-         force=force)
+         force=force, repost=repost)
 
 
 @app.command()

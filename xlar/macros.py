@@ -379,11 +379,13 @@ def selected_statement(book: Any, live: excel.LiveBook) -> str | None:
 
 
 def month_end(book: Any = None, *, as_of: date | None = None, issue: bool = False, start: date | None = None,
-              period_length: str = "30D", periods: int = 3, statements: bool = True) -> Outcome:
+              period_length: str = "30D", periods: int = 3, statements: bool = True,
+              documents: str | Path | None = None, eml: bool = False) -> Outcome:
     """Aging with the G/L tie-out, statements, reminders, finance charges and KPIs (``xlar month-end``).
 
     The as-of date: ``as_of``, else the cell named ``AsOfDate`` (Formulas > Define Name), else today.
-    ``issue`` posts the reminders and finance charge memos.
+    ``issue`` posts the reminders and finance charge memos. ``documents``: a folder for a PDF per
+    statement, reminder and memo (and with ``eml`` an .eml per customer), written before the sheets.
     """
     book = _caller(book)
 
@@ -391,12 +393,26 @@ def month_end(book: Any = None, *, as_of: date | None = None, issue: bool = Fals
         from xlar.book.month_end import MonthEndOptions, execute_month_end
 
         day = as_of or named_date(book, live, AS_OF_NAME) or date.today()
+        folder = Path(str(documents).replace("{as_of}", day.isoformat())) if documents is not None else None
         opts = MonthEndOptions(as_of=day, start=start, period_length=period_length, periods=periods, issue=issue,
-                               statements=statements)
-        label = f"month-end --as-of {day.isoformat()}" + (" --issue" if issue else "")
+                               statements=statements, documents=folder, eml=eml)
+        label = (f"month-end --as-of {day.isoformat()}" + (" --issue" if issue else "")
+                 + (" --documents" if folder is not None else ""))
         plan, _tables, outcome = execute_month_end(live.grids, opts, started=started, fingerprint=live.fingerprint,
                                                    label=label)
-        return Work(plan, outcome)  # the report tables are in plan.reports
+        work = Work(plan, outcome)  # the report tables are in plan.reports
+        prepared = getattr(outcome, "prepared", None)
+        if folder is not None and prepared is not None and not outcome.exit_code:
+            from xlar.book.documents import write_files
+
+            written = write_files(folder, prepared.files())  # first the files: a failure leaves the book as it was
+
+            def undo() -> None:
+                for f in written:
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+            work.undo = undo
+        return work
 
     return run(book, "month-end", label="month-end", executor=executor)
 
@@ -405,6 +421,21 @@ def month_end_issue(book: Any = None) -> Outcome:
     """Month end, then issue and post the suggested reminders and finance charge memos
     (``xlar month-end --issue``; the ribbon's *Issue reminders and memos*)."""
     return month_end(book, issue=True)
+
+
+def documents(book: Any = None, *, folder: str | Path | None = None, eml: bool = False) -> Outcome:
+    """Month end with its documents (``xlar month-end --documents DIR``): a PDF per statement, reminder and
+    finance charge memo and the Outbox sheet. On the desktop ``folder`` defaults to
+    ``<workbook>-documents-<as-of date>`` beside the workbook."""
+    book = _caller(book)
+    if folder is None:
+        where = _folder(book)
+        if where is None:
+            _Excel(book).alert("month-end: give the documents folder (folder=); this Excel has no folder for the "
+                               "workbook to put them in.")
+            return Outcome(command="month-end", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
+        folder = where / f"{Path(_name(book)).stem or 'xlar'}-documents-{{as_of}}"
+    return month_end(book, documents=folder, eml=eml)
 
 
 def named_date(book: Any, live: excel.LiveBook, name: str) -> date | None:
@@ -499,7 +530,8 @@ def sepa_confirm(book: Any = None, *, collection_id: str | None = None) -> Outco
     from xlar.book.sepa import DIRECT_DEBIT
 
     book = _caller(book)
-    cid = collection_id or read_text(_selected_live(book, DIRECT_DEBIT.name, "collectionid"))
+    picked = _selected_live(book, DIRECT_DEBIT.name, "collectionid")
+    cid = collection_id or (read_text(picked) if picked not in (None, "") else "")
     if not cid:
         _Excel(book).alert("sepa: select a row of the collection on the DirectDebit sheet first "
                            "(its Collection ID is confirmed).")
@@ -629,5 +661,5 @@ def _selected(book: Any, live: excel.LiveBook, sheet: str, key: str) -> object:
     return vals[keys.index(key)]
 
 
-__all__ = ["accept", "apply", "check", "help", "import_statement", "match", "month_end", "month_end_issue", "post",
+__all__ = ["accept", "apply", "check", "documents", "help", "import_statement", "match", "month_end", "month_end_issue", "post",
            "post_skip_errors", "predict", "reconcile", "run", "sepa", "sepa_confirm", "summary", "unapply", "version"]

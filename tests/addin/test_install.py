@@ -112,3 +112,16 @@ def test_template_macro_enabled(tmp_path):
     assert r.exit_code == 2 and ".xlsm" in r.output
     r = CliRunner().invoke(app, ["template", str(tmp_path / "b.xlsm")])
     assert r.exit_code == 2 and "--macro-enabled" in r.output
+
+
+def test_a_command_on_the_starter_workbook_keeps_its_macros_buttons_and_name(tmp_path):
+    """The xlar command on a starter workbook: the VBA project, the Start sheet's buttons and AsOfDate stay."""
+    src = Path(__file__).resolve().parents[2] / "workbooks" / "xlar-starter.xlsm"
+    out = tmp_path / "checked.xlsm"
+    r = CliRunner().invoke(app, ["check", str(src), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(out) as b:
+        for part in ("xl/vbaProject.bin", "xl/drawings/xlarStart.xml", "xl/worksheets/sheet1.xml",
+                     "xl/worksheets/_rels/sheet1.xml.rels", "[Content_Types].xml"):
+            assert a.read(part) == b.read(part), part
+        assert '<definedName name="AsOfDate">Start!$C$4</definedName>' in b.read("xl/workbook.xml").decode()

@@ -89,7 +89,7 @@ def test_every_ribbon_button_runs_an_existing_macro_function():
     xml = RIBBON.read_text()
     actions = re.findall(r'onAction="(\w+)"', xml)
     labels = re.findall(r'<button [^>]*label="([^"]+)"', xml)
-    assert len(actions) == len(labels) == len(ACTIONS) == 16
+    assert len(actions) == len(labels) == len(ACTIONS) == 17
     groups = re.findall(r'<group id="\w+" label="([^"]+)"', xml)
     assert groups == ["Cash", "Bank", "Month end", "Help"]
     mods = olevba_modules(ADDIN)
@@ -104,7 +104,7 @@ def test_every_ribbon_button_runs_an_existing_macro_function():
         ran.append(fn)
     assert ran == [a.function for a in ACTIONS]
     assert {"post", "post_skip_errors", "unapply", "import_statement", "reconcile", "month_end",
-            "month_end_issue", "sepa", "sepa_confirm", "predict", "help", "version"} <= set(ran)
+            "month_end_issue", "documents", "sepa", "sepa_confirm", "predict", "help", "version"} <= set(ran)
 
 
 def test_every_start_button_runs_an_existing_macro_function():

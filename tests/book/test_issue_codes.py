@@ -49,6 +49,26 @@ def _posted_then(prepare=None, *steps) -> dict:
     return {"steps": [("post", {}), *steps], "prepare": prepare}
 
 
+def _long_text(p: Path, n: int) -> None:
+    """The shared string LONGTEXT made ``n`` characters long (openpyxl cuts cells at 32,767: a crafted file)."""
+    import zipfile
+
+    src = p.read_bytes()
+    import io
+    with zipfile.ZipFile(io.BytesIO(src)) as z, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            data = z.read(info.filename)
+            out.writestr(info, data.replace(b">LONGTEXT<", b">" + b"P" * n + b"<"))
+
+
+def _clear_status(p: Path) -> None:
+    wb = openpyxl.load_workbook(p)
+    ws = wb["Journal"]
+    col = next(c.column for c in ws[1] if c.value == "Status")
+    ws.cell(2, col).value = None
+    wb.save(p)
+
+
 def _duplicate_application(p: Path) -> None:
     wb = openpyxl.load_workbook(p)
     ws = wb["Applications"]
@@ -125,6 +145,13 @@ CASES: dict[str, Case] = {
                      where=("Journal", 2, "Posting Date")),
     "bad-number": Case({"Ledger": [LEDGER[0], ["C10000", D, "Invoice", "I9", "1.234,50"]]},
                        where=("Ledger", 2, "Amount")),
+    "too-many-digits": Case({"Journal": journal([D, "Payment", "P9", "C10000", 1e20, "INV-1001"])},
+                            [("post", {})], ("Journal", 2, "Amount")),
+    "text-too-long": Case({"Journal": journal([D, "Payment", "LONGTEXT", "C10000", 10.0, "INV-1001"])},
+                          [("post", {})], ("Journal", 2, "Document No."), prepare=lambda p: _long_text(p, 40_000)),
+    "duplicate-open-document": Case({"Ledger": LEDGER + [["C10000", D, "Invoice", "INV-1001", 200.0]]},
+                                    [("post", {})], ("Journal", 2, "Applies-to Doc. No.")),
+    "reposted-line": Case(steps=[("post", {}), ("post", {})], where=("Journal", 2, "Status"), prepare=_clear_status),
     "bad-bool": Case({"Journal": journal(JOURNAL[1] + ["maybe"], header=J + ["Full Settlement"])},
                      where=("Journal", 2, "Full Settlement")),
     "bad-integer": Case({"Ledger": [["Entry No."] + LEDGER[0], [1.5] + LEDGER[1]]}, where=("Ledger", 2, "Entry No.")),

@@ -74,10 +74,10 @@ def test_untouched_parts_stay_byte_identical_and_the_chart_survives(make_book):
     assert all(after[n] == before[n] for n in before if n.startswith(("xl/charts/", "xl/drawings/", "docProps/")))
     assert b"sharedStrings" not in b"".join(n.encode() for n in changed)
     added = set(after) - set(before)
-    assert len(added) == 3  # Applications, GLEntries, RunLog
+    assert len(added) == 4  # Applications, GLEntries, RunLog, PostedLines
     wb = openpyxl.load_workbook(p)
     assert wb["Notes"]["A1"].value == "=SUM(Chart!A1:A3)"
-    assert wb.sheetnames[-3:] == ["Applications", "GLEntries", "RunLog"]
+    assert wb.sheetnames[-4:] == ["Applications", "GLEntries", "RunLog", "PostedLines"]
 
 
 @pytest.mark.parametrize("case", ["plain", "tables", "errors", "unapply", "anchored", "xlsm"])
@@ -168,7 +168,7 @@ def test_a_crash_at_any_write_step_loses_nothing(make_book, monkeypatch):
     steps = [(xlsxparts, "open_parts"), (xlsxparts, "rewrite_sheet"), (xlsxparts, "_rewrite_table"),
              (xlsxparts, "_add_sheet"), (xlsxparts, "cell_xml"), (xlsxparts, "write_zip"),
              (xlsxparts, "_copy_raw"), (files, "_copy_hashing"), (files.tempfile, "mkstemp"), (files.os, "replace"),
-             (files, "fingerprint")]
+             (files, "_keep_mode")]
     for mod, name in steps:
         real = getattr(mod, name)
 

@@ -282,7 +282,7 @@ def test_posting_into_a_book_without_ledger_creates_the_output_sheets(make_book)
     r = xlar("post", p)
     assert r.exit_code == 0, r.output
     wb = openpyxl.load_workbook(p)
-    assert wb.sheetnames[-4:] == ["Journal", "Ledger", "GLEntries", "RunLog"]
+    assert wb.sheetnames[-5:] == ["Journal", "Ledger", "GLEntries", "RunLog", "PostedLines"]
     (e,) = sheet(p, "Ledger")
     assert (e["Entry No."], e["Amount"], e["Due Date"], e["Original Pmt. Disc. Possible"]) == \
         (1, 1000, datetime(2026, 2, 5), 20)

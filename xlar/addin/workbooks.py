@@ -90,6 +90,8 @@ ACTIONS: tuple[Action, ...] = (
            "Aging, G/L tie-out, statements, reminders to suggest, as of the date above."),
     Action("Month end", "Issue reminders and memos", "MonthEndIssue", "month_end_issue",
            "Month end, then issue and post the reminders and finance charge memos."),
+    Action("Month end", "Documents", "Documents", "documents",
+           "Month end with a PDF per statement, reminder and memo, in a folder beside the workbook."),
     Action("Month end", "SEPA collect", "SepaCollect", "sepa",
            "Collect the direct debits due; the pain.008 file goes beside the workbook."),
     Action("Month end", "SEPA confirm selected collection", "SepaConfirm", "sepa_confirm",

@@ -124,6 +124,15 @@ Sub RibbonSepaConfirm(control As IRibbonControl)
     XlarSepaConfirm
 End Sub
 
+' Month end with its documents: a PDF per statement, reminder and memo, in a folder beside the workbook.
+Sub XlarDocuments()
+    RunPython "import xlar.macros as m; m.documents()"
+End Sub
+
+Sub RibbonDocuments(control As IRibbonControl)
+    XlarDocuments
+End Sub
+
 ' Which open invoices will be paid late (Outlook sheet).
 Sub XlarPredict()
     RunPython "import xlar.macros as m; m.predict()"

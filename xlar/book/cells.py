@@ -15,11 +15,13 @@ from enum import StrEnum
 
 from xlar.book.schema import Column, Kind, choice
 from xlar.core.dates import is_valid_formula
-from xlar.core.money import quantum, to_decimal, to_money
+from xlar.core.money import EXCEL_DIGITS, fits_excel, quantum, to_decimal, to_money
 
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _MAX_SERIAL = 2958465  # 9999-12-31
+#: the most characters an Excel cell holds; longer text (only a crafted file has it) is a bad cell
+CELL_TEXT_MAX = 32767
 _TRUE = {"true", "yes", "y", "1", "x", "wahr", "ja"}
 _FALSE = {"false", "no", "n", "0", "falsch", "nein"}
 _SPLIT = re.compile(r"[;,]")
@@ -40,6 +42,9 @@ def is_blank(value: object) -> bool:
 
 def read_text(value: object) -> str:
     """Text of a cell; whole numbers typed as numbers (customer 10000) lose the '.0'."""
+    if isinstance(value, str) and len(value) > CELL_TEXT_MAX:
+        raise CellError("text-too-long", f"the text is {len(value):,} characters long; an Excel cell holds at "
+                        f"most {CELL_TEXT_MAX:,}")
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
@@ -80,11 +85,15 @@ def read_decimal(value: object) -> Decimal:
 
 def read_money(value: object, currency: str, exponents: dict[str, int] | None = None) -> Decimal:
     try:
-        return to_money(value, currency, exponents)
+        d = to_money(value, currency, exponents)
     except ValueError:
         raise CellError("bad-number", f"{value!r} is not an amount") from None
     except ArithmeticError:  # too many digits to round to the currency's minor unit
         raise CellError("bad-number", f"{value!r} is too large for an amount") from None
+    if not fits_excel(d):
+        raise CellError("too-many-digits", f"{value!r} as an amount ({d}) has more than {EXCEL_DIGITS} significant "
+                        f"digits; Excel keeps {EXCEL_DIGITS}, so it would not come back as it was posted")
+    return d
 
 
 def read_int(value: object) -> int:
@@ -176,6 +185,11 @@ def _memo_money(known: dict[object, Decimal], v: float, q: Decimal) -> Decimal:
     return d
 
 
+#: amounts converted inline (no per-cell check): below 10^11 an amount has at most 15 significant
+#: digits at any minor unit up to 4 decimals; larger ones go through :func:`read_money` and its check
+_FAST_MONEY = 99_999_999_999.0
+
+
 def _blanks(values: Sequence[object], track_blank: bool) -> list[int]:
     return [i for i, v in enumerate(values) if v is None] if track_blank else []
 
@@ -211,7 +225,7 @@ def _clean_column(values: Sequence[object], column: Column, currency: str | list
                 if track_blank:
                     left.append(i)
                 continue
-            if -1e15 < v < 1e15:  # type: ignore[operator]  # finite, and quantizes within precision
+            if -_FAST_MONEY < v < _FAST_MONEY:  # type: ignore[operator]  # finite, within Excel's 15 digits
                 out[i] = _memo_money(known, v, q)  # type: ignore[arg-type]
             else:
                 left.append(i)
@@ -227,7 +241,7 @@ def _clean_column(values: Sequence[object], column: Column, currency: str | list
     if kind is Kind.TEXT:
         if types <= _STRS:
             out = list(map(str.strip, values))  # type: ignore[arg-type]
-            if "" not in out:
+            if "" not in out and max(map(len, out), default=0) <= CELL_TEXT_MAX:
                 return out, []
         return None
     if kind is Kind.CHOICE:
@@ -280,7 +294,7 @@ def convert_column(values: Sequence[object], column: Column, currency: str | lis
         for i, v in enumerate(values):
             if type(v) is str:
                 s = v.strip()
-                if s:
+                if s and len(s) <= CELL_TEXT_MAX:
                     add(s)
                     continue
             elif v is None and not track_blank:
@@ -306,7 +320,7 @@ def convert_column(values: Sequence[object], column: Column, currency: str | lis
         for i, v in enumerate(values):
             t = type(v)
             if t is float:
-                if -1e15 < v < 1e15:  # type: ignore[operator]  # finite, and quantizes within precision
+                if -_FAST_MONEY < v < _FAST_MONEY:  # type: ignore[operator]  # finite, within 15 digits
                     if quants is None:
                         qq, known = q, seen
                     else:
@@ -317,7 +331,7 @@ def convert_column(values: Sequence[object], column: Column, currency: str | lis
                     add(_memo_money(known, v, qq))  # type: ignore[arg-type]
                     continue
             elif t is int:
-                if -10**15 < v < 10**15:  # type: ignore[operator]
+                if -_FAST_MONEY < v < _FAST_MONEY:  # type: ignore[operator]
                     add(Decimal(v).quantize(q if quants is None else quants[i], ROUND_HALF_UP))
                     continue
             elif v is None and not track_blank:

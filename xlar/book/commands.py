@@ -24,6 +24,7 @@ from xlar.book import schema as S
 from xlar.book.cells import read_int
 from xlar.book.grid import Grid, find
 from xlar.book.issues import SheetIssue, resolve
+from xlar.book.posted import plan_posted, refuse_reposts, warn_duplicate_documents
 from xlar.book.rows import ReadResult, read_book
 from xlar.book.safeguards import screen_journal
 from xlar.book.xlsxparts import PartsBook, locked_run, open_file, save_file
@@ -110,7 +111,7 @@ def _hold(read: ReadResult, message: str) -> dict[int, LineResult]:
 
 def execute(grids: dict[str, Grid], command: str, *, started: datetime | None = None, fingerprint: str = "",
             skip_errors: bool = False, applies_to_id: str | None = None, application_no: int | None = None,
-            posting_date: date | None = None, label: str = "") -> tuple[P.WritePlan, Outcome]:
+            posting_date: date | None = None, label: str = "", repost: bool = False) -> tuple[P.WritePlan, Outcome]:
     """Run ``command`` on a workbook's grids; nothing is written here, the plan says what to write."""
     if command not in COMMANDS:
         raise ValueError(f"unknown command {command!r}")
@@ -125,6 +126,8 @@ def execute(grids: dict[str, Grid], command: str, *, started: datetime | None = 
     post_it = False
     try:
         if command in ("post", "check"):
+            issues += refuse_reposts(read, grids, repost=repost and command == "post")  # posted before (PostedLines)
+            issues += warn_duplicate_documents(read)  # applies-to naming two open entries of a customer
             issues += screen_journal(read)  # Remittance sheet, duplicate payments: line errors, never blocking
             dry = command == "check" or bool(blocking) or (bool(read.bad_lines) and not skip_errors)
             if not blocking:
@@ -185,6 +188,8 @@ def execute(grids: dict[str, Grid], command: str, *, started: datetime | None = 
     P.plan_runlog(plan, run=run, started=started, command=label or command, fingerprint=fingerprint,
                   lines_posted=outcome.lines_posted, warnings=outcome.warnings, errors=outcome.errors,
                   result=outcome.result)
+    if post_it and command == "post":  # what was posted, by content: a line posted again is refused
+        plan_posted(plan, read, results, run)
     return plan, outcome
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from xlar.book.cells import CELL_TEXT_MAX  # both writers cut text there (readers refuse longer cells)
 from xlar.book.grid import Grid
 from xlar.book.plan import Out, SheetWrite, WritePlan
 from xlar.book.schema import norm
@@ -315,7 +316,7 @@ def put(ws: Worksheet, row: int, col: int, o: Out) -> None:
     cell = ws.cell(row, col)
     value = o.value
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS.sub("", value)
+        value = ILLEGAL_CHARACTERS.sub("", value[:CELL_TEXT_MAX])  # never more than a cell holds
         cell.value = value
         cell.data_type = "s"
     else:
@@ -430,7 +431,7 @@ def apply_plan(wb: Workbook, plan: WritePlan) -> None:
 # - the new file is written to a temporary file beside the target, given the original's mode
 #   (and owner where permitted) and fsynced; the original is copied to ``BOOK.bak`` (older
 #   backups move to ``BOOK.bak2`` ... up to :data:`BACKUPS`); the fingerprint of that copy and a
-#   stat of the book just before ``os.replace`` detect another program saving in the meantime;
+#   stat of the book after writing and just before ``os.replace`` detect another program saving;
 # - a symlinked book is written through to its target; a hard-linked one keeps its inode (the
 #   new bytes are copied over it under a journal that the next run rolls forward after a crash);
 # - temporary files of a killed save are removed by the next run on the book.
@@ -440,7 +441,7 @@ LOCK_WAIT = 10.0
 #: backup generations kept beside an in-place save: ``BOOK.bak`` (newest), ``BOOK.bak2`` ...
 BACKUPS = 3
 #: the steps of a save, in order; :data:`save_hook` is called with each (tests inject faults here)
-SAVE_STEPS = ("checked", "temp-created", "temp-written", "temp-synced", "backup-written", "backup-rotated",
+SAVE_STEPS = ("checked", "backup-written", "temp-created", "temp-written", "temp-synced", "backup-rotated",
               "verified", "journal-written", "copying", "replaced", "folder-synced")
 save_hook: Callable[[str, Path], None] | None = None
 _TMP = ".~xlar-tmp."
@@ -543,14 +544,14 @@ BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 
 def check_out(path: Path, out: Path, force: bool) -> None:
     """Refuse an ``--out`` that would be wrong: another kind of package, a folder, an existing workbook."""
-    suffix = out.suffix.lower()
+    suffix, own = out.suffix.lower(), path.suffix.lower()
     if suffix not in BOOK_SUFFIXES:
-        raise BookError(f"--out {out}: the workbook must be written to an .xlsx or .xlsm file", exit_code=2)
-    if (suffix in MACRO_SUFFIXES) != (path.suffix.lower() in MACRO_SUFFIXES):
-        kind = "macro-enabled (.xlsm)" if path.suffix.lower() in MACRO_SUFFIXES else "without macros (.xlsx)"
-        raise BookError(f"--out {out}: {path.name} is a workbook {kind}; write it to a file with the same "
-                        f"extension ({path.suffix}): Excel refuses a package whose extension does not match its "
-                        "content", exit_code=2)
+        raise BookError(f"--out {out}: the workbook must be written to an {own or '.xlsx'} file", exit_code=2)
+    if suffix != own:
+        kind = "a macro-enabled workbook" if own in MACRO_SUFFIXES else "a template" if own.startswith(".xlt") \
+            else "a workbook without macros"
+        raise BookError(f"--out {out}: {path.name} is {kind} ({own}); write it to a {own} file: Excel refuses a "
+                        "package whose extension does not match its content type", exit_code=2)
     if out.is_dir():
         raise BookError(f"--out {out} is a folder, not a workbook file", exit_code=2)
     if out.exists() and not force:
@@ -612,7 +613,7 @@ def _folder(target: Path) -> Path:
 
 
 def _fsync_file(name: str | Path) -> None:
-    fd = os.open(name, os.O_RDONLY)
+    fd = os.open(name, os.O_RDWR)  # Windows flushes only a handle open for writing
     try:
         os.fsync(fd)
     finally:
@@ -690,9 +691,9 @@ def commit(path: Path, read_fingerprint: str, out: Path | None, write: Callable[
     """``write(tmp)`` a new file next to the target, then put it in place atomically.
 
     Over the original (``out`` None or the book itself): refused when the book is open in
-    Excel/LibreOffice or changed since it was read (checked before writing, on the backup copy
-    and by a stat just before the replace); the original is copied to ``BOOK.bak`` first (older
-    backups rotated). Any failure leaves the target as it was and no temporary file behind.
+    Excel/LibreOffice or changed since it was read (the fingerprint of the backup copy, made
+    first, then a stat after writing and just before the replace); the copy becomes ``BOOK.bak``
+    (older backups rotated) once the new file is written. Any failure leaves the target as it was and no temporary file behind.
     Symlinks are written through; a hard-linked file keeps its inode.
     """
     path = Path(path)
@@ -712,18 +713,22 @@ def commit(path: Path, read_fingerprint: str, out: Path | None, write: Callable[
                                 "under that name. Move or rename the folder. The workbook was not changed.")
         try:
             st0 = os.stat(target)
-            now = fingerprint(target)
         except OSError as exc:
             raise BookError(f"{path}: cannot read the file again before saving: {exc}") from exc
-        if now != read_fingerprint:
-            raise BookError(f"{path} changed while xlar was running; nothing was written. Run again.")
     elif target.exists():
         st0 = os.stat(target)
     hard_linked = st0 is not None and st0.st_nlink > 1
     _step("checked", target)
     tmp_name = bak_tmp = None
+    prefix = _TMP + target.name[:100] + "."
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=_TMP + target.name[:100] + ".", suffix=target.suffix, dir=folder)
+        if in_place:  # the backup first: its bytes are the fingerprint check (one read of the book)
+            fd, bak_tmp = tempfile.mkstemp(prefix=prefix, suffix=".bak", dir=folder)
+            os.close(fd)
+            if _copy_hashing(target, bak_tmp) != read_fingerprint:
+                raise BookError(f"{path} changed while xlar was running; nothing was written. Run again.")
+            _step("backup-written", target)
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=folder)
         os.close(fd)
         _step("temp-created", target)
         write(tmp_name)
@@ -732,11 +737,9 @@ def commit(path: Path, read_fingerprint: str, out: Path | None, write: Callable[
         _fsync_file(tmp_name)
         _step("temp-synced", target)
         if in_place:
-            fd, bak_tmp = tempfile.mkstemp(prefix=_TMP + target.name[:100] + ".", suffix=".bak", dir=folder)
-            os.close(fd)
-            if _copy_hashing(target, bak_tmp) != read_fingerprint:
+            assert st0 is not None and bak_tmp is not None
+            if _stat_key(os.stat(target)) != _stat_key(st0):  # saved by another program while xlar wrote
                 raise _changed_by_another_program(path)
-            _step("backup-written", target)
             for g in range(BACKUPS, 1, -1):
                 if backup_path(target, g - 1).exists():
                     os.replace(backup_path(target, g - 1), backup_path(target, g))
@@ -744,8 +747,7 @@ def commit(path: Path, read_fingerprint: str, out: Path | None, write: Callable[
             bak_tmp = None
             _fsync_dir(folder)
             _step("backup-rotated", target)
-            assert st0 is not None
-            if _stat_key(os.stat(target)) != _stat_key(st0):  # saved by another program just now
+            if _stat_key(os.stat(target)) != _stat_key(st0):  # ... or just now
                 raise _changed_by_another_program(path)
         _step("verified", target)
         if hard_linked:

@@ -23,6 +23,13 @@ CATALOGUE: dict[str, str] = {
     "missing-value": "A required cell is blank.",
     "bad-date": "Not a date: use an Excel date or ISO text such as 2026-10-31.",
     "bad-number": "Not a number.",
+    "too-many-digits": "An amount with more than 15 significant digits: Excel keeps 15, so it would not come back "
+                       "as it was posted.",
+    "text-too-long": "Text longer than the 32,767 characters an Excel cell holds.",
+    "reposted-line": "A journal line whose content was posted before (PostedLines) and whose Status was cleared; "
+                     "post --repost posts it again.",
+    "duplicate-open-document": "A journal line's Applies-to Doc. No. is on two or more open ledger entries of the "
+                               "customer (a warning: it is applied to one of them).",
     "bad-bool": "Not TRUE or FALSE.",
     "bad-integer": "Not a whole number.",
     "bad-rate": "An exchange rate must be a number greater than zero.",

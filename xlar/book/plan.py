@@ -513,6 +513,8 @@ def plan_issues(plan: WritePlan, run: int, issues: list[SheetIssue]) -> None:
             value = out(value, Kind.TEXT).value
             if isinstance(value, float):
                 value = str(value)
+        if isinstance(value, str) and len(value) > 1000:  # a cell too long to keep: its start and length
+            value = f"{value[:200]}... ({len(value):,} characters)"
         sw.appends.append({
             "run": Out(run), "sheet": Out(i.sheet), "row": Out(i.row), "column": Out(i.column),
             "value": out(value, Kind.TEXT) if not isinstance(value, (date, datetime)) else out(value, Kind.DATE),

@@ -39,14 +39,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from xlar.book.cells import CELL_TEXT_MAX
 from xlar.core.bank import StatementLine, import_key
-from xlar.core.money import exponent, to_money
+from xlar.core.money import EXCEL_DIGITS, exponent, fits_excel, to_money
 
 _IBAN = re.compile(r"\b([A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?)\b")
 
@@ -259,11 +261,25 @@ def _camt_date(el: object, *path: str) -> date | None:
         return None
 
 
+def money_of(value: object, cur: str) -> Decimal:
+    """A statement amount as money of ``cur``; ValueError for NaN, infinity, garbage and amounts
+    with more than Excel's 15 significant digits (they would not come back as imported)."""
+    try:
+        d = to_money(value, cur)
+    except ArithmeticError:  # more digits than the decimal context holds (1e30, 29 digits)
+        raise ValueError(f"{value!s:.40} is too large for an amount") from None
+    except ValueError:
+        raise ValueError(f"{value!s:.40} is not an amount") from None
+    if not fits_excel(d):
+        raise ValueError(f"{value!s:.40} has more than {EXCEL_DIGITS} significant digits (Excel keeps {EXCEL_DIGITS})")
+    return d
+
+
 def _signed(el: object, cur: str) -> Decimal:
     amt = _at(el, "Amt")
-    value = Decimal((amt.text or "0").strip())  # type: ignore[union-attr]
-    sign = -1 if _txt(el, "CdtDbtInd") == "DBIT" else 1
-    return to_money(value * sign, cur)
+    text = (amt.text or "0").strip() if amt is not None else ""  # type: ignore[union-attr]
+    value = money_of(text, cur)
+    return -value if _txt(el, "CdtDbtInd") == "DBIT" else value
 
 
 def _party(tx: object, role: str) -> tuple[str, str, str]:
@@ -303,18 +319,30 @@ def parse_camt(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed:
         opening = closing = None
         for bal in _kids(st, "Bal"):
             code = _txt(bal, "Tp", "CdOrPrtry", "Cd")
-            if code in ("OPBD", "PRCD") and opening is None:
-                opening = _signed(bal, cur)
-            elif code == "CLBD":
-                closing = _signed(bal, cur)
+            try:
+                if code in ("OPBD", "PRCD") and opening is None:
+                    opening = _signed(bal, cur)
+                elif code == "CLBD":
+                    closing = _signed(bal, cur)
+            except ValueError as exc:
+                raise StatementError(f"{name}: statement {st_id}, balance {code} (line {bal.sourceline}): {exc}") \
+                    from None
         lines: list[StatementLine] = []
+        bad = False  # a line left out: the balances cannot add up, the problems say why
         for ntry in _kids(st, "Ntry"):
             if _txt(ntry, "RvslInd").lower() == "true":
                 pass  # a reversal is still a booked movement: kept, with its sign
             status = _txt(ntry, "Sts") or _txt(ntry, "Sts", "Cd")
             if status and status not in ("BOOK",):
                 continue  # pending / information entries are not on the statement balance
-            ntry_amt = _signed(ntry, _at(ntry, "Amt").get("Ccy", cur))  # type: ignore[union-attr]
+            amt_el = _at(ntry, "Amt")
+            try:
+                ntry_amt = _signed(ntry, amt_el.get("Ccy", cur) if amt_el is not None else cur)  # type: ignore
+            except ValueError as exc:
+                position += 1
+                out.problems.append(f"{name}: statement {st_id} entry {position} (line {ntry.sourceline}): {exc}")
+                bad = True
+                continue
             day = _camt_date(ntry, "BookgDt") or _camt_date(ntry, "ValDt")
             txs = [tx for d in _kids(ntry, "NtryDtls") for tx in _kids(d, "TxDtls")]
             extra = _txt(ntry, "AddtlNtryInf")
@@ -322,9 +350,14 @@ def parse_camt(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed:
                 position += 1
                 amount = ntry_amt
                 if tx is not None and len(txs) > 1 and _at(tx, "Amt") is not None:
-                    amt_el = _at(tx, "Amt")
-                    value = Decimal((amt_el.text or "0").strip())  # type: ignore[union-attr]
-                    amount = to_money(value if ntry_amt >= 0 else -value, cur)
+                    try:
+                        value = money_of((_at(tx, "Amt").text or "0").strip(), cur)  # type: ignore[union-attr]
+                    except ValueError as exc:
+                        out.problems.append(f"{name}: statement {st_id} entry {position} (line {tx.sourceline}): "
+                                            f"{exc}")
+                        bad = True
+                        continue
+                    amount = value if ntry_amt >= 0 else -value
                 role = "Dbtr" if amount >= 0 else "Cdtr"
                 payer, iban, addr = _party(tx, role) if tx is not None else ("", "", "")
                 texts = [(u.text or "").strip() for u in _kids(_at(tx, "RmtInf"), "Ustrd")] \
@@ -351,7 +384,8 @@ def parse_camt(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed:
                     text=" ".join(t for t in texts if t), reference=ref, source_file=name, source_line=position,
                     import_key=import_key(f"camt:{account}:{st_id}", len(lines) + 1),
                     opening_balance=opening, ending_balance=closing))
-        check_balances(f"{name}: statement {st_id}", opening, lines, closing)
+        if not bad:
+            check_balances(f"{name}: statement {st_id}", opening, lines, closing)
         out.lines.extend(lines)
     if not stmts:
         raise StatementError(f"{name}: the CAMT file holds no statement (Stmt)")
@@ -380,26 +414,48 @@ def _mt86(details: str) -> tuple[str, str, str]:
     return purpose.strip(), name.strip(), iban
 
 
+def _short(exc: BaseException) -> str:
+    """A parser's complaint in one short line (mt-940 puts its whole regular expression in it)."""
+    text = re.sub(r"<[\w.]*?(\w+) object at 0x[0-9a-fA-F]+>", r"\1", " ".join(str(exc).split()))
+    if "re.compile" in text or len(text) > 120:
+        text = text[:120].rsplit(" ", 1)[0] + " ..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def parse_mt940(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed:
     import mt940  # I/O parser: book layer only
 
     text = data.decode("utf-8", errors="replace") if b"\x00" not in data else ""
+    quiet = logging.getLogger("mt940")  # it logs each regular expression that did not match, as errors
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL + 1)  # its tag loggers inherit the level
     try:
         t = mt940.models.Transactions(processors={"post_transaction_details": []})  # raw :86:, parsed here
         t.parse(text)
     except Exception as exc:
-        raise StatementError(f"{name}: not an MT940 statement xlar can read: {exc}") from exc
+        raise StatementError(f"{name}: not an MT940 statement xlar can read ({_short(exc)})") from exc
+    finally:
+        quiet.setLevel(level)
     out = Parsed(format="MT940")
     # mt-940 flattens the statements of a file; group transactions by their statement number
     st_no = str(t.data.get("statement_number") or t.data.get("transaction_reference") or "1")
     account = str(t.data.get("account_identification") or "")
     opening = t.data.get("final_opening_balance") or t.data.get("opening_balance")
     closing = t.data.get("final_closing_balance") or t.data.get("closing_balance")
-    op = to_money(opening.amount.amount, currency) if opening is not None else None
-    cl = to_money(closing.amount.amount, currency) if closing is not None else None
+    try:
+        op = money_of(opening.amount.amount, currency) if opening is not None else None
+        cl = money_of(closing.amount.amount, currency) if closing is not None else None
+    except ValueError as exc:
+        raise StatementError(f"{name}: statement {st_no}, a balance: {exc}") from None
+    bad = False
     for pos, tr in enumerate(t, start=1):
         d = tr.data
-        amount = to_money(d["amount"].amount, d.get("currency") or currency)
+        try:
+            amount = money_of(d["amount"].amount, d.get("currency") or currency)
+        except (ValueError, KeyError, AttributeError) as exc:
+            out.problems.append(f"{name}: statement {st_no} transaction {pos}: {exc}")
+            bad = True
+            continue
         txt, payer, iban = _mt86(str(d.get("transaction_details") or ""))
         ref = str(d.get("customer_reference") or "")
         if ref.upper() == "NONREF":
@@ -410,9 +466,10 @@ def parse_mt940(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed
             amount=amount, currency=str(d.get("currency") or currency), payer_name=payer, payer_iban=iban,
             text=txt, reference=ref, source_file=name, source_line=pos,
             import_key=import_key(f"mt940:{account}:{st_no}", pos), opening_balance=op, ending_balance=cl))
-    if not out.lines and op is None:
+    if not out.lines and op is None and not bad:
         raise StatementError(f"{name}: no MT940 statement found")
-    check_balances(f"{name}: statement {st_no}", op, out.lines, cl)
+    if not bad:
+        check_balances(f"{name}: statement {st_no}", op, out.lines, cl)
     return out
 
 
@@ -536,11 +593,30 @@ def _rows(data: bytes, kind: str, p: Profile) -> list[list[object]]:
             delim = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
         except csv.Error:
             delim = ","
-    return [list(r) for r in csv.reader(lines, delimiter=delim)]
+    rows: list[list[object]] = []
+    reader = csv.reader(lines, delimiter=delim)
+    while True:
+        try:
+            rows.append(list(next(reader)))
+        except StopIteration:
+            return rows
+        except csv.Error as exc:  # a field over csv's limit (131,072 characters), a stray NUL ...
+            rows.append(_BadRow(str(exc)))
+
+
+class _BadRow(list):  # type: ignore[type-arg]
+    """A CSV line the csv module refused; parse_table reports it as a problem of that line."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
 
 
 def _number(value: object, p: Profile) -> Decimal:
+    """The amount in a CSV/XLSX cell (unrounded; :func:`money_of` checks it)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and value - value != 0:
+            raise ValueError(f"{value!r} is not an amount")
         return Decimal(repr(value))
     s = str(value or "").strip().replace("\u00a0", "").replace(" ", "")
     if p.thousands:
@@ -552,7 +628,9 @@ def _number(value: object, p: Profile) -> Decimal:
     try:
         v = Decimal(s)
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not an amount") from None
+        raise ValueError(f"{value!s:.40} is not an amount") from None
+    if not v.is_finite():
+        raise ValueError(f"{value!s:.40} is not an amount")
     return -v if neg else v
 
 
@@ -609,6 +687,9 @@ def parse_table(data: bytes, name: str, kind: str, p: Profile, *, statement_no: 
         return cell(r, pos)
 
     for n, r in enumerate(rows[1:], start=2 + p.skip_rows):
+        if isinstance(r, _BadRow):
+            out.problems.append(f"{name} line {n}: cannot be read ({r.problem})")
+            continue
         if not any(v not in (None, "") for v in r):
             continue
         try:
@@ -620,14 +701,19 @@ def parse_table(data: bytes, name: str, kind: str, p: Profile, *, statement_no: 
                     abs(_number(deb, p)) if deb not in ("", None) else Decimal(0))
             else:
                 amount = _number(amount_of(r, c_amount), p)
+            cur = (cell(r, c_cur) or p.default_currency or currency).upper()
+            money = money_of(amount, cur)
+            long = max((len(str(v)) for v in r if isinstance(v, str)), default=0)
+            if long > CELL_TEXT_MAX:
+                raise ValueError(f"a field is {long:,} characters long; an Excel cell holds at most "
+                                 f"{CELL_TEXT_MAX:,}")
         except ValueError as exc:
             out.problems.append(f"{name} line {n}: {exc}")
             continue
-        cur = (cell(r, c_cur) or p.default_currency or currency).upper()
         st = cell(r, c_stmt) or statement_no
         counters[st] = counters.get(st, 0) + 1
         out.lines.append(StatementLine(
-            statement_no=st, line_no=counters[st], transaction_date=day, amount=to_money(amount, cur),
+            statement_no=st, line_no=counters[st], transaction_date=day, amount=money,
             currency=cur, payer_name=cell(r, c_name), payer_iban=cell(r, c_iban).replace(" ", ""),
             text=cell(r, c_text), reference=cell(r, c_ref), source_file=name, source_line=n,
             import_key=import_key(f"table:{file_key}", n)))

@@ -46,6 +46,7 @@ from lxml import etree
 
 from xlar.book import deflate, splitparse
 from xlar.book.files import (
+    CELL_TEXT_MAX,
     ILLEGAL_CHARACTERS,
     VBA_SUFFIXES,
     BookError,
@@ -582,6 +583,8 @@ def cell_xml(ref: bytes, o: Out, base_style: int | None, styles: _Styles, date19
             raise Unsupported("NaN/inf")
         return b'<c r="%s"%s><v>%s</v></c>' % (ref, s, repr(v).encode())
     if t is str:
+        if len(v) > CELL_TEXT_MAX:  # type: ignore[arg-type]
+            v = v[:CELL_TEXT_MAX]  # type: ignore[index]
         if _PLAIN_TEXT.fullmatch(v) and not v[0].isspace() and not v[-1].isspace():  # type: ignore[index]
             return b'<c r="%s"%s t="inlineStr"><is><t>%s</t></is></c>' % (ref, s, v.encode("utf-8"))  # type: ignore
         text = ILLEGAL_CHARACTERS.sub("", v)  # type: ignore[arg-type]
@@ -1003,6 +1006,7 @@ def _block_rows(block: Block, start: int, cols: dict[str, int], styles: _Styles,
 
 def _text_end(v: str) -> str:
     """The rest of an inline-string cell (never a formula) after its reference, for non-empty text ``v``."""
+    v = v[:CELL_TEXT_MAX]
     if _PLAIN_TEXT.fullmatch(v) and not v[0].isspace() and not v[-1].isspace():
         return f'" t="inlineStr"><is><t>{v}</t></is></c>'
     text = ILLEGAL_CHARACTERS.sub("", v)

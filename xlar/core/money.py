@@ -27,6 +27,15 @@ _EXPONENTS: dict[str, int] = {
 _QUANTS = {e: Decimal(1).scaleb(-e) for e in range(7)}
 
 
+#: significant digits Excel keeps of a number: an amount with more would not come back as it was posted
+EXCEL_DIGITS = 15
+
+
+def fits_excel(amount: Decimal) -> bool:
+    """True when ``amount`` (already rounded to its minor unit) has at most 15 significant digits."""
+    return len(amount.as_tuple().digits) <= EXCEL_DIGITS
+
+
 def exponent(currency: str, overrides: dict[str, int] | None = None) -> int:
     """Number of decimals of ``currency`` (2 unless ISO 4217 or ``overrides`` say otherwise)."""
     code = currency.upper()
