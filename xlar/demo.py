@@ -780,7 +780,8 @@ def write_workbook(path: Path, data: DemoData, *, xlwings_conf: bool = False) ->
         ws = wb.create_sheet(name)
         ws.freeze_panes = "A2"
         for i, header in enumerate(headers, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(header, max(12, len(header) + 3))
+            wide = 16 if header in _MONEY_COLUMNS else 12  # money: up to 99,999,999.99 without ###
+            ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(header, max(wide, len(header) + 3))
         head = []
         for header in headers:
             cell = WriteOnlyCell(ws, value=header)

@@ -423,7 +423,8 @@ def month_end_issue(book: Any = None) -> Outcome:
     return month_end(book, issue=True)
 
 
-def documents(book: Any = None, *, folder: str | Path | None = None, eml: bool = False) -> Outcome:
+def documents(book: Any = None, *, folder: str | Path | None = None, eml: bool = False,
+              as_of: date | None = None) -> Outcome:
     """Month end with its documents (``xlar month-end --documents DIR``): a PDF per statement, reminder and
     finance charge memo and the Outbox sheet. On the desktop ``folder`` defaults to
     ``<workbook>-documents-<as-of date>`` beside the workbook."""
@@ -435,7 +436,7 @@ def documents(book: Any = None, *, folder: str | Path | None = None, eml: bool =
                                "workbook to put them in.")
             return Outcome(command="month-end", run=0, result="Nothing done", exit_code=2, workbook=_name(book))
         folder = where / f"{Path(_name(book)).stem or 'xlar'}-documents-{{as_of}}"
-    return month_end(book, documents=folder, eml=eml)
+    return month_end(book, as_of=as_of, documents=folder, eml=eml)
 
 
 def named_date(book: Any, live: excel.LiveBook, name: str) -> date | None:
@@ -661,5 +662,6 @@ def _selected(book: Any, live: excel.LiveBook, sheet: str, key: str) -> object:
     return vals[keys.index(key)]
 
 
-__all__ = ["accept", "apply", "check", "documents", "help", "import_statement", "match", "month_end", "month_end_issue", "post",
-           "post_skip_errors", "predict", "reconcile", "run", "sepa", "sepa_confirm", "summary", "unapply", "version"]
+__all__ = ["accept", "apply", "check", "documents", "help", "import_statement", "match", "month_end",
+           "month_end_issue", "post", "post_skip_errors", "predict", "reconcile", "run", "sepa", "sepa_confirm",
+           "summary", "unapply", "version"]

@@ -256,14 +256,16 @@ def prepare(grids: dict[str, Grid], me: MonthEnd, folder: Path, *, eml: bool = F
         d = Document(STATEMENT, s.customer_no, p.name or s.name, p.email, lang.language, s.currency, s.closing,
                      s.customer_no, me.as_of, None, "")
         d.pdf = _render(_statement_story(company, p, lang, s, me.start, me.as_of, me.aging,
-                                         aging_lines.get((s.customer_no, s.currency))), company, lang)
+                                         aging_lines.get((s.customer_no, s.currency))), company, lang,
+                        f"{lang.t('statement')} · {s.customer_no} {d.name} · {lang.day(me.as_of)}")
         docs.append(d)
     for dd in me.dunning.documents:
         p = parties.get(dd.customer_no) or Party(dd.customer_no)
         lang = Lang(p.language, company.language)
         d = Document(dd.kind, dd.customer_no, p.name, p.email, lang.language, dd.currency, _total_due(dd),
                      dd.document_no, dd.document_date, dd.due_date, status)
-        d.pdf = _render(_dunning_story(company, p, lang, dd, issued=me.issued), company, lang)
+        d.pdf = _render(_dunning_story(company, p, lang, dd, issued=me.issued), company, lang,
+                        f"{_title(dd.kind, lang)} {dd.document_no} · {dd.customer_no} {d.name}")
         docs.append(d)
     _name_files(docs, me.as_of)
     prepared = Prepared(docs, outbox_table(docs, folder, me.as_of, eml=eml), issues=issues)
@@ -320,12 +322,14 @@ OUTBOX_HEADERS = ("Customer No.", "Name", "E-Mail", "Language", "Document", "Doc
 
 
 def outbox_table(docs: list[Document], folder: Path, as_of: date, *, eml: bool) -> Table:
-    """One row per document, headings on row 1 (a mail merge reads them as field names)."""
+    """One row per document, a customer's documents together, headings on row 1 (a mail merge reads them as
+    field names)."""
     t = Table(OUTBOX)
     t.add(*OUTBOX_HEADERS, emphasis=Emphasis.HEADER)
     t.header_rows = 1
     base = Path(folder).resolve()
-    for d in docs:
+    order = {STATEMENT: 0, REMINDER: 1, FINANCE_CHARGE: 2}
+    for d in sorted(docs, key=lambda d: (d.customer_no, order[d.kind], d.currency)):
         msg = str(base / eml_name(d.customer_no, d.name, as_of)) if eml else ""
         t.add(d.customer_no, d.name, d.email, d.language, FILE_WORD[d.kind].capitalize() if d.kind == STATEMENT
               else d.kind, d.document_no, d.status, Cell(d.document_date, CellKind.DATE),
@@ -555,8 +559,8 @@ def _statement_story(company: Company, party: Party, lang: Lang, s: Statement, s
         (lang.t("period"), lang.t("period_range", start=lang.day(start), end=lang.day(end))),
         (lang.t("currency"), cur)], draft=False)
     head = [_p(lang.t("col_date"), st.head), _p(lang.t("col_no"), st.head), _p(lang.t("col_description"), st.head),
-            _p(lang.t("col_due"), st.head), _p(f"{lang.t('col_amount')} ({cur})", st.head_r),
-            _p(f"{lang.t('col_balance')} ({cur})", st.head_r)]
+            _p(lang.t("col_due"), st.head), _p(lang.t("col_amount"), st.head_r),
+            _p(lang.t("col_balance"), st.head_r)]
     rows: list[list[object]] = [head, [_p(lang.day(start), st.cell), "", _p(lang.t("opening"), st.head), "", "",
                                        _p(lang.number(s.opening, cur), st.head_r)]]
     running = s.opening
@@ -608,8 +612,8 @@ def _dunning_story(company: Company, party: Party, lang: Lang, d: DunningDoc, *,
                   draft=not issued)
     story += [_p(lang.t("reminder_intro" if is_rem else "memo_intro"), st.base), Spacer(1, _mm(4))]
     head = [_p(lang.t("col_posting_date"), st.head), _p(lang.t("col_no"), st.head), _p(lang.t("col_due"), st.head),
-            _p(f"{lang.t('col_original')} ({cur})", st.head_r), _p(f"{lang.t('col_remaining')} ({cur})", st.head_r),
-            _p(f"{lang.t('col_interest')} ({cur})", st.head_r)]
+            _p(lang.t("col_original"), st.head_r), _p(lang.t("col_remaining"), st.head_r),
+            _p(lang.t("col_interest"), st.head_r)]
     rows: list[list[object]] = [head]
     for ln in d.lines:
         e = ln.entry
@@ -618,6 +622,9 @@ def _dunning_story(company: Company, party: Party, lang: Lang, d: DunningDoc, *,
                      _p(lang.number(e.amount, cur), st.cell_r), _p(lang.number(ln.remaining, cur), st.cell_r),
                      _p(lang.number(ln.interest, cur), st.cell_r)])
     widths = [26, 42, 26, 26, 26, 24]
+    if is_rem and not any(ln.interest for ln in d.lines):  # a reminder level without interest: no such column
+        rows = [r[:-1] for r in rows]
+        widths = [28, 52, 30, 30, 30]
     story.append(_grid(rows, widths))
     remaining = sum((ln.remaining for ln in d.lines), ZERO)
     totals: list[tuple[str, Decimal]] = []
@@ -639,8 +646,9 @@ def _dunning_story(company: Company, party: Party, lang: Lang, d: DunningDoc, *,
     return story
 
 
-def _render(story: list[object], company: Company, lang: Lang) -> bytes:
-    """The story on A4 pages with the company footer and "Page x of y"."""
+def _render(story: list[object], company: Company, lang: Lang, running: str = "") -> bytes:
+    """The story on A4 pages with the company footer, "Page x of y" and, from page 2, ``running`` at the top
+    (the document and the customer, so a loose page is still found)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import SimpleDocTemplate
@@ -667,6 +675,8 @@ def _render(story: list[object], company: Company, lang: Lang) -> bytes:
                 self.setFont("Helvetica", 7)
                 self.setFillColor("#555555")
                 w = A4[0]
+                if self._pageNumber > 1 and running:
+                    self.drawString(_mm(18), A4[1] - _mm(10), _pdf_text(running)[:150])
                 self.drawRightString(w - _mm(18), _mm(14), _pdf_text(lang.t("page", page=self._pageNumber, pages=n)))
                 if footer:
                     self.setStrokeColor("#AAAAAA")

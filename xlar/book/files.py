@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, TypeVar
 from xlar.book.cells import CELL_TEXT_MAX  # both writers cut text there (readers refuse longer cells)
 from xlar.book.grid import Grid
 from xlar.book.plan import Out, SheetWrite, WritePlan
-from xlar.book.schema import norm
+from xlar.book.schema import Kind, norm
 
 if TYPE_CHECKING:  # openpyxl (and numpy with it) is imported where a run needs it: the part path does not
     from openpyxl.workbook.workbook import Workbook
@@ -363,14 +363,61 @@ def _set_table_ref(reg: Region) -> None:
         reg.table.autoFilter.ref = ref
 
 
-def apply_sheet(wb: Workbook, sw: SheetWrite) -> None:
-    from openpyxl.utils import get_column_letter
+def apply_sheet(wb: Workbook, sw: SheetWrite, company: str = "") -> None:
     ws = find_sheet(wb, sw.spec.name)
+    created = ws is None
     if ws is None:
         ws = wb.create_sheet(sw.spec.name)
         for i, c in enumerate(sw.spec.columns, start=1):
             put(ws, 1, i, Out(c.header))
     reg = region(ws)
+    _write_sheet(ws, reg, sw)
+    lay_out(ws, region(ws), sw, created, company)
+
+
+def lay_out(ws: Worksheet, reg: Region, sw: SheetWrite, created: bool, company: str = "") -> None:
+    """Column widths and xlar's page setup on a sheet xlar created, or one without widths and without its
+    user's page setup; on any other, a column too narrow for its figures grows (as ``xlsxparts._layout``
+    does on the part writer's path)."""
+    from openpyxl.utils import get_column_letter
+
+    from xlar.book.pages import column_widths, figure_widths, hidden_keys
+    from xlar.book.plan import DATE_FORMAT, DATETIME_FORMAT, page_setup
+    from xlar.book.reports import apply_layout, users_layout
+
+    own = created or (not ws.column_dimensions and not users_layout(ws))
+    heads = {}
+    for c in range(reg.first_col, (reg.last_col or ws.max_column) + 1):
+        h = ws.cell(reg.header_row, c).value
+        col = sw.spec.column(h)
+        heads[c] = (str(h or ""), col.kind if col is not None else Kind.TEXT)
+    fmt = {Kind.DATE: DATE_FORMAT, Kind.DATETIME: DATETIME_FORMAT}
+    rows = []
+    for r in ws.iter_rows(min_row=reg.header_row + 1, max_row=min(ws.max_row, reg.header_row + 2000),
+                          min_col=reg.first_col, max_col=max(heads, default=reg.first_col)):
+        rows.append({cell.column: (cell.value, cell.number_format if cell.number_format != "General" else
+                                   fmt.get(heads.get(cell.column, ("", Kind.TEXT))[1]))
+                     for cell in r if cell.value is not None})
+    if not own:  # the user's widths: only a column too narrow for its figures grows (else it shows ###)
+        for c, w in figure_widths(rows).items():
+            d = ws.column_dimensions[get_column_letter(c)]
+            if w > (d.width if d.customWidth and d.width else 8.43):
+                d.width = w
+        return
+    widths = column_widths(heads, rows)
+    hidden = [c for c, (h, _) in heads.items() if (col := sw.spec.column(h)) is not None and col.key in
+              hidden_keys(sw.spec)]
+    for c, w in widths.items():
+        d = ws.column_dimensions[get_column_letter(c)]
+        d.width = w
+        d.hidden = c in hidden
+    apply_layout(ws, page_setup(ws.title, widths, max(widths, default=1), reg.header_row,
+                                company, hidden))
+
+
+def _write_sheet(ws: Worksheet, reg: Region, sw: SheetWrite) -> None:
+    from openpyxl.utils import get_column_letter
+
     if reg.table is not None and reg.table.totalsRowCount and sw.appends:
         raise BookError(f"Sheet {ws.title}: table {reg.table.displayName} has a totals row; "
                         "remove it so xlar can append rows")
@@ -414,12 +461,12 @@ def apply_sheet(wb: Workbook, sw: SheetWrite) -> None:
 def apply_plan(wb: Workbook, plan: WritePlan) -> None:
     for sw in plan.sheets.values():
         if sw:
-            apply_sheet(wb, sw)
+            apply_sheet(wb, sw, plan.company)
     if plan.reports:
         from xlar.book.reports import render  # reports imports this module
 
         for t in plan.reports:
-            render(wb, t, exps=plan.exps)
+            render(wb, t, exps=plan.exps, company=plan.company)
 
 
 # --------------------------------------------------------------------------- saving

@@ -59,12 +59,115 @@ LOOKS: dict[Emphasis, Look] = {
 }
 
 
-def report_width(kind: CellKind, emphasis: Emphasis, col: int, value: object) -> int:
-    """Characters a report column needs for one cell: text by its length (up to 60), anything else 14;
-    a title or note in the first column does not widen it. A column is at least 10 wide."""
-    if kind is not CellKind.TEXT or (col == 1 and (emphasis is Emphasis.TITLE or emphasis is Emphasis.NOTE)):
-        return 14
-    return min(len(str(value)) + 2, 60)
+#: column widths (characters) are capped here; longer text shows in full in the cell
+MAX_WIDTH = 50
+MIN_WIDTH = 10
+_FIXED_LEN = {CellKind.DATE: len(DATE_FORMAT)}
+
+
+def shown_len(value: object, fmt: str | None = None) -> int:
+    """Characters a value takes as Excel shows it in ``fmt`` (the formats xlar writes; General otherwise)."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, (date, datetime)):
+        if fmt:
+            return len(fmt.replace("\\", "").replace('"', ""))
+        return 19 if isinstance(value, datetime) else 10
+    if isinstance(value, (int, float, Decimal)):
+        v = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        if not v.is_finite():
+            return 5
+        f = fmt or ""
+        places = len(f.split(".", 1)[1].rstrip("%")) if "." in f else 0
+        if f.endswith("%"):
+            return len(f"{v * 100:.{places}f}%")
+        if f.startswith("#,##0"):
+            return len(f"{v:,.{places}f}")
+        if f.startswith("0"):
+            return len(f"{v:.{places}f}")
+        return min(len(format(v.normalize(), "f")), 11)  # General: at most 11 characters
+    return len(str(value))
+
+
+def report_width(kind: CellKind, emphasis: Emphasis, col: int, value: object, fmt: str | None = None,
+                 *, last: bool | None = None) -> int:
+    """Characters a report column needs for one cell, padded by 2 (bold rows 3), at most ``MAX_WIDTH``.
+
+    Text by its length; numbers and dates by their length in their number format (money without a
+    format: two decimals with thousands separators), so a figure never shows as ``###``. The last text of
+    a title or note row does not widen its column: it runs on into the empty cells to its right.
+    A column is at least ``MIN_WIDTH`` wide (the writers' default).
+
+    Without ``last`` (the live writer, ``excel.py``): the earlier rule, text by its length up to 60,
+    anything else 14, a title or note in the first column does not widen it."""
+    if last is None:
+        if kind is not CellKind.TEXT or (col == 1 and (emphasis is Emphasis.TITLE or emphasis is Emphasis.NOTE)):
+            return 14
+        return min(len(str(value)) + 2, 60)
+    if kind is CellKind.TEXT:
+        if last and (emphasis is Emphasis.TITLE or emphasis is Emphasis.NOTE):
+            return 0
+        n = len(str(value))
+    elif kind is CellKind.MONEY and fmt is None:
+        n = shown_len(value, "#,##0.00")
+    else:
+        n = _FIXED_LEN.get(kind) or shown_len(value, fmt or KIND_FORMAT.get(kind))
+    pad = 3 if LOOKS.get(emphasis, _PLAIN).bold else 2
+    return min(n + pad, MAX_WIDTH)
+
+
+#: the height (points) of a row of one line; a row with wrapped text gets one per line
+ROW_HEIGHT = 15
+
+
+def wrapped_lines(text: str) -> int:
+    """Lines a text longer than ``MAX_WIDTH`` takes when wrapped in a column of that width (10 % spare)."""
+    return max(1, -(-len(text) * 11 // ((MAX_WIDTH - 2) * 10)))
+
+
+# --------------------------------------------------------------------------- how sheets print
+# Every sheet xlar creates or rewrites prints one page wide, its heading rows repeated on each page,
+# with the company and the sheet's name in the header and "Page x of y" in the footer.
+
+FOOTER = "&CPage &P of &N"
+#: a sheet wider than this (sum of column widths, characters) prints in landscape
+PORTRAIT_WIDTH = 100
+#: Excel's column width when none is set
+DEFAULT_WIDTH = 8.43
+
+
+class PageSetup(NamedTuple):
+    landscape: bool
+    title_rows: int  # rows 1..title_rows repeat at the top of every page (0: none)
+    header: str
+    footer: str = FOOTER
+
+
+def header_text(company: str, sheet: str) -> str:
+    """The page header: the company on the left, the sheet's name on the right (``&`` escaped)."""
+    left = company.replace("&", "&&")
+    return (f"&L{left}" if left else "") + "&R" + sheet.replace("&", "&&")
+
+
+def page_setup(sheet: str, widths: Mapping[int, float], last_col: int, title_rows: int, company: str = "",
+               hidden: Iterable[int] = ()) -> PageSetup:
+    """The page setup of a sheet xlar writes: landscape when its visible columns are wider than a portrait page."""
+    gone = set(hidden)
+    total = sum(widths.get(c, DEFAULT_WIDTH) for c in range(1, last_col + 1) if c not in gone)
+    return PageSetup(total > PORTRAIT_WIDTH, title_rows, header_text(company, sheet))
+
+
+def is_xlar_setup(header: str | None, footer: str | None, has_layout: bool) -> bool:
+    """Whether a sheet's page setup is xlar's to rewrite: none set (``has_layout``: orientation, scale or fit
+    set on the page setup), or xlar's own footer. Anything else is the user's and is kept."""
+    if footer or header:
+        return footer == FOOTER
+    return not has_layout
+
+
+_PLAIN = Look()
 
 
 class Out(NamedTuple):
@@ -177,6 +280,7 @@ class WritePlan:
     sheets: dict[str, SheetWrite] = field(default_factory=dict)
     reports: list[Table] = field(default_factory=list)
     exps: dict[str, int] | None = None
+    company: str = ""  # the page header's company name (Settings: Company Name); filled when saving
 
     def sheet(self, spec: SheetSpec) -> SheetWrite:
         if spec.name not in self.sheets:

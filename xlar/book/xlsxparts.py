@@ -62,7 +62,27 @@ from xlar.book.files import (
     save,
 )
 from xlar.book.grid import ColumnRows, Grid, col_letter
-from xlar.book.plan import DATE_FORMAT, Block, Out, SheetWrite, WritePlan, money_format, out
+from xlar.book.pages import (
+    column_widths,
+    company_name,
+    figure_widths,
+    grow_cols,
+    hidden_keys,
+    set_print_titles,
+    users_layout,
+    with_layout,
+)
+from xlar.book.plan import (
+    DATE_FORMAT,
+    DATETIME_FORMAT,
+    Block,
+    Out,
+    SheetWrite,
+    WritePlan,
+    money_format,
+    out,
+    page_setup,
+)
 from xlar.book.schema import Cur, Kind, norm
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -1014,7 +1034,8 @@ def _text_end(v: str) -> str:
     return f'" t="inlineStr"><is><t{sp}>{escape(text)}</t></is></c>'
 
 
-def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool, state: dict[str, bool]
+def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool, state: dict[str, bool],
+                  layout: Callable[[bytes, bytes], tuple[bytes, bytes]] | None = None
                   ) -> Iterator[bytes | memoryview]:
     """The sheet XML with ``edit`` applied, as pieces to deflate one after the other (``b"".join``
     of them is the part); rows not in the edit are copied unchanged.
@@ -1046,6 +1067,8 @@ def rewrite_sheet(xml: bytes, edit: _SheetEdit, styles: _Styles, date1904: bool,
     if edit.blocks and (edit.blocks[0][0] <= last_r or (edit.cells and max(edit.cells) >= edit.blocks[0][0])):
         edit.expand_blocks()  # appended rows among the sheet's rows: merged like any other edit
     new_head = _grow_dimension(head, edit)
+    if layout is not None:  # page setup and column widths (xlsxparts._layout)
+        new_head, tail = layout(new_head, tail)
     return itertools.chain([new_head], _edited_rows(xml, b0, b1, last_r, edit, styles, date1904, state),
                            *(_block_rows(block, start, cols, styles, date1904) for start, block, cols in edit.blocks),
                            [tail])
@@ -1260,7 +1283,12 @@ def build(book: PartsBook, plan: WritePlan) -> _Package:
         xml = _part_bytes(prev) if prev is not None else deflate.read_member(z, book.data, sp.path)
         # the part's size, about: the sheet plus 500 bytes a written or appended row (level 1 when big)
         big = len(xml) + 500 * (len(edit.cells) + sum(len(b) for _, b, _ in edit.blocks)) > _BIG_PART
-        pkg.changed[sp.path] = _Deflated.of(rewrite_sheet(xml, edit, styles, book.date1904, state), big)
+        layout, own = _layout(xml, sp, grid, sw, edit, region, new_sheet, plan.company)
+        if own:
+            if wb_root is None:
+                wb_root = _lxml(z.read(book.workbook_part), "workbook.xml")
+            set_print_titles(wb_root, sp.title, region[0])
+        pkg.changed[sp.path] = _Deflated.of(rewrite_sheet(xml, edit, styles, book.date1904, state, layout), big)
         del xml, prev
         if sp.table is not None:
             pkg.changed[sp.table.path] = _rewrite_table(z.read(sp.table.path), region, added)
@@ -1273,7 +1301,7 @@ def build(book: PartsBook, plan: WritePlan) -> _Package:
             rsp = _find(book, t.name)
             if rsp is not None and isinstance(pkg.changed.get(rsp.path), _Deflated):
                 pkg.changed[rsp.path] = _part_bytes(pkg.changed[rsp.path])  # type: ignore[arg-type]
-        write_reports(z, book, pkg, wb_root, wb_rels_path, names, styles, plan.reports, plan.exps)
+        write_reports(z, book, pkg, wb_root, wb_rels_path, names, styles, plan.reports, plan.exps, plan.company)
     if not pkg.changed:
         return pkg
     if styles.changed:
@@ -1285,6 +1313,70 @@ def build(book: PartsBook, plan: WritePlan) -> _Package:
         _drop_calc_chain(z, book, pkg, names, wb_rels_path)
     pkg.changed[book.workbook_part] = _tostring(wb_root)
     return pkg
+
+
+#: rows of a sheet measured for its column widths
+_MEASURED_ROWS = 2000
+
+
+def _layout(xml: bytes, sp: SheetPart, grid: Grid | None, sw: SheetWrite, edit: _SheetEdit,
+            region: tuple[int, int, int, int], new_sheet: bool, company: str
+            ) -> tuple[Callable[[bytes, bytes], tuple[bytes, bytes]] | None, bool]:
+    """How a sheet xlar appends to gets its page setup and column widths, or None to leave it as it is.
+
+    A sheet xlar creates, or one without column widths and without a page setup of its user's
+    (e.g. one an older xlar created), gets column widths from its header and values and xlar's
+    page setup (``xlar.book.pages``); the internal columns of Applications are hidden. Any other
+    sheet keeps its widths and page setup, except that a column too narrow for the figures in it
+    grows (it would show ``###``). Returns (the change to the sheet's head and tail, whether the
+    sheet got xlar's page setup)."""
+    start = xml.find(b"<sheetData")
+    if start < 0:
+        return None, False
+    head = xml[:start]
+    own = new_sheet
+    if not new_sheet and b"<cols" not in head:
+        close = xml.rfind(b"</sheetData>")
+        own = not users_layout(head, xml[close:] if close >= 0 else b"")
+    header_row, first_col = region[0], region[1]
+    heads: dict[int, tuple[str, Kind]] = {}
+    kinds: dict[int, Kind] = {}
+    names = list(grid.headers) if grid is not None and not new_sheet else [c.header for c in sw.spec.columns]
+    for i, h in enumerate(names):
+        col = sw.spec.column(h)
+        kinds[first_col + i] = col.kind if col is not None else Kind.TEXT
+        heads[first_col + i] = (str(h or ""), kinds[first_col + i])
+    for r in (edit.cells.get(header_row) or {}).items():
+        c, o = r
+        col = sw.spec.column(o.value)
+        kinds[c] = col.kind if col is not None else Kind.TEXT
+        heads[c] = (str(o.value or ""), kinds[c])
+    rows: list[dict[int, tuple[object, str | None]]] = []
+    if grid is not None and not new_sheet:
+        fmt = {Kind.MONEY: "#,##0.00", Kind.DATE: DATE_FORMAT, Kind.DATETIME: DATETIME_FORMAT}
+        for _, vals in grid.rows[:_MEASURED_ROWS]:
+            rows.append({first_col + i: (v, fmt.get(kinds.get(first_col + i, Kind.TEXT)))
+                         for i, v in enumerate(vals) if v is not None})
+    for r, cells in itertools.islice(edit.cells.items(), _MEASURED_ROWS):
+        if r != header_row:
+            rows.append({c: (o.value, o.number_format) for c, o in cells.items()})
+    for _, block, cols in edit.blocks:
+        part = Block(block.records[:_MEASURED_ROWS],
+                     block.columns if isinstance(block.columns, tuple) else block.columns[:_MEASURED_ROWS],
+                     block.currency, block.exps)
+        rows.extend({cols[k]: (o.value, o.number_format) for k, o in values.items()} for values in part.rows())
+    if not own:  # the user's (or their own widths): only a column too narrow for its figures grows
+        need = figure_widths(rows)
+        return (lambda h, t: (grow_cols(h, need), t)), False
+    widths = column_widths(heads, rows)
+    hidden = [c for c, (h, _) in heads.items() if (col := sw.spec.column(h)) is not None and col.key in
+              hidden_keys(sw.spec)]
+    setup = page_setup(sp.title, widths, max(widths, default=1), header_row, company, hidden)
+
+    def apply(h: bytes, t: bytes) -> tuple[bytes, bytes]:
+        return with_layout(h, t, setup, widths, hidden)
+
+    return apply, True
 
 
 def _styles_part(z: zipfile.ZipFile, book: PartsBook, names: set[str]) -> str:
@@ -1462,6 +1554,8 @@ def open_file(path: Path, engine: str = "auto") -> PartsBook | OpenBook:
 
 def save_file(book: PartsBook | OpenBook, plan: WritePlan, out: Path | None = None, engine: str = "auto") -> Path:
     """Apply ``plan`` and save atomically, by the part writer when it can, else through openpyxl."""
+    if not plan.company:
+        plan.company = company_name(book.grids)
     if isinstance(book, PartsBook):
         try:
             return save_parts(book, plan, out)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import math
 import posixpath
+import re
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,8 +33,21 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from xlar.book import pages
 from xlar.book import xlsxparts as X
-from xlar.book.plan import KIND_FORMAT, LOOKS, WIDTH_ROWS, money_format, report_width
+from xlar.book.plan import (
+    KIND_FORMAT,
+    LOOKS,
+    MAX_WIDTH,
+    MIN_WIDTH,
+    ROW_HEIGHT,
+    WIDTH_ROWS,
+    PageSetup,
+    money_format,
+    page_setup,
+    report_width,
+    wrapped_lines,
+)
 from xlar.core.tables import Cell, CellKind, Emphasis, Table
 
 DRAWING_REL = X.RNS + "/drawing"
@@ -86,6 +100,7 @@ class ReportStyles:
     def __init__(self, styles: X._Styles) -> None:
         self.styles = styles
         self.by_emphasis: dict[Emphasis, dict[str | None, str]] = {e: {} for e in Emphasis}
+        self.wrapped: dict[Emphasis, str] = {}
 
     def attr(self, fmt: str | None, emphasis: Emphasis) -> str:
         """`` s="N"`` (or nothing for the default style) for a number format and an emphasis."""
@@ -94,6 +109,25 @@ class ReportStyles:
         if hit is None:
             n = self._xf(fmt, emphasis)
             hit = known[fmt] = f' s="{n}"' if n else ""
+        return hit
+
+    def wrap_attr(self, emphasis: Emphasis) -> str:
+        """The style of a text cell of ``emphasis`` wrapped within its column."""
+        hit = self.wrapped.get(emphasis)
+        if hit is None:
+            root = self.styles._load()
+            xfs = root.find(f"{{{X.NS}}}cellXfs")
+            if xfs is None or len(xfs) == 0:
+                raise X.Unsupported("styles.xml without cellXfs")
+            base = self.attr(None, emphasis)
+            n = int(base.split('"')[1]) if base else 0
+            new = copy.deepcopy(xfs[n])
+            for a in new.findall(f"{{{X.NS}}}alignment"):
+                new.remove(a)
+            al = _el("alignment", wrapText="1")
+            new.insert(0, al)
+            new.set("applyAlignment", "1")
+            hit = self.wrapped[emphasis] = f' s="{self._add("cellXfs", new)}"'
         return hit
 
     def _xf(self, fmt: str | None, emphasis: Emphasis) -> int:
@@ -200,8 +234,12 @@ def _float_text(v: float) -> str:
 
 
 def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1904: bool, *,
-              has_drawing: bool = False, selected: bool = False) -> bytes:
-    """The worksheet part of ``table``: cells, column widths, frozen rows, a drawing reference."""
+              has_drawing: bool = False, selected: bool = False, company: str = "",
+              kept: tuple[bytes, bytes] | None = None, widths_out: dict[int, int] | None = None) -> bytes:
+    """The worksheet part of ``table``: cells, column widths, frozen rows, page setup, a drawing reference.
+
+    ``kept``: the user's own page setup of the sheet replaced (its sheetPr and the layout elements
+    after sheetData), written instead of xlar's. ``widths_out`` receives the column widths."""
     origin = _ORD_1904 if date1904 else _ORD_1900
     money_fmts: dict[str, str] = {}
     widths: dict[int, int] = {}
@@ -220,6 +258,8 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
         out: list[str] = []
         last_c = 0
         wide = r <= WIDTH_ROWS
+        ends = _last_text(cells) if emphasis is Emphasis.TITLE or emphasis is Emphasis.NOTE else 0
+        lines = 1
         for c, cell in enumerate(cells, start=1):
             if cell.__class__ is not Cell:
                 if cell is None or cell == "":
@@ -247,6 +287,9 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
             if st is None:
                 st = rs.attr(fmt, emphasis)
             if t is str:
+                if len(v) > MAX_WIDTH and not ends:  # longer than its column can be: wrapped in it
+                    st = rs.wrap_attr(emphasis)
+                    lines = max(lines, wrapped_lines(v))
                 if v.isprintable() and v[0] != " " and v[-1] != " ":  # most text: no escaping of spaces
                     if "&" in v or "<" in v or ">" in v:
                         v = escape(v)
@@ -271,18 +314,26 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
                 out.append(_other(ref, v, fmt, emphasis, rs, origin))
             last_c = c
             if wide:
-                n = report_width(kind, emphasis, c, v)
-                if n > widths.get(c, 10):
+                n = report_width(kind, emphasis, c, v, fmt, last=c == ends)
+                if n > widths.get(c, MIN_WIDTH):
                     widths[c] = n
-                elif c not in widths:
-                    widths[c] = 10
+                elif c not in widths and n:
+                    widths[c] = MIN_WIDTH
         if out:
             last_row = r
             max_col = max(max_col, last_c)
-            rows.append(f'<row r="{rtxt}">' + "".join(out) + "</row>")
+            ht = f' ht="{ROW_HEIGHT * lines}" customHeight="1"' if lines > 1 else ""  # wrapped text: rows it takes
+            rows.append(f'<row r="{rtxt}"{ht}>' + "".join(out) + "</row>")
     dim = f"A1:{X.col_letter(max_col)}{last_row}" if last_row else "A1"
+    if widths_out is not None:
+        widths_out.update(widths)
+    if kept is not None:
+        sheet_pr, layout = kept
+    else:
+        sheet_pr = pages.SHEET_PR
+        layout = pages.layout_xml(report_setup(table, widths, max_col, company))
     head = [(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{X.NS}" '
-             f'xmlns:r="{X.RNS}"><dimension ref="{dim}"/>')]
+             f'xmlns:r="{X.RNS}">{sheet_pr.decode("utf-8")}<dimension ref="{dim}"/>')]
     sel = ' tabSelected="1"' if selected else ""
     if table.header_rows:
         top = f"A{table.header_rows + 1}"
@@ -295,9 +346,40 @@ def sheet_xml(table: Table, rs: ReportStyles, exps: dict[str, int] | None, date1
     if widths:
         head.append("<cols>" + "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>'
                                        for c, w in sorted(widths.items())) + "</cols>")
-    tail = ('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-            + ('<drawing r:id="rId1"/>' if has_drawing else "") + "</worksheet>")
+    tail = ("</sheetData>" + layout.decode("utf-8") + ('<drawing r:id="rId1"/>' if has_drawing else "")
+            + "</worksheet>")
     return ("".join(head) + "<sheetData>" + "".join(rows) + tail).encode("utf-8")
+
+
+def _last_text(cells: tuple) -> int:
+    """Column of the last non-blank cell of a row (0: none)."""
+    for c in range(len(cells), 0, -1):
+        v = cells[c - 1]
+        v = v.value if v.__class__ is Cell else v
+        if v is not None and v != "":
+            return c
+    return 0
+
+
+def report_setup(table: Table, widths: dict[int, int], max_col: int, company: str) -> PageSetup:
+    """A report's page setup: its frozen heading rows repeat on every page."""
+    return page_setup(table.name, widths, max_col, table.header_rows, company)
+
+
+def kept_layout(old: bytes) -> tuple[bytes, bytes] | None:
+    """The user's page setup of a sheet's XML (its sheetPr and the layout elements after sheetData), or
+    None when the sheet has none of its own (xlar's or the default)."""
+    end = old.find(b"<sheetData")
+    close = old.rfind(b"</sheetData>")
+    head = old[:end] if end >= 0 else old
+    tail = old[close:] if close >= 0 else b""
+    if not pages.users_layout(head, tail):
+        return None
+    pr = pages._EL[b"sheetPr"].search(head)
+    parts = [m.group(0) for t in pages._LAYOUT for m in [pages._EL[t].search(tail)] if m is not None]
+    if any(re.search(rb"\br:id=", p) for p in parts):  # a printer settings part: not carried over
+        parts = [re.sub(rb'\sr:id="[^"]*"', b"", p) for p in parts]
+    return (pr.group(0) if pr is not None else b""), b"".join(parts)
 
 
 def _other(ref: str, v: object, fmt: str | None, emphasis: Emphasis, rs: ReportStyles, origin: int) -> str:
@@ -337,9 +419,21 @@ def _chart_value(cell: object) -> str | None:
     return None
 
 
-def chart_parts(table: Table, sheet: str) -> tuple[bytes, bytes]:
+def chart_place(table: Table, widths: dict[int, int]) -> tuple[int, int, int, int]:
+    """(column, row, width, height) of the chart, 0-based cell and EMU: at ``table.chart_at`` as wide as the
+    table from there, else beside the table (two columns right of its last one), 16 x 7.5 cm."""
+    last = max(widths, default=1)
+    if table.chart_at is not None:
+        row, col, rows = table.chart_at
+        px = sum(int(widths.get(c, MIN_WIDTH) * 7 + 5) for c in range(col, last + 1))
+        return col - 1, row - 1, px * 9525, rows * 20 * 9525
+    return last + 1, 2, 5760000, 2700000
+
+
+def chart_parts(table: Table, sheet: str, widths: dict[int, int] | None = None) -> tuple[bytes, bytes]:
     """(drawing XML, chart XML) of ``table.chart``: a clustered column chart of one row, as reports.render."""
     assert table.chart is not None
+    at_col, at_row, cx, cy = chart_place(table, widths or {})
     head, values, first, count, title = table.chart
     last = first + count - 1
 
@@ -382,12 +476,12 @@ def chart_parts(table: Table, sheet: str) -> tuple[bytes, bytes]:
         f'<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
         f'<c:crossAx val="10"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>'
         f'</c:plotArea><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>')
-    # anchored like reports.render: three columns right of the block, third row; 16 x 7.5 cm
+    # anchored like reports.render (chart_place)
     drawing = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<xdr:wsDr xmlns:xdr="{XDR_NS}" '
-        f'xmlns:a="{A_NS}"><xdr:oneCellAnchor><xdr:from><xdr:col>{first + count + 2}</xdr:col>'
-        f'<xdr:colOff>0</xdr:colOff><xdr:row>2</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
-        f'<xdr:ext cx="5760000" cy="2700000"/><xdr:graphicFrame macro=""><xdr:nvGraphicFramePr>'
+        f'xmlns:a="{A_NS}"><xdr:oneCellAnchor><xdr:from><xdr:col>{at_col}</xdr:col>'
+        f'<xdr:colOff>0</xdr:colOff><xdr:row>{at_row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
+        f'<xdr:ext cx="{cx}" cy="{cy}"/><xdr:graphicFrame macro=""><xdr:nvGraphicFramePr>'
         f'<xdr:cNvPr id="2" name="Chart 1"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
         f'<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic>'
         f'<a:graphicData uri="{C_NS}"><c:chart xmlns:c="{C_NS}" xmlns:r="{X.RNS}" r:id="rId1"/>'
@@ -481,7 +575,7 @@ class _Parts:
 
 def write_reports(z: zipfile.ZipFile, book: X.PartsBook, pkg: X._Package, wb_root: etree._Element,
                   wb_rels_path: str, names: set[str], styles: X._Styles, tables: list[Table],
-                  exps: dict[str, int] | None) -> None:
+                  exps: dict[str, int] | None, company: str = "") -> None:
     """Each table replaces the sheet of its name (same part, position and name) or is added at the end."""
     rs = ReportStyles(styles)
     parts = _Parts(z, pkg, names)
@@ -491,6 +585,7 @@ def write_reports(z: zipfile.ZipFile, book: X.PartsBook, pkg: X._Package, wb_roo
     for table in tables:
         sp = X._find(book, table.name)
         selected = False
+        kept = None
         if sp is None:
             for s in wb_root.iter(f"{{{X.NS}}}sheet"):
                 if X.norm(s.get("name", "")) == X.norm(table.name):
@@ -502,6 +597,7 @@ def write_reports(z: zipfile.ZipFile, book: X.PartsBook, pkg: X._Package, wb_roo
             end = old.find(b"<sheetData")
             head = old[:end] if end >= 0 else old[:4096]
             selected = b'tabSelected="1"' in head or b"tabSelected='1'" in head
+            kept = kept_layout(old)
             if b"<f" in old:  # its formulas are gone: Excel would find a calc chain pointing at them
                 X._drop_calc_chain(z, book, pkg, names, wb_rels_path)
                 parts.reload(wb_rels_path)
@@ -513,10 +609,15 @@ def write_reports(z: zipfile.ZipFile, book: X.PartsBook, pkg: X._Package, wb_roo
                     parts.put(rels, None)
         title = next((t for t, s in book.sheets.items() if s is sp), table.name)
         rels_path = X._rels_path(sp.path)
+        widths: dict[int, int] = {}
+        parts.put(sp.path, sheet_xml(table, rs, exps, book.date1904, has_drawing=table.chart is not None,
+                                     selected=selected, company=company, kept=kept, widths_out=widths))
+        if kept is None:
+            pages.set_print_titles(wb_root, title, table.header_rows)
         if table.chart is not None:
             drawing = parts.free(posixpath.join(wb_dir, "drawings"), "drawing")
             chart = parts.free(posixpath.join(wb_dir, "charts"), "chart")
-            d_xml, c_xml = chart_parts(table, title)
+            d_xml, c_xml = chart_parts(table, title, widths)
             parts.put(drawing, d_xml)
             parts.put(chart, c_xml)
             parts.put(X._rels_path(drawing),
@@ -526,8 +627,6 @@ def write_reports(z: zipfile.ZipFile, book: X.PartsBook, pkg: X._Package, wb_roo
             add_ct[chart] = CHART_CT
         elif parts.exists(rels_path):
             parts.put(rels_path, None)
-        parts.put(sp.path, sheet_xml(table, rs, exps, book.date1904, has_drawing=table.chart is not None,
-                                     selected=selected))
     # content types last: _add_sheet and _drop_calc_chain above changed them already
     ct = X._lxml(pkg.changed.get("[Content_Types].xml") or z.read("[Content_Types].xml"), "content types")
     for o in list(ct):

@@ -294,29 +294,40 @@ def aging_table(aging: Aging, tie: TieOut | None, *, second: Aging | None = None
     t.add(f"Aging by {aging.by.value}; period length {aging.period_length}; amounts are remaining amounts as of "
           "the date, rebuilt from the ledger and the Applications history", emphasis=Emphasis.NOTE)
     t.header_rows = 2
+    notes: list[str] = []
+    top = len(t.rows) + 2
     if tie is not None:
         t.blank()
         t.add("Tie-out to the G/L", emphasis=Emphasis.TITLE)
         t.add("Customer ledger (LCY)", money(tie.ledger_lcy, lcy))
         t.add(f"G/L receivables account {tie.account}", money(tie.gl_lcy, lcy))
-        t.add("Difference", money(tie.difference, lcy),
-              "Ties" if tie.ties else "DOES NOT TIE: the difference needs explaining",
+        t.add("Difference", money(tie.difference, lcy), "Ties" if tie.ties else "DOES NOT TIE",
               emphasis=Emphasis.OK if tie.ties else Emphasis.WARNING)
+        if not tie.ties:
+            notes.append("The customer ledger does not tie to the G/L: the difference needs explaining.")
         if not tie.ties and tie.without_gl_count:
-            t.add(f"of which {tie.without_gl_count} ledger entries without G/L behind them (open items loaded on "
-                  "the Ledger)", money(tie.without_gl_lcy, lcy), emphasis=Emphasis.NOTE)
+            t.add(f"of which {tie.without_gl_count} without G/L", money(tie.without_gl_lcy, lcy),
+                  emphasis=Emphasis.NOTE)
             t.add("Difference not explained by them", money(tie.difference - tie.without_gl_lcy, lcy),
                   emphasis=Emphasis.OK if tie.difference == tie.without_gl_lcy else Emphasis.WARNING)
+            notes.append(f"Of which {tie.without_gl_count} without G/L: ledger entries without G/L lines behind "
+                         "them (open items loaded on the Ledger).")
     if aging.unexplained:
-        t.add(f"{aging.unexplained} ledger row(s) carry a remaining amount the Applications sheet does not "
-              "explain; the difference is dated on their posting date", emphasis=Emphasis.NOTE)
+        notes.append(f"{aging.unexplained} ledger row(s) carry a remaining amount the Applications sheet does not "
+                     "explain; the difference is dated on their posting date.")
+    # the chart sits beside the tie-out, above the customer lines (rows reserved for it)
+    chart_rows = 14
+    while len(t.rows) < top + chart_rows - 1:
+        t.blank()
     head, total = _aging_block(t, aging, in_lcy=True)
     t.chart = (head, total, 3, len(aging.buckets), f"Aging by {aging.by.value.lower()} (LCY)")
+    t.chart_at = (top, 4, chart_rows)
     curs = aging.totals_by_currency()
     if len(curs) > 1 or (curs and lcy not in curs):
         _aging_block(t, aging, in_lcy=False)
     if second is not None:
         _aging_block(t, second, in_lcy=True)
+    t.notes.extend(notes)
     return t
 
 

@@ -98,18 +98,24 @@ def kpi_rows(t: Table, k: Kpis, lcy: str) -> None:
     """Append the KPI block (value and formula with its figures) to a report table."""
     t.blank()
     t.add(f"Controller KPIs, {k.start.isoformat()} to {k.as_of.isoformat()}", emphasis=Emphasis.TITLE)
-    t.add("KPI", "Value", "Formula", emphasis=Emphasis.HEADER)
+    t.add("KPI", "Value", emphasis=Emphasis.HEADER)
     dso = k.dso
-    t.add("DSO (days)", Cell(dso, CellKind.NUMBER) if dso is not None else "n/a",
-          f"receivables {k.balance} / net sales {k.sales} x {k.days} days")
     share = k.overdue_share
-    t.add("Overdue %", pct(share) if share is not None else "n/a",
-          f"overdue debits {k.overdue} / open debits {k.open_debits}")
-    t.add("Discount taken", money(k.discount_taken, lcy), "sum of Discount + Payment Discount Tolerance "
-          "of the period's applications")
-    t.add("Discount lost", money(k.discount_lost, lcy), "invoices whose discount period ended in the period: "
-          "Original Pmt. Disc. Possible - discount taken")
-    t.add("Tolerance written off", money(k.tolerance, lcy), "sum of Payment Tolerance + Over/Underpayment + "
-          "Full Settlement Discount of the period's applications")
-    t.add("Receivables balance", money(k.balance, lcy), f"remaining amounts (LCY) as of {k.as_of.isoformat()}")
-    t.add("Net sales", money(k.sales, lcy), "invoices less credit memos posted in the period (LCY)")
+    rows = (
+        ("DSO (days)", Cell(dso, CellKind.NUMBER) if dso is not None else "n/a",
+         f"receivables {k.balance} / net sales {k.sales} x {k.days} days"),
+        ("Overdue %", pct(share) if share is not None else "n/a",
+         f"overdue debits {k.overdue} / open debits {k.open_debits}"),
+        ("Discount taken", money(k.discount_taken, lcy),
+         "sum of Discount + Payment Discount Tolerance of the period's applications"),
+        ("Discount lost", money(k.discount_lost, lcy),
+         "invoices whose discount period ended in the period: Original Pmt. Disc. Possible - discount taken"),
+        ("Tolerance written off", money(k.tolerance, lcy),
+         "sum of Payment Tolerance + Over/Underpayment + Full Settlement Discount of the period's applications"),
+        ("Receivables balance", money(k.balance, lcy), f"remaining amounts (LCY) as of {k.as_of.isoformat()}"),
+        ("Net sales", money(k.sales, lcy), "invoices less credit memos posted in the period (LCY)"),
+    )
+    for name, value, formula in rows:
+        t.add(name, value)
+        t.notes.append(f"{name} = {formula}")
+    t.end_notes()

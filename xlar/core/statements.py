@@ -4,8 +4,19 @@ One statement per customer and currency: the balance at the end of the day befor
 ``start``, every movement of the period in date order (documents posted, and the part
 of each application that changes the balance: discounts, tolerance, write-offs, and
 applications across currencies), the closing balance as of ``end`` and an aging footer
-in the statement's currency. Closing = opening + movements, always, because both
-balances come from :func:`~xlar.core.aging.balances_as_of`.
+in the statement's currency. The closing balance is the ledger's as of ``end``
+(:func:`~xlar.core.aging.balances_as_of`, the aging's figure) and closing = opening +
+movements, always.
+
+Where the history is missing (open items loaded with a remaining amount and no rows on
+the Applications sheet, e.g. a payment loaded as closed), the ledger as of ``start``
+cannot explain the period's documents: a payment of the period whose application is
+not on the sheet would lower the balance once more. Such a statement opens with
+**Balance brought forward** instead of *Opening balance*: the closing balance less the
+period's movements, i.e. the ledger's balance as of ``start`` plus what the Applications
+sheet does not explain about the period's entries (``Statement.brought_forward``;
+``Statement.ledger_opening`` keeps the ledger's own figure). A statement never carries
+an adjustment line.
 """
 
 from __future__ import annotations
@@ -40,6 +51,14 @@ class Statement:
     opening: Decimal
     movements: tuple[Movement, ...]
     closing: Decimal
+    #: True when the history is missing: ``opening`` is then the balance brought forward (closing less the
+    #: movements), not the ledger's balance as of the start date (``ledger_opening``)
+    brought_forward: bool = False
+    ledger_opening: Decimal | None = None  # the ledger's balance at the end of the day before the start
+
+    @property
+    def opening_label(self) -> str:
+        return "Balance brought forward" if self.brought_forward else "Opening balance"
 
 
 def statements(book: Book, start: date, end: date, *, closing: Balances | None = None) -> tuple[Statement, ...]:
@@ -66,15 +85,18 @@ def statements(book: Book, start: date, end: date, *, closing: Balances | None =
         if not (start <= a.posting_date <= end):
             continue
         o, n = by_no.get(a.applied_entry_no), by_no.get(a.applying_entry_no)
-        if o is None or n is None:
+        if o is None and n is None:
             continue
         d_o, d_n, _, _ = deltas(a)
+        parts = []
         for e, d in ((o, d_o), (n, d_n)):
+            if e is None:  # an application row naming an entry the Ledger does not have: its other side moves
+                continue
+            k = (e.customer_no, e.currency)
             if d and e.posting_date < start:
-                k = (e.customer_no, e.currency)
                 opening[k] = opening.get(k, ZERO) - d
-        parts = [((o.customer_no, o.currency), d_o), ((n.customer_no, n.currency), d_n)]
-        if parts[0][0] == parts[1][0]:
+            parts.append((k, d))
+        if len(parts) == 2 and parts[0][0] == parts[1][0]:
             parts = [(parts[0][0], d_o + d_n)]
         for k, amt in parts:
             if amt:
@@ -87,13 +109,12 @@ def statements(book: Book, start: date, end: date, *, closing: Balances | None =
     for k in sorted(set(opening) | set(close) | set(moves)):
         mv = sorted(moves.get(k, []), key=lambda m: (m.day, m.document_type == "Application", m.document_no))
         op, cl = opening.get(k, ZERO), close.get(k, ZERO)
+        # what the Applications sheet does not explain about the period's entries (loaded without history)
         gap = cl - op - sum((m.amount for m in mv), ZERO)
-        if gap:
-            mv.append(Movement(end, "Adjustment", "", "remaining amounts not explained by the Applications sheet",
-                               None, gap))
         if not op and not cl and not mv:
             continue
-        out.append(Statement(k[0], names.get(k[0], ""), k[1], op, tuple(mv), cl))
+        out.append(Statement(k[0], names.get(k[0], ""), k[1], op + gap if gap else op, tuple(mv), cl, brought_forward=bool(gap),
+                             ledger_opening=op))
     return tuple(out)
 
 
@@ -111,7 +132,7 @@ def statements_table(sts: tuple[Statement, ...], start: date, end: date, aging: 
               emphasis=Emphasis.TITLE)
         t.add("Date", "Document Type", "Document No.", "Description", "Due Date", "Amount", "Balance",
               emphasis=Emphasis.HEADER)
-        t.add(day(start), "", "", "Opening balance", "", "", money(s.opening, cur), emphasis=Emphasis.TOTAL)
+        t.add(day(start), "", "", s.opening_label, "", "", money(s.opening, cur), emphasis=Emphasis.TOTAL)
         running = s.opening
         add = t.rows.append
         for m in s.movements:  # hot: every movement of the period

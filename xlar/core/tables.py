@@ -51,6 +51,12 @@ class Table:
     header_rows: int = 0
     #: a bar chart of one row: (row of the headings, row of the values, first column, column count, title)
     chart: tuple[int, int, int, int, str] | None = None
+    #: where the chart sits: (row, column, rows tall), its width reaching the table's last column;
+    #: None: beside the table, right of its last column
+    chart_at: tuple[int, int, int] | None = None
+    #: explanations (how a figure is computed, what to check): written by :meth:`end_notes` as a notes block
+    #: under the table, one per row in the first column, so no data column is widened by text
+    notes: list[str] = field(default_factory=list)
 
     def add(self, *cells: Cell | object, emphasis: Emphasis = Emphasis.NONE) -> int:
         """Append a row (plain values become text cells); returns its 1-based row number."""
@@ -59,6 +65,15 @@ class Table:
 
     def blank(self) -> None:
         self.rows.append(Row(()))
+
+    def end_notes(self) -> None:
+        """The notes block (``notes``) at the end of the table; call when the last row is added."""
+        if self.notes:
+            self.blank()
+            self.add("Notes", emphasis=Emphasis.TITLE)
+            for n in self.notes:
+                self.add(n, emphasis=Emphasis.NOTE)
+            self.notes = []
 
     def texts(self) -> list[list[str]]:
         """Every row as text (golden snapshots, debugging)."""
