@@ -117,8 +117,10 @@ def digest(data: bytes) -> str:
 
 
 def detect(path: Path, data: bytes) -> str:
-    """``camt``, ``mt940``, ``bai2``, ``ofx``, ``xlsx`` or ``csv``, from the content first, then the suffix."""
+    """``camt``, ``mt940``, ``bai2``, ``ofx``, ``bgmax``, ``xlsx`` or ``csv``, from the content first, then the suffix."""
     head = data[:4096].lstrip().removeprefix(b"\xef\xbb\xbf")
+    if head.startswith(b"01BGMAX"):
+        return "bgmax"
     if head.startswith(b"OFXHEADER") or re.search(rb"<\?OFX\b|<OFX>", head, re.IGNORECASE):
         return "ofx"
     if head.startswith(b"<"):
@@ -160,6 +162,10 @@ def parse_data(data: bytes, name: str, *, profile: Profile | None = None, statem
         p = parse_bai2(data, path.name, currency=currency)
     elif kind == "ofx":
         p = parse_ofx(data, path.name, currency=currency)
+    elif kind == "bgmax":
+        from xlar.book.bgmax import parse_bgmax  # Bankgirot's incoming payments (issue 24)
+
+        p = parse_bgmax(data, path.name)
     else:
         p = parse_table(data, path.name, kind, profile or Profile(), statement_no=statement_no or path.stem,
                         currency=currency)

@@ -51,6 +51,7 @@ from anyascii import anyascii
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
+from xlar.core import payref
 from xlar.core.bank import Confidence, MappingTarget, StatementLine, TextMapping, account_gl
 from xlar.core.model import DocumentType, GLLine, JournalLine, LedgerEntry
 from xlar.core.money import ZERO
@@ -149,6 +150,9 @@ class MatchSettings:
     max_subset_size: int = 4
     alternatives: int = 3
     rules: tuple[Rule, ...] = DEFAULT_RULES
+    #: the company's structured payment reference (xlar.core.payref: SE, NO, NO11, FI, CH, BE; RF is always read):
+    #: a valid one whose base is an open invoice's number names that invoice and identifies its customer
+    reference_scheme: str = ""
 
     def amount_range(self, amount: Decimal) -> tuple[Decimal, Decimal]:
         v = self.tolerance_value
@@ -723,11 +727,11 @@ class _Cand:
 
 
 def _related_party(line: StatementLine, idx: OpenItemIndex, cust: str, via_iban: set[str],
-                   via_map: set[str], s: MatchSettings, via_no: set[str] = frozenset()) -> tuple[RelatedParty, int, str]:
+                   via_map: set[str], s: MatchSettings, via_no: dict[str, str] | None = None) -> tuple[RelatedParty, int, str]:
     if cust in via_iban:
         return RelatedParty.FULLY, 100, f"IBAN {line.payer_iban} is the customer's"
-    if cust in via_no:
-        return RelatedParty.FULLY, 100, f"the customer number {cust} is in the text"
+    if via_no and cust in via_no:
+        return RelatedParty.FULLY, 100, via_no[cust]
     if cust in via_map:
         return RelatedParty.FULLY, 100, "a customer text mapping names the payer"
     key = idx.name_keys.get(cust, "")
@@ -768,13 +772,30 @@ class _Reading:
     closed: list[LedgerEntry]
     numbers: set[str]  # digit groups without leading zeros, not part of a named document's number
     customers: set[str]
+    structured: dict[str, str] = field(default_factory=dict)  # customer -> the valid structured reference
 
 
 def _year(g: str) -> bool:
     return len(g) == 4 and g[:2] in ("19", "20")
 
 
-def _read(line: StatementLine, idx: OpenItemIndex) -> _Reading:
+_REF_RUN = re.compile(r"[+*]{3}[\d/ ]+[+*]{3}|\d[\d ]*\d")
+
+
+def _structured(text: str, scheme: str, idx: OpenItemIndex) -> dict[int, tuple[LedgerEntry, str]]:
+    """Open entries named by a valid structured reference of ``scheme`` in ``text`` (its base is their digits)."""
+    out: dict[int, tuple[LedgerEntry, str]] = {}
+    runs = {m.group(0).strip() for m in _REF_RUN.finditer(text)}
+    runs |= {w for r in list(runs) for w in r.split()}
+    for run in runs:
+        base = payref.base_of(scheme, run)
+        if base:
+            for e in _entries(idx.by_digits.get(base.lstrip("0"))):
+                out[e.entry_no] = (e, run)
+    return out
+
+
+def _read(line: StatementLine, idx: OpenItemIndex, scheme: str = "") -> _Reading:
     """The documents the text names, as people type them.
 
     Whole numbers (``INV-2026-00123``, without the hyphen), the digits without the prefix
@@ -814,6 +835,11 @@ def _read(line: StatementLine, idx: OpenItemIndex) -> _Reading:
     if ref:
         for e in _entries(idx.by_doc.get(ref) or idx.by_compact_doc.get(ref)):
             found[e.entry_no] = e
+    structured: dict[str, str] = {}
+    if scheme:
+        for e, run in _structured(text, scheme, idx).values():
+            found[e.entry_no] = e
+            structured[e.customer_no] = run
     own: set[str] = set()
     for e in (*found.values(), *closed.values()):
         own.update(g.lstrip("0") for g in re.findall(r"\d+", e.document_no))
@@ -822,7 +848,8 @@ def _read(line: StatementLine, idx: OpenItemIndex) -> _Reading:
     up = text.upper()
     if any(k in up for k in ("KD", "KUNDE", "KNR", "CUST", "DEBITOR", "CLIENT", "ACC")):
         custs.update(m.group(1) for m in _CUSTNO.finditer(up) if m.group(1) in idx.parties)
-    return _Reading(list(found.values()), [c for n, c in closed.items() if n not in found], numbers, custs)
+    return _Reading(list(found.values()), [c for n, c in closed.items() if n not in found], numbers, custs,
+                    structured)
 
 
 def _named_entries(line: StatementLine, idx: OpenItemIndex) -> list[LedgerEntry]:
@@ -1174,9 +1201,12 @@ def _match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings) -> li
     via_iban = idx.by_iban.get(compact(line.payer_iban), set()) if line.payer_iban else set()
     hay = f"{line.payer_name} {line.text} {compact(line.payer_iban)}".upper()
     via_map = {c for t, c in idx.customer_maps if t in hay}
-    reading = _read(line, idx)
-    named, via_no = reading.named, reading.customers
-    custs: dict[str, None] = dict.fromkeys(sorted(via_iban | via_map | via_no))
+    reading = _read(line, idx, s.reference_scheme)
+    named = reading.named
+    via_no = {c: f"the customer number {c} is in the text" for c in reading.customers}
+    via_no.update({c: f"the payment reference {run} (valid {s.reference_scheme} check digits) names the "
+                   "customer's invoice" for c, run in reading.structured.items()})
+    custs: dict[str, None] = dict.fromkeys(sorted(via_iban | via_map | set(via_no)))
     for e in (*named, *reading.closed):
         custs.setdefault(e.customer_no)
     rps = {c: _related_party(line, idx, c, via_iban, via_map, s, via_no) for c in custs if c in idx.parties}
