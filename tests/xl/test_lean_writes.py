@@ -226,3 +226,19 @@ def test_report_styling_on_a_small_book_is_complete():
         layout = excel.report_layout(table, plan.exps)
         want = sum(excel._style_props(e) for *_, e in layout.styles)
         assert calls[table.name] == want <= excel.MAX_STYLE_CALLS, table.name
+
+
+def test_report_styling_over_the_cap_keeps_bold_before_fills():
+    """150 statements: the fills and title sizes go first, the headings and titles stay bold."""
+    payload, actions = _month_end(150, 1_500)
+    calls = _style_calls(payload, actions)
+    assert 0 < calls["Statements"] <= excel.MAX_STYLE_CALLS
+    state = AppliedBook(payload).apply(actions)
+    values = _sheet(state.payload, "Statements")["values"]
+    styles = state.styles["Statements"]
+    bold_rows = {r0 + i for what, v, r0, _, n, _ in styles if what == "bold" for i in range(n)}
+    titles = [i for i, r in enumerate(values) if str(r[0]).startswith("Statement C")]
+    headings = [i for i, r in enumerate(values) if r[0] == "Date" and r[1] == "Document Type"]
+    assert len(titles) > 100 and set(titles) <= bold_rows and set(headings) <= bold_rows
+    frozen = int(state.frozen["Statements"].split(":")[1])
+    assert not [s for s in styles if s[0] in ("fill", "size") and s[2] >= frozen]  # no fills below the heading

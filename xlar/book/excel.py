@@ -695,15 +695,20 @@ def report_layout(table: Table, exps: dict[str, int] | None = None) -> ReportLay
                         table.chart)
 
 
-#: style calls (font and fill) a report sheet gets at most on a live book: beyond, the emphases with the
-#: most calls are left out, the costliest first (Statements for 1,000 customers made 6,448: a title, a
-#: heading and a total per customer, each one call per range and property on the remote engine)
+#: style calls (font and fill) a report sheet gets at most on a live book: beyond, the costliest styling is
+#: left out, first the properties other than bold, then bold (Statements for 1,000 customers made 6,448: a
+#: title, two headings and totals per customer, each one call per range and property on the remote engine)
 MAX_STYLE_CALLS = 500
+_PROPS = ("bold", "italic", "size", "color", "fill")
 
 
 def _style_props(emphasis: Emphasis) -> int:
     """Calls one range of ``emphasis`` takes: one per property it sets."""
-    return sum(1 for x in _EMPHASIS[emphasis] if x is not None and x is not False)
+    return len(_props(emphasis))
+
+
+def _props(emphasis: Emphasis) -> frozenset[str]:
+    return frozenset(n for n, x in zip(_PROPS, _EMPHASIS[emphasis], strict=True) if x is not None and x is not False)
 
 
 def _union_calls(boxes: list[tuple[int, int, int, int]]) -> int:
@@ -718,49 +723,57 @@ def _union_calls(boxes: list[tuple[int, int, int, int]]) -> int:
 
 
 def capped_styles(styles: list[tuple[int, int, int, int, Emphasis]], union: bool, heading: int = 0
-                  ) -> dict[Emphasis, list[tuple[int, int, int, int]]]:
-    """The emphasis ranges drawn on a live book: all of them when their calls (one per range, or per
-    multi-area range on Windows, and property) stay within ``MAX_STYLE_CALLS``; else the emphases with
-    the most calls are left out below the ``heading`` rows, the costliest first, until the rest fit (a
-    statement sheet for hundreds of customers keeps its values, number formats, widths and its styled,
-    frozen heading, without the per-customer bold and fills; the file path draws every style)."""
-    groups = _grouped(styles)
-
-    def calls(e: Emphasis, boxes: list[tuple[int, int, int, int]]) -> int:
-        return _style_props(e) * (_union_calls(boxes) if union and len(boxes) > 1 else len(boxes))
-
-    cost = {e: calls(e, b) for e, b in groups.items()}
-    total = sum(cost.values())
-    for e in sorted(cost, key=lambda e: -cost[e]):
-        if total <= MAX_STYLE_CALLS:
-            break
-        head = [b for b in groups[e] if b[1] <= heading]
-        total -= cost[e] - (calls(e, head) if head else 0)
+                  ) -> list[tuple[Emphasis, list[tuple[int, int, int, int]], frozenset[str]]]:
+    """The styling drawn on a live book, as (emphasis, ranges, properties): everything when its calls (one
+    per range, or per multi-area range on Windows, and property) stay within ``MAX_STYLE_CALLS``; else,
+    below the ``heading`` rows, first the properties other than bold (fills, sizes, colours) are left
+    out, then bold, each time of the emphasis with the most calls first, until the rest fit. A sheet of
+    hundreds of statements keeps every value, number format, width and its styled heading, and as much
+    bold as fits (the file path draws every style)."""
+    out: list[tuple[Emphasis, list[tuple[int, int, int, int]], frozenset[str]]] = []
+    body: dict[Emphasis, list[tuple[int, int, int, int]]] = {}
+    props: dict[Emphasis, frozenset[str]] = {}
+    ranges: dict[Emphasis, int] = {}
+    total = 0
+    for e, boxes in _grouped(styles).items():
+        head = [b for b in boxes if b[1] <= heading]
+        rest = [b for b in boxes if b[1] > heading]
         if head:
-            groups[e] = head
-        else:
-            del groups[e]
-    return groups
+            out.append((e, head, _props(e)))
+            total += _style_props(e) * (_union_calls(head) if union and len(head) > 1 else len(head))
+        if rest:
+            body[e], props[e] = rest, _props(e)
+            ranges[e] = _union_calls(rest) if union and len(rest) > 1 else len(rest)
+            total += len(props[e]) * ranges[e]
+    for keep in (frozenset({"bold"}), frozenset()):  # first everything but bold, then bold
+        for e in sorted(body, key=lambda e: -len(props[e] - keep) * ranges[e]):
+            if total <= MAX_STYLE_CALLS:
+                break
+            total -= len(props[e] - keep) * ranges[e]
+            props[e] = props[e] & keep
+    out.extend((e, body[e], props[e]) for e in body if props[e])
+    return out
 
 
-def _style_calls(rng: Any, emphasis: Emphasis) -> int:
-    """Apply one emphasis to a range; returns the number of calls made."""
+def _style_calls(rng: Any, emphasis: Emphasis, props: frozenset[str] | None = None) -> int:
+    """Apply one emphasis (its ``props``; all of them when None) to a range; returns the number of calls made."""
     bold, italic, size, color, fill = _EMPHASIS[emphasis]
+    want = _props(emphasis) if props is None else props
     calls = 0
     font = rng.font
-    if bold:
+    if bold and "bold" in want:
         font.bold = True
         calls += 1
-    if italic:
+    if italic and "italic" in want:
         font.italic = True
         calls += 1
-    if size is not None:
+    if size is not None and "size" in want:
         font.size = size
         calls += 1
-    if color is not None:
+    if color is not None and "color" in want:
         font.color = color
         calls += 1
-    if fill is not None:
+    if fill is not None and "fill" in want:
         rng.color = fill
         calls += 1
     return calls
@@ -795,8 +808,8 @@ def render_report(lb: LiveBook, layout: ReportLayout) -> None:
     for part in (layout.formats[:base], layout.formats[base:]):  # the overlays go over the column formats
         for fmt, boxes in _grouped(part).items():
             lb.writes[title] += _boxes(sheet, boxes, union, lambda rng, f=fmt: _set(rng, "number_format", f))
-    for emphasis, boxes in capped_styles(layout.styles, union, layout.frozen).items():
-        lb.writes[title] += _boxes(sheet, boxes, union, lambda rng, e=emphasis: _style_calls(rng, e))
+    for emphasis, boxes, props in capped_styles(layout.styles, union, layout.frozen):
+        lb.writes[title] += _boxes(sheet, boxes, union, lambda rng, e=emphasis, p=props: _style_calls(rng, e, p))
     for c1, c2, w in layout.widths:
         sheet.range((1, c1), (1, c2)).column_width = round(w * _POINTS_PER_CHAR, 1) if remote else w
         lb.writes[title] += 1
