@@ -28,11 +28,12 @@ def reference(terms, settings, document_type, document_date, amount, amount_excl
     """discount_schedule as it was before the dates were split out (one call, everything computed)."""
     if terms is None:
         return DiscountSchedule(document_date, None, ZERO, None, ZERO, None)
-    due = calc_date(terms.due_date_formula, document_date)
     gets = document_type is DocumentType.INVOICE or (
         document_type is DocumentType.CREDIT_MEMO and (
             terms.calc_pmt_disc_on_cr_memos if terms.calc_pmt_disc_on_cr_memos is not None
             else settings.calc_pmt_disc_on_credit_memos))
+    # BC Sales Header: a credit memo without Calc. Pmt. Disc. on Cr. Memos is due on its document date
+    due = calc_date(terms.due_date_formula, document_date) if gets else document_date
     base = amount_excl_vat if (settings.pmt_disc_excl_vat and amount_excl_vat is not None) else amount
     d1_date = d2_date = None
     d1 = d2 = ZERO

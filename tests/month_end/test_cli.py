@@ -159,3 +159,19 @@ def test_failed_save_leaves_the_book_untouched(tmp_path: Path) -> None:
 def test_wrong_date_is_usage_error(tmp_path: Path) -> None:
     p = book(tmp_path)
     assert xlar("month-end", p, "--as-of", "31.03.2026").exit_code == 2
+
+
+def test_issue_twice_for_the_same_date_adds_no_entries_and_no_gl_lines(tmp_path: Path) -> None:
+    """``month-end --issue`` run again for the same date: no memo, no reminder, no Ledger, GLEntries or
+    CollectionEntries row (the demo used to issue every finance charge memo with a fee again)."""
+    for method in ("Average Daily Balance", "Balance Due"):
+        fin = [FIN_TERMS[0], ["FC", 1.5, 30, method, "", 0, 5.0]]
+        (tmp_path / method[0]).mkdir()
+        p = book(tmp_path / method[0], FinanceChargeTerms=fin)
+        assert xlar("post", p).exit_code == 0
+        first = json.loads(xlar("month-end", p, "--as-of", "2026-03-31", "--issue", "--json").output)
+        assert (first["reminders"], first["finance_charges"], first["new_entries"]) == (2, 1, 3)
+        counts = [len(sheet_rows(p, s)) for s in ("Ledger", "GLEntries", "CollectionEntries")]
+        again = json.loads(xlar("month-end", p, "--as-of", "2026-03-31", "--issue", "--json").output)
+        assert (again["reminders"], again["finance_charges"], again["new_entries"], again["gl_lines"]) == (0, 0, 0, 0)
+        assert [len(sheet_rows(p, s)) for s in ("Ledger", "GLEntries", "CollectionEntries")] == counts

@@ -357,3 +357,27 @@ def test_every_language_has_every_text() -> None:
 def test_file_names_are_safe_on_every_file_system(raw: str, clean: str) -> None:
     assert safe_name(raw) == clean
 
+
+
+def test_a_statement_with_missing_history_says_balance_brought_forward_like_its_sheet(run) -> None:
+    """The demo loads paid history without applications: such statements open with the balance brought forward
+    (core statements), on the Statements sheet and in the customer's PDF alike; none has an adjustment line."""
+    _, docs, wb = run
+    rows = list(wb["Statements"].iter_rows(values_only=True))
+    forward, opening = {}, {}
+    no = ""
+    for r in rows:
+        first = str(r[0] or "")
+        if first.startswith("Statement ") and len(r) > 2 and r[1] is not None:
+            no, name = first.removeprefix("Statement "), str(r[1])
+        elif len(r) > 6 and r[3] in ("Balance brought forward", "Opening balance"):
+            (forward if r[3] == "Balance brought forward" else opening)[no] = (name, Decimal(str(r[6])))
+    assert forward and opening
+    langs = {str(c["customerno"]): c["languagecode"] for c in customers(wb)}
+    no, (name, amount) = next((k, v) for k, v in forward.items() if not langs[k])
+    t = text_of(docs / f"{no} {safe_name(name)} statement {AS_OF.isoformat()}.pdf")
+    assert f"Balance brought forward {en(amount.quantize(Decimal('0.01')))}" in t and "Opening balance" not in t
+    no, (name, _) = next((k, v) for k, v in opening.items() if not langs[k])
+    t = text_of(docs / f"{no} {safe_name(name)} statement {AS_OF.isoformat()}.pdf")
+    assert "Opening balance" in t and "Balance brought forward" not in t
+    assert not any("Adjustment" in str(c) for r in rows for c in r if c)

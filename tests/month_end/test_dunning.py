@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from tests.domain.harness import Scenario, payment
+from tests.domain.harness import Scenario
 from tests.month_end.conftest import DT, D, line
 from xlar.core.dunning import (
     FINANCE_CHARGE,
@@ -41,19 +41,18 @@ def col(**codes: str) -> Collections:
                        customer_fin_charge_terms=dict.fromkeys(nos, "FC"))
 
 
-def test_unapplied_cash_covering_the_overdue_balance_stops_dunning() -> None:
-    sc = book()
-    sc.post(line(date(2026, 1, 1), DT.INVOICE, "INV-1", "C", "1000.00"))
-    sc.post(replace(payment("PAY-1", date(2026, 1, 20), "1000.00", customer="C"), document_type=DT.PAYMENT))
-    # Apply to Oldest applied it: nothing open; now an unapplied payment next to a new invoice
+def test_unapplied_cash_covering_the_overdue_balance_stops_reminders_not_memos() -> None:
+    """BC Reminder-Make: CustAmount (credits included) must be > 0; FinChrgMemo-Make has no such test."""
     sc2 = book(Customer(customer_no="C", name="C", payment_terms="30D", application_method=None))
     sc2.book = replace(sc2.book, settings=replace(sc2.book.settings, application_method="Manual"))
     sc2.post(line(date(2026, 1, 1), DT.INVOICE, "INV-1", "C", "1000.00"))
     sc2.post(line(date(2026, 1, 20), DT.PAYMENT, "PAY-1", "C", "1000.00"))
     run = suggest(sc2.book, col(C=""), date(2026, 3, 1))
-    assert not run.documents
-    assert {s.kind for s in run.skipped} == {REMINDER, FINANCE_CHARGE}
-    assert all("covered by unapplied" in s.reason for s in run.skipped)
+    assert [s.kind for s in run.skipped] == [REMINDER]
+    assert "covered by unapplied" in run.skipped[0].reason
+    # the memo is made on INV-1 (due 01-31, 29 days to 03-01): 1000 x 29 / 360 x 12 % = 9.67
+    (memo,) = run.documents
+    assert (memo.kind, memo.interest) == (FINANCE_CHARGE, D("9.67"))
     # partly covered: the reminder is made, on the net overdue balance
     sc2.post(line(date(2026, 1, 2), DT.INVOICE, "INV-2", "C", "300.00"))
     (rem,) = [d for d in suggest(sc2.book, col(C=""), date(2026, 3, 1)).documents if d.kind == REMINDER]
@@ -87,9 +86,12 @@ def test_adb_interest_follows_each_partial_payment_and_the_last_memo() -> None:
     done = issue(sc.book, c, run)
     c2 = replace(c, log=done.new_log)
     book2 = replace(sc.book, ledger=sc.book.ledger + done.new_entries, gl=sc.book.gl + done.new_gl)
-    # next memo counts only from the last one: 1200 x 30 days
+    # next memo counts only from the last one: 1200 x 30 days = 12.00 on INV-1, and the memo's own
+    # entry FCM-00001 (24.00, due 03-02) earns 24 x 30 / 360 x 12 % = 0.24 (BC charges memo entries too)
     (memo2,) = suggest(book2, c2, date(2026, 4, 1)).documents
-    assert memo2.interest == D("12.00")
+    assert [(ln.entry.document_no, ln.interest) for ln in memo2.lines] == [("INV-1", D("12.00")),
+                                                                          ("FCM-00001", D("0.24"))]
+    assert memo2.interest == D("12.24")
     assert memo2.document_no == "FCM-00002"
     # Balance Due is the remaining amount x rate, days do not matter
     bd = replace(c, finance_charge_terms=(replace(FT, method=InterestMethod.BALANCE_DUE),))

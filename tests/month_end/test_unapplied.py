@@ -70,9 +70,9 @@ def _rows(b: Book, as_of: date, notes=None):
 def test_as_of_end_of_february_rebuilt_from_history(book):
     # the 400.00 was applied on Mar 5, so at the end of February it was still unapplied
     assert _rows(book, FEB28) == [
-        ("PAY-A", D("-400.00"), D("-400.00"), 49, "30-59 days", "", ""),
-        ("CM-1", D("-150.00"), D("-150.00"), 39, "30-59 days", "", ""),
-        ("PAY-U", D("-300.00"), D("-270.00"), 27, "0-29 days", "", ""),
+        ("PAY-A", D("-400.00"), D("-400.00"), 49, "31-60 days", "", ""),
+        ("CM-1", D("-150.00"), D("-150.00"), 39, "31-60 days", "", ""),
+        ("PAY-U", D("-300.00"), D("-270.00"), 27, "1-30 days", "", ""),
     ]
 
 
@@ -80,9 +80,9 @@ def test_as_of_end_of_march_with_owner_and_reason(book):
     pay_u = next(e.entry_no for e in book.ledger if e.document_no == "PAY-U")
     rows = _rows(book, MAR31, notes={pay_u: ("Bob", "no remittance")})
     assert rows == [
-        ("CM-1", D("-150.00"), D("-150.00"), 70, "60-89 days", "", ""),
-        ("PAY-U", D("-300.00"), D("-270.00"), 58, "30-59 days", "Bob", "no remittance"),
-        ("PAY-Q", D("-200.00"), D("-200.00"), 11, "0-29 days", "", ""),
+        ("CM-1", D("-150.00"), D("-150.00"), 70, "61-90 days", "", ""),
+        ("PAY-U", D("-300.00"), D("-270.00"), 58, "31-60 days", "Bob", "no remittance"),
+        ("PAY-Q", D("-200.00"), D("-200.00"), 11, "1-30 days", "", ""),
     ]
     # the same remaining amounts as the aging's balances: nothing computed twice
     bal = balances_as_of(book, MAR31)
@@ -98,16 +98,16 @@ def test_table_summary_items_and_kept_notes(book):
     # the title row is as wide as the item rows, so the next run reads Owner and Reason back
     assert len(rows[0]) == len(HEADERS) and rows[0][-2:] == ["Owner and Reason:", "yours, kept by Entry No."]
     summary = rows[rows.index(["Bucket", "Items", "Remaining Amt. (LCY)", "Without owner"]) + 1:][:5]
-    assert summary == [["0-29 days", "1", "-200.00", "1"], ["30-59 days", "1", "-270.00", "0"],
-                       ["60-89 days", "1", "-150.00", "1"], ["90 days and older", "0", "0", "0"],
+    assert summary == [["1-30 days", "1", "-200.00", "1"], ["31-60 days", "1", "-270.00", "0"],
+                       ["61-90 days", "1", "-150.00", "1"], ["Over 90 days", "0", "0", "0"],
                        ["Total", "3", "-620.00", "2"]]
     head = rows.index(list(HEADERS))
     assert rows[head + 1:head + 5] == [
-        [str(no["CM-1"]), "C1", "Adatum", "Credit Memo", "CM-1", "2026-01-20", "70", "60-89 days", "EUR",
+        [str(no["CM-1"]), "C1", "Adatum", "Credit Memo", "CM-1", "2026-01-20", "70", "61-90 days", "EUR",
          "-150.00", "-150.00", "", ""],
-        [str(no["PAY-U"]), "C3", "Fabrikam USD", "Payment", "PAY-U", "2026-02-01", "58", "30-59 days", "USD",
+        [str(no["PAY-U"]), "C3", "Fabrikam USD", "Payment", "PAY-U", "2026-02-01", "58", "31-60 days", "USD",
          "-300.00", "-270.00", "Bob", "no remittance"],
-        [str(no["PAY-Q"]), "C1", "Adatum", "Payment", "PAY-Q", "2026-03-20", "11", "0-29 days", "EUR",
+        [str(no["PAY-Q"]), "C1", "Adatum", "Payment", "PAY-Q", "2026-03-20", "11", "1-30 days", "EUR",
          "-200.00", "-200.00", "", ""],
         ["Total", "", "", "", "", "", "", "", "", "", "-620.00"],
     ]
@@ -172,9 +172,9 @@ def test_month_end_writes_unapplied_cash_and_owner_reason_survive_the_next_run(t
     assert o.exit_code == 0 and "UnappliedCash" in o.reports
     items, rows = _items(p)
     assert rows[0][0] == "Unapplied cash as of 2026-03-31"
-    assert items == [(2, "PAY-7", 70, "60-89 days", -250, -250, None, None),
-                     (3, "PAY-8", 49, "30-59 days", -500, -450, None, None),
-                     (4, "CM-9", 30, "30-59 days", -80, -80, None, None)]
+    assert items == [(2, "PAY-7", 70, "61-90 days", -250, -250, None, None),
+                     (3, "PAY-8", 49, "31-60 days", -500, -450, None, None),
+                     (4, "CM-9", 30, "31-60 days", -80, -80, None, None)]
     _type_note(p, 3, "Bob", "waiting for remittance")
     _type_note(p, 4, "Ann", "refund to customer?")
     # the credit memo is used up by a refund on the Journal: post it, then run April's month end
@@ -189,14 +189,14 @@ def test_month_end_writes_unapplied_cash_and_owner_reason_survive_the_next_run(t
     o = run_month_end(p, MonthEndOptions(as_of=date(2026, 4, 30)), engine=engine)
     assert o.exit_code == 0
     items, rows = _items(p)
-    assert items == [(2, "PAY-7", 100, "90 days and older", -250, -250, None, None),
-                     (3, "PAY-8", 79, "60-89 days", -500, -450, "Bob", "waiting for remittance"),
-                     (5, "PAY-9", 28, "0-29 days", -20, -20, None, None)]
+    assert items == [(2, "PAY-7", 100, "Over 90 days", -250, -250, None, None),
+                     (3, "PAY-8", 79, "61-90 days", -500, -450, "Bob", "waiting for remittance"),
+                     (5, "PAY-9", 28, "1-30 days", -20, -20, None, None)]
     # the closed credit memo's note is kept below, and comes back when month end runs for March again
     kept = rows[next(i for i, r in enumerate(rows) if str(r[0]).startswith("Notes of entries")) + 2]
     assert (kept[0], kept[4], kept[11], kept[12]) == (4, "CM-9", "Ann", "refund to customer?")
     run_month_end(p, MonthEndOptions(as_of=MAR31), engine=engine)
     items, _ = _items(p)
-    assert items == [(2, "PAY-7", 70, "60-89 days", -250, -250, None, None),
-                     (3, "PAY-8", 49, "30-59 days", -500, -450, "Bob", "waiting for remittance"),
-                     (4, "CM-9", 30, "30-59 days", -80, -80, "Ann", "refund to customer?")]
+    assert items == [(2, "PAY-7", 70, "61-90 days", -250, -250, None, None),
+                     (3, "PAY-8", 49, "31-60 days", -500, -450, "Bob", "waiting for remittance"),
+                     (4, "CM-9", 30, "31-60 days", -80, -80, "Ann", "refund to customer?")]

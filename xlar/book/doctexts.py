@@ -60,6 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_level": {"en": "Level", "sv": "Nivå", "de": "Stufe"},
     # statement lines and footer
     "opening": {"en": "Opening balance", "sv": "Ingående saldo", "de": "Anfangssaldo"},
+    "brought_forward": {"en": "Balance brought forward", "sv": "Överfört saldo", "de": "Saldovortrag"},
     "closing": {"en": "Closing balance", "sv": "Utgående saldo", "de": "Endsaldo"},
     "applied": {"en": "Applied: {a} to {b}", "sv": "Utjämnad: {a} mot {b}", "de": "Ausgleich: {a} mit {b}"},
     "unapplied": {"en": "Unapplied: {a} to {b}", "sv": "Utjämning återförd: {a} mot {b}",

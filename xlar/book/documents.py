@@ -561,7 +561,8 @@ def _statement_story(company: Company, party: Party, lang: Lang, s: Statement, s
     head = [_p(lang.t("col_date"), st.head), _p(lang.t("col_no"), st.head), _p(lang.t("col_description"), st.head),
             _p(lang.t("col_due"), st.head), _p(lang.t("col_amount"), st.head_r),
             _p(lang.t("col_balance"), st.head_r)]
-    rows: list[list[object]] = [head, [_p(lang.day(start), st.cell), "", _p(lang.t("opening"), st.head), "", "",
+    opening = lang.t("brought_forward" if s.brought_forward else "opening")  # history missing: see core statements
+    rows: list[list[object]] = [head, [_p(lang.day(start), st.cell), "", _p(opening, st.head), "", "",
                                        _p(lang.number(s.opening, cur), st.head_r)]]
     running = s.opening
     for m in s.movements:  # the running balance of the Statements sheet: opening + each movement

@@ -382,7 +382,7 @@ def lay_out(ws: Worksheet, reg: Region, sw: SheetWrite, created: bool, company: 
     from openpyxl.utils import get_column_letter
 
     from xlar.book.pages import column_widths, figure_widths, hidden_keys
-    from xlar.book.plan import DATE_FORMAT, DATETIME_FORMAT, page_setup
+    from xlar.book.plan import DATE_FORMAT, DATETIME_FORMAT, FOOTER, page_setup
     from xlar.book.reports import apply_layout, users_layout
 
     own = created or (not ws.column_dimensions and not users_layout(ws))
@@ -398,8 +398,9 @@ def lay_out(ws: Worksheet, reg: Region, sw: SheetWrite, created: bool, company: 
         rows.append({cell.column: (cell.value, cell.number_format if cell.number_format != "General" else
                                    fmt.get(heads.get(cell.column, ("", Kind.TEXT))[1]))
                      for cell in r if cell.value is not None})
-    if not own:  # the user's widths: only a column too narrow for its figures grows (else it shows ###)
-        for c, w in figure_widths(rows).items():
+    if not own:  # xlar's earlier layout: any column may grow; the user's: only one too narrow for its figures
+        ours = not users_layout(ws) and str(ws.oddFooter or "") == FOOTER
+        for c, w in (column_widths(heads, rows) if ours else figure_widths(rows)).items():
             d = ws.column_dimensions[get_column_letter(c)]
             if w > (d.width if d.customWidth and d.width else 8.43):
                 d.width = w

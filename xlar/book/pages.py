@@ -169,9 +169,14 @@ _KIND_LEN = {Kind.DATE: 10, Kind.DATETIME: 19, Kind.MONEY: 12, Kind.INT: 6, Kind
              Kind.RATE: 8}
 
 
+#: columns of a created sheet whose text is the point of the row (the message of an issue): up to twice as wide
+LONG_TEXT = frozenset({"problem", "message", "result", "explanation"})
+
+
 def column_widths(headers: Mapping[int, tuple[str, Kind]], rows: Iterable[Mapping[int, tuple[object, str | None]]]
                   ) -> dict[int, float]:
-    """Widths of a sheet's columns from its header (bold) and the values written in it, capped at MAX_WIDTH."""
+    """Widths of a sheet's columns from its header (bold) and the values written in it, capped at MAX_WIDTH
+    (twice that for a ``LONG_TEXT`` column)."""
     need: dict[int, int] = {}
     for c, (head, kind) in headers.items():
         need[c] = max(len(head) + 3, _KIND_LEN.get(kind, 0) + 2, MIN_WIDTH)
@@ -182,7 +187,8 @@ def column_widths(headers: Mapping[int, tuple[str, Kind]], rows: Iterable[Mappin
             n = shown_len(v, fmt) + 2
             if n > need.get(c, 0):
                 need[c] = n
-    return {c: float(min(n, MAX_WIDTH)) for c, n in need.items()}
+    long = {c for c, (h, _) in headers.items() if norm(h) in LONG_TEXT}
+    return {c: float(min(n, 2 * MAX_WIDTH if c in long else MAX_WIDTH)) for c, n in need.items()}
 
 
 def company_name(grids: Mapping[str, Grid]) -> str:

@@ -190,6 +190,7 @@ LEDGER = SheetSpec(
         C("Original Pmt. Disc. 2 Possible", "original_pmt_disc_2_possible", K.MONEY, derived=True, extension=True),
         C("Remaining Pmt. Disc. 2 Possible", "remaining_pmt_disc_2_possible", K.MONEY, derived=True,
           extension=True),
+        C("On Hold", "on_hold", extension=True),
     ),
 )
 

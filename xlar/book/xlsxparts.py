@@ -1334,10 +1334,13 @@ def _layout(xml: bytes, sp: SheetPart, grid: Grid | None, sw: SheetWrite, edit: 
     if start < 0:
         return None, False
     head = xml[:start]
-    own = new_sheet
-    if not new_sheet and b"<cols" not in head:
+    own = ours = new_sheet
+    if not new_sheet:
         close = xml.rfind(b"</sheetData>")
-        own = not users_layout(head, xml[close:] if close >= 0 else b"")
+        tail = xml[close:] if close >= 0 else b""
+        users = users_layout(head, tail)
+        own = b"<cols" not in head and not users
+        ours = not users and b"Page &amp;P of &amp;N" in tail  # laid out by xlar before: its columns may grow
     header_row, first_col = region[0], region[1]
     heads: dict[int, tuple[str, Kind]] = {}
     kinds: dict[int, Kind] = {}
@@ -1365,8 +1368,8 @@ def _layout(xml: bytes, sp: SheetPart, grid: Grid | None, sw: SheetWrite, edit: 
                      block.columns if isinstance(block.columns, tuple) else block.columns[:_MEASURED_ROWS],
                      block.currency, block.exps)
         rows.extend({cols[k]: (o.value, o.number_format) for k, o in values.items()} for values in part.rows())
-    if not own:  # the user's (or their own widths): only a column too narrow for its figures grows
-        need = figure_widths(rows)
+    if not own:  # xlar's earlier layout: any column may grow; the user's: only one too narrow for its figures
+        need = column_widths(heads, rows) if ours else figure_widths(rows)
         return (lambda h, t: (grow_cols(h, need), t)), False
     widths = column_widths(heads, rows)
     hidden = [c for c, (h, _) in heads.items() if (col := sw.spec.column(h)) is not None and col.key in

@@ -124,14 +124,12 @@ def buckets(as_of: date, period_length: str = "30D", periods: int = 3,
     start_prev = as_of + timedelta(days=1)
     for _ in range(periods):
         start = calc_date(neg, start_prev)
+        # BC report 120 CreateHeadings: "<E - end + 1> - <E - start + 1> days" whatever the aging date
         lo, hi = (as_of - end).days + 1, (as_of - start).days + 1
-        if by is not AgingBy.DUE_DATE:
-            lo, hi = lo - 1, hi - 1
         out.append(Bucket(f"{lo}-{hi} days", start, end))
         end = start - timedelta(days=1)
         start_prev = start
-    older = (as_of - end).days
-    out.append(Bucket(f"Over {older} days" if by is AgingBy.DUE_DATE else f"{older} days and older", None, end))
+    out.append(Bucket(f"Over {(as_of - end).days} days", None, end))
     return tuple(out)
 
 

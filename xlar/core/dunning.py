@@ -5,25 +5,28 @@ run for a past date sees the ledger as it was then. Issued documents leave a tra
 :class:`CollectionEntry` rows (BC's *Reminder/Fin. Charge Entries*): the reminder level
 of each entry and the date interest was last charged come from that trail.
 
-Reminders (BC ``Reminder-Make``): an open positive entry is on a reminder at level
-``last issued level + 1`` when ``CalcDate(level grace period, reference) < document
-date``; the reference is its due date (level 1) or the due date of the last reminder
-it was on. Levels past ``max_reminders`` (0 = unlimited) are not reminded; past the
-last defined level the highest level's conditions apply. A reminder is made for a
-customer and currency when at least one entry is included, the overdue balance net of
-overdue credits (unapplied payments, credit memos) is > 0 and at least the terms'
-minimum amount (LCY), and the customer is not Blocked = All. Its level is the highest
-line level, its fee that level's additional fee (LCY, converted at the document date),
-its due date ``CalcDate(level due date formula, document date)``.
+Reminders (BC ``Reminder-Make``, codeunit 392): an open entry not on hold is on a
+reminder at level ``last issued level + 1`` when ``CalcDate(level grace period,
+reference) < document date``; the reference is its due date (level 1) or the due date
+of the last reminder it was on. Levels past ``max_reminders`` (0 = unlimited) are not
+reminded; past the last defined level the highest level's conditions apply. The
+remaining amounts of those entries, credits included (``CustAmount``), must be > 0 and,
+in LCY, at least the terms' minimum amount: entries still inside their grace period do
+not count. A positive entry must be on it, and the customer not Blocked = All. Its
+level is the highest line level (credit memos aside), its fee that level's additional
+fee (LCY, converted at the document date), its due date ``CalcDate(level due date
+formula, document date)``. See :func:`_reminder`.
 
-Finance charges (BC ``FinChrgMemo-Make`` / ``Finance Charge Memo Line``): open positive
-invoices and refunds past ``CalcDate(grace period, due date)``. Balance Due: remaining ×
-rate / 100. Average Daily Balance: Σ change × days / interest period × rate / 100 over
-the entry's history up to the document date, each change counted from the later of the
-due date, its own date and the last date interest was charged on the entry, so a
-partial payment lowers the base only from its posting date. A memo is made when the
-interest (LCY) reaches the minimum amount and is > 0, or the terms have a fee and the
-minimum is 0. Reminder and finance charge entries themselves earn no interest.
+Finance charges (BC ``FinChrgMemo-Make``, codeunit 394, and ``Finance Charge Memo
+Line``, table 303): open positive entries of any document type (reminders and memos
+included) not on hold, past ``CalcDate(grace period, due date)``. Balance Due: remaining
+× rate / 100. Average Daily Balance: Σ change × days / interest period × rate / 100
+over the entry's history up to the document date, each change counted from the later of
+the due date, its own date and the last date interest was charged on the entry, so a
+partial payment lowers the base only from its posting date. Whether memos are made is
+decided per customer over all its currencies, and only currencies with a line of
+interest get one (see :func:`_memos`). An entry already on a memo of the document date
+or later is not charged again, so a repeated run issues nothing.
 
 Issuing posts one customer ledger entry per document (document type Reminder or
 Finance Charge Memo, due on the document's due date) for the fee and interest the
@@ -48,12 +51,10 @@ from xlar.core.money import HUNDRED, ZERO, round_to
 from xlar.core.tables import Cell, CellKind, Emphasis, Row, Table, money
 
 INT, DATE, MONEY = CellKind.INT, CellKind.DATE, CellKind.MONEY
-from xlar.core.terms import index_of, new_entry
+from xlar.core.terms import BookIndex, index_of, new_entry
 
 REMINDER = "Reminder"
 FINANCE_CHARGE = "Finance Charge Memo"
-_NO_INTEREST = (DocumentType.REMINDER, DocumentType.FINANCE_CHARGE_MEMO, DocumentType.PAYMENT,
-                DocumentType.CREDIT_MEMO)
 
 
 class InterestMethod(StrEnum):
@@ -183,10 +184,14 @@ class _Trail:
     def __init__(self, log: Iterable[CollectionEntry]) -> None:
         self.level: dict[int, tuple[int, date]] = {}  # entry -> (last level, that reminder's due date)
         self.charged: dict[int, date] = {}  # entry -> last date interest was charged
+        self.memo: dict[int, date] = {}  # entry -> date of the last finance charge memo it was on
         self.max_no: dict[str, int] = {}
         for c in sorted(log, key=lambda c: (c.document_date, c.entry_no)):
             if c.kind == REMINDER:
                 self.level[c.customer_entry_no] = (c.level, c.due_date)
+            if c.kind == FINANCE_CHARGE:
+                self.memo[c.customer_entry_no] = max(self.memo.get(c.customer_entry_no, c.document_date),
+                                                     c.document_date)
             if c.interest or c.kind == FINANCE_CHARGE:
                 prev = self.charged.get(c.customer_entry_no)
                 self.charged[c.customer_entry_no] = max(prev, c.document_date) if prev else c.document_date
@@ -272,9 +277,10 @@ def suggest(book: Book, col: Collections, doc_date: date, *, balances: Balances 
     issues: list[Issue] = []
     groups = _groups(book, bal)
     lq = idx.q(lcy)
-    # interest histories only for entries that can earn interest
+    # interest histories only for entries that can earn interest: open, positive, not on hold (BC
+    # FinChrgMemo-Make MakeLines; any document type, reminders and memos included), past their due date
     candidates = {b.entry.entry_no for lst in groups.values() for b in lst
-                  if b.remaining > 0 and b.entry.document_type not in _NO_INTEREST
+                  if b.entry.amount > 0 and not b.entry.on_hold
                   and (b.entry.due_date or b.entry.posting_date) < doc_date}
     hist = _histories(book, candidates, doc_date, bal) if candidates else {}
     next_no = {REMINDER: trail.max_no.get(REMINDER, 0), FINANCE_CHARGE: trail.max_no.get(FINANCE_CHARGE, 0)}
@@ -287,105 +293,172 @@ def suggest(book: Book, col: Collections, doc_date: date, *, balances: Balances 
         issues.append(Issue(code=code, problem=problem, severity=Severity.WARNING,
                             ref=Ref(table="customers", key=cust, field="")))
 
+    by_customer: dict[str, list[tuple[str, list[Balance]]]] = {}
     for (cust, cur), items in sorted(groups.items()):
+        by_customer.setdefault(cust, []).append((cur, items))
+    warned: set[tuple[str, str]] = set()
+    for cust, per_cur in by_customer.items():
         customer = idx.customers.get(cust)
         blocked = customer is not None and customer.blocked is Blocked.ALL
-        q = idx.q(cur)
-        rate = idx.rates.rate(cur, doc_date)
-        def to_lcy(x: Decimal, cur: str = cur, rate: Decimal | None = rate) -> Decimal:
-            return x if cur == lcy or not rate else round_to(x * rate, lq)
-
-        overdue = [b for b in items if (b.entry.due_date or b.entry.posting_date) < doc_date]
-        net_overdue = sum((b.remaining for b in overdue), ZERO)
-        balance = sum((b.remaining for b in items), ZERO)
         fcode = col.customer_fin_charge_terms.get(cust, "")
         ft = fterms.get(fcode.upper()) if fcode else None
-        if fcode and ft is None:
+        if fcode and ft is None and (cust, "f") not in warned:
+            warned.add((cust, "f"))
             warn("unknown-fin-charge-terms", f"Customer {cust}: finance charge terms {fcode!r} are not on the "
                  "FinanceChargeTerms sheet", cust)
-        # ---------------------------------------------------------------- reminders
         rcode = col.customer_reminder_terms.get(cust, "")
         rt = rterms.get(rcode.upper()) if rcode else None
-        if rcode and rt is None:
+        if rcode and rt is None and (cust, "r") not in warned:
+            warned.add((cust, "r"))
             warn("unknown-reminder-terms", f"Customer {cust}: reminder terms {rcode!r} are not on the "
                  "ReminderTerms sheet", cust)
-        if reminders and rt is not None and rt.levels and any(b.remaining > 0 for b in overdue):
-            lines: list[DunningLine] = []
-            for b in overdue:
-                if b.remaining <= 0:
-                    continue
-                last, last_due = trail.level.get(b.entry.entry_no, (0, None))
-                n = last + 1
-                if rt.max_reminders and n > rt.max_reminders:
-                    continue
-                lv = rt.level(n)
-                if lv is None:
-                    continue
-                ref = (b.entry.due_date or b.entry.posting_date) if n == 1 or last_due is None else last_due
-                if not calc_date(lv.grace_period or "0D", ref) < doc_date:
-                    continue
-                interest, how = ZERO, ""
-                if lv.calculate_interest and ft is not None and b.entry.entry_no in hist:
-                    interest, how = interest_on(ft, b.entry, b.remaining, hist[b.entry.entry_no], doc_date,
-                                                trail.charged.get(b.entry.entry_no), q)
-                lines.append(DunningLine(entry=b.entry, remaining=b.remaining, level=n, interest=interest,
-                                         calculation=how + (str(interest) if how else "")))
-            if not lines:
-                pass
-            elif blocked:
-                skipped.append(Skipped(kind=REMINDER, customer_no=cust, currency=cur,
-                                       reason="customer is blocked (All)"))
-            elif net_overdue <= 0 or balance <= 0:
-                skipped.append(Skipped(kind=REMINDER, customer_no=cust, currency=cur,
-                                       reason=f"overdue balance {net_overdue} is covered by unapplied payments "
-                                              "or credits"))
-            elif to_lcy(net_overdue) < rt.minimum_amount:
-                skipped.append(Skipped(kind=REMINDER, customer_no=cust, currency=cur,
-                                       reason=f"overdue balance {to_lcy(net_overdue)} {lcy} is below the minimum "
-                                              f"amount {rt.minimum_amount}"))
-            else:
-                level = max(ln.level for ln in lines)
-                lv = rt.level(level)
-                assert lv is not None
-                docs.append(DunningDoc(
-                    kind=REMINDER, document_no=number(REMINDER), customer_no=cust, currency=cur,
-                    document_date=doc_date, due_date=calc_date(lv.due_date_formula or "0D", doc_date), level=level,
-                    lines=tuple(lines), fee=_fee_in(lv.additional_fee, cur, lcy, rate, q),
-                    interest=sum((ln.interest for ln in lines), ZERO), post_fee=rt.post_additional_fee,
-                    post_interest=rt.post_interest, net_overdue=net_overdue))
-        # ---------------------------------------------------------------- finance charges
+        if reminders and rt is not None and rt.levels:
+            for cur, items in per_cur:
+                doc, skip = _reminder(rt, ft, items, cur, doc_date, trail, hist, idx, blocked, lq)
+                if doc is not None:
+                    docs.append(replace(doc, document_no=number(REMINDER)))
+                if skip is not None:
+                    skipped.append(skip)
         if finance_charges and ft is not None:
-            lines = []
-            for b in overdue:
-                no = b.entry.entry_no
-                if no not in hist or not calc_date(ft.grace_period or "0D", b.entry.due_date or
-                                                   b.entry.posting_date) < doc_date:
-                    continue
-                interest, how = interest_on(ft, b.entry, b.remaining, hist[no], doc_date, trail.charged.get(no), q)
-                lines.append(DunningLine(entry=b.entry, remaining=b.remaining, interest=interest,
-                                         calculation=how + str(interest)))
-            if not lines:
-                continue
-            interest = sum((ln.interest for ln in lines), ZERO)
-            fee = _fee_in(ft.additional_fee, cur, lcy, rate, q)
-            if blocked:
-                skipped.append(Skipped(kind=FINANCE_CHARGE, customer_no=cust, currency=cur,
-                                       reason="customer is blocked (All)"))
-            elif balance <= 0:
-                skipped.append(Skipped(kind=FINANCE_CHARGE, customer_no=cust, currency=cur,
-                                       reason=f"balance {balance} is covered by unapplied payments or credits"))
-            elif not ((interest > 0 and to_lcy(interest) >= ft.minimum_amount) or
-                      (fee > 0 and ft.minimum_amount == 0)):
-                skipped.append(Skipped(kind=FINANCE_CHARGE, customer_no=cust, currency=cur,
-                                       reason=f"interest {to_lcy(interest)} {lcy} is below the minimum amount "
-                                              f"{ft.minimum_amount}"))
-            else:
-                docs.append(DunningDoc(
-                    kind=FINANCE_CHARGE, document_no=number(FINANCE_CHARGE), customer_no=cust, currency=cur,
-                    document_date=doc_date, due_date=calc_date(ft.due_date_formula or "0D", doc_date), level=0,
-                    lines=tuple(lines), fee=fee, interest=interest, post_fee=ft.post_additional_fee,
-                    post_interest=ft.post_interest, net_overdue=net_overdue))
+            memos, skip = _memos(ft, per_cur, doc_date, trail, hist, idx, blocked, lq)
+            docs.extend(replace(d, document_no=number(FINANCE_CHARGE)) for d in memos)
+            if skip is not None:
+                skipped.append(skip)
     return DunningRun(documents=tuple(docs), skipped=tuple(skipped), issues=tuple(issues))
+
+
+def _to_lcy(x: Decimal, cur: str, idx: BookIndex, doc_date: date) -> Decimal:
+    """``x`` in LCY at the document date's rate, unrounded (BC ``ExchangeAmtFCYToLCY``)."""
+    if cur == idx.lcy:
+        return x
+    rate = idx.rates.rate(cur, doc_date)
+    return x * rate if rate else x
+
+
+def _reminder(rt: ReminderTerms, ft: FinanceChargeTerms | None, items: list[Balance], cur: str, doc_date: date,
+              trail: _Trail, hist: dict[int, list[tuple[date, Decimal]]], idx: BookIndex, blocked: bool,
+              lq: Decimal) -> tuple[DunningDoc | None, Skipped | None]:
+    """BC ``Reminder-Make`` ``MakeReminder`` for one customer and currency.
+
+    Every open entry not on hold is taken at level ``last issued level + 1`` (the highest
+    defined level's conditions past the last); when ``CalcDate(level grace period,
+    reference) < document date`` and the level is within Max. No. of Reminders it is on the
+    reminder and its remaining amount counts (``CustAmount``, credits included). The reminder
+    is made when a positive entry is on it and ``CustAmount`` is > 0 and, in LCY, at least the
+    terms' Minimum Amount; then a customer blocked for All gets none."""
+    q = idx.q(cur)
+    lines: list[DunningLine] = []
+    cust_amount = ZERO
+    make = False
+    level = 0
+    for b in items:
+        e = b.entry
+        if e.on_hold or not b.remaining:
+            continue
+        last, last_due = trail.level.get(e.entry_no, (0, None))
+        n = last + 1
+        lv = rt.level(n)
+        if lv is None or (rt.max_reminders and n > rt.max_reminders):
+            continue
+        ref = (e.due_date or e.posting_date) if n == 1 or last_due is None else last_due
+        if not calc_date(lv.grace_period or "0D", ref) < doc_date:
+            continue
+        cust_amount += b.remaining
+        interest, how = ZERO, ""
+        if b.remaining > 0:
+            make = True
+            if lv.calculate_interest and ft is not None and e.entry_no in hist:
+                interest, how = interest_on(ft, e, b.remaining, hist[e.entry_no], doc_date,
+                                            trail.charged.get(e.entry_no), q)
+        if e.document_type is not DocumentType.CREDIT_MEMO:
+            level = max(level, lv.level)
+        lines.append(DunningLine(entry=e, remaining=b.remaining, level=lv.level, interest=interest,
+                                 calculation=how + (str(interest) if how else "")))
+    if not make:
+        return None, None
+    cust = items[0].entry.customer_no
+    amount_lcy = _to_lcy(cust_amount, cur, idx, doc_date)
+    if cust_amount <= 0:
+        return None, Skipped(kind=REMINDER, customer_no=cust, currency=cur,
+                             reason=f"overdue balance {cust_amount} is covered by unapplied payments or credits")
+    if amount_lcy < rt.minimum_amount:
+        return None, Skipped(kind=REMINDER, customer_no=cust, currency=cur,
+                             reason=f"overdue balance {round_to(amount_lcy, lq)} {idx.lcy} is below the minimum "
+                                    f"amount {rt.minimum_amount}")
+    if blocked:
+        return None, Skipped(kind=REMINDER, customer_no=cust, currency=cur, reason="customer is blocked (All)")
+    lv = rt.level(level or 1)
+    assert lv is not None
+    rate = idx.rates.rate(cur, doc_date)
+    return DunningDoc(
+        kind=REMINDER, document_no="", customer_no=cust, currency=cur, document_date=doc_date,
+        due_date=calc_date(lv.due_date_formula or "0D", doc_date), level=level or 1, lines=tuple(lines),
+        fee=_fee_in(lv.additional_fee, cur, idx.lcy, rate, q), interest=sum((ln.interest for ln in lines), ZERO),
+        post_fee=rt.post_additional_fee, post_interest=rt.post_interest, net_overdue=cust_amount), None
+
+
+def _memos(ft: FinanceChargeTerms, per_cur: list[tuple[str, list[Balance]]], doc_date: date, trail: _Trail,
+           hist: dict[int, list[tuple[date, Decimal]]], idx: BookIndex, blocked: bool,
+           lq: Decimal) -> tuple[list[DunningDoc], Skipped | None]:
+    """BC ``FinChrgMemo-Make`` ``Code`` for one customer: one memo per currency with a line of interest.
+
+    A customer blocked for All gets none. Per currency, every open positive entry not on hold is
+    a line (``Finance Charge Memo Line`` ``CalcFinChrg``: interest only past ``CalcDate(grace
+    period, due date)``); the interest is added up in LCY over all currencies (``CustAmountLCY``),
+    and ``OverDue`` is set by a line past its grace period once that sum reaches the Minimum
+    Amount. Memos are made, for the currencies with a line of non-zero interest, unless
+    (``CustAmountLCY`` = 0 or < Minimum Amount) and (no Additional Fee or not ``OverDue``).
+    There is no test of the customer's other balance: unapplied credits do not stop a memo.
+    An entry already charged on a memo dated on or after the document date is not charged
+    again (a run repeated for the same date makes nothing; a deliberate guard, see
+    docs/decisions.md, that only matters for Balance Due)."""
+    cust = per_cur[0][1][0].entry.customer_no
+    total_lcy = ZERO
+    overdue = False
+    found: list[tuple[str, list[DunningLine]]] = []
+    for cur, items in per_cur:
+        q = idx.q(cur)
+        lines: list[DunningLine] = []
+        for b in items:  # by due date (BC's key Customer No., Open, Positive, Due Date)
+            e = b.entry
+            no = e.entry_no
+            if e.on_hold or e.amount <= 0 or not b.remaining:
+                continue
+            due = e.due_date or e.posting_date
+            past_grace = calc_date(ft.grace_period or "0D", due) < doc_date
+            interest, how = ZERO, ""
+            memo = trail.memo.get(no)
+            if past_grace and no in hist and not (memo is not None and memo >= doc_date):
+                interest, how = interest_on(ft, e, b.remaining, hist[no], doc_date, trail.charged.get(no), q)
+            total_lcy += _to_lcy(interest, cur, idx, doc_date)
+            if total_lcy >= ft.minimum_amount and past_grace:
+                overdue = True
+            if interest:
+                lines.append(DunningLine(entry=e, remaining=b.remaining, interest=interest,
+                                         calculation=how + str(interest)))
+        if lines:
+            found.append((cur, lines))
+    if not found:
+        return [], None
+    if blocked:
+        return [], Skipped(kind=FINANCE_CHARGE, customer_no=cust, currency=found[0][0],
+                           reason="customer is blocked (All)")
+    if (total_lcy == 0 or total_lcy < ft.minimum_amount) and (ft.additional_fee == 0 or not overdue):
+        return [], Skipped(kind=FINANCE_CHARGE, customer_no=cust, currency=found[0][0],
+                           reason=f"interest {round_to(total_lcy, lq)} {idx.lcy} is below the minimum amount "
+                                  f"{ft.minimum_amount}")
+    out = []
+    for cur, lines in found:
+        q = idx.q(cur)
+        rate = idx.rates.rate(cur, doc_date)
+        net = sum((b.remaining for c, items in per_cur if c == cur for b in items
+                   if (b.entry.due_date or b.entry.posting_date) < doc_date), ZERO)
+        out.append(DunningDoc(
+            kind=FINANCE_CHARGE, document_no="", customer_no=cust, currency=cur, document_date=doc_date,
+            due_date=calc_date(ft.due_date_formula or "0D", doc_date), level=0, lines=tuple(lines),
+            fee=_fee_in(ft.additional_fee, cur, idx.lcy, rate, q), interest=sum((ln.interest for ln in lines), ZERO),
+            post_fee=ft.post_additional_fee, post_interest=ft.post_interest, net_overdue=net))
+    return out, None
 
 
 # --------------------------------------------------------------------------- issue

@@ -194,6 +194,7 @@ class LedgerEntry:
     description: str = ""
     amount_excl_vat: Decimal | None = None
     payment_terms: str = ""
+    on_hold: str = ""  # BC's On Hold: not blank keeps the entry off reminders, memos and direct debits
 
     @property
     def positive(self) -> bool:

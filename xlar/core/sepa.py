@@ -10,7 +10,7 @@ Records and rules, no I/O; the pain.008 file is written by :mod:`xlar.book.sepa_
   recurring with Debits Made = 0 → ``FRST``; Debits Made ≥ Expected − 1 → ``FNAL``
   (when an expected number is given); else ``RCUR``.
 * **Collection** (:func:`create_collection`): every open invoice, finance charge memo
-  and reminder in EUR due on or before the collection date, of a customer with a usable
+  and reminder in EUR due on or before the collection date and not On Hold, of a customer with a usable
   mandate (and not blocked for All), becomes one :class:`DebitEntry` for its remaining amount less what active
   collections already hold. Each entry counts as one debit of its mandate, in due-date
   order, so a mandate with Debits Made = 0 and two invoices gives FRST then RCUR.
@@ -324,7 +324,7 @@ def create_collection(book: Book, mandates: Sequence[Mandate], collection_date: 
     current = {m.mandate_id: m for m in mandates}
     candidates: list[LedgerEntry] = sorted(
         (e for e in book.ledger if e.open and e.document_type in COLLECTIBLE and e.remaining_amount > 0
-         and e.due_date is not None and e.due_date <= collection_date),
+         and e.due_date is not None and e.due_date <= collection_date and not e.on_hold),
         key=lambda e: (e.customer_no, e.due_date, e.entry_no))
     entries: list[DebitEntry] = []
     warned: set[str] = set()

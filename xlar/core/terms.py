@@ -80,8 +80,9 @@ def discount_schedule(
     """Dates and discount amounts that ``terms`` give a document (BC §2.1, D365 §2.3).
 
     The base is the amount incl. VAT unless *Pmt. Disc. Excl. VAT* is on and the
-    amount excl. VAT is known. Credit memos get a discount only when *Calc. Pmt.
-    Disc. on Cr. Memos* is on (terms, else settings).
+    amount excl. VAT is known. Credit memos get a discount, and a due date from the
+    terms, only when *Calc. Pmt. Disc. on Cr. Memos* is on (terms, else settings);
+    otherwise they are due on their document date (BC Sales Header).
     """
     dates = schedule_dates(terms, settings, document_type, document_date)
     return _with_amounts(dates, terms, settings, amount, amount_excl_vat, q)
@@ -97,7 +98,6 @@ def schedule_dates(terms: PaymentTerms | None, settings: Settings, document_type
     many documents computes it once per terms, document type and document date."""
     if terms is None:
         return document_date, False, None, None, None
-    due = calc_date(terms.due_date_formula, document_date)
     gets_discount = document_type is DocumentType.INVOICE or (
         document_type is DocumentType.CREDIT_MEMO
         and bool(
@@ -106,6 +106,9 @@ def schedule_dates(terms: PaymentTerms | None, settings: Settings, document_type
             else settings.calc_pmt_disc_on_credit_memos
         )
     )
+    # BC Sales Header / Gen. Journal Line "Payment Terms Code": a credit memo is due on its
+    # document date unless Calc. Pmt. Disc. on Cr. Memos, when the terms give it dates as an invoice
+    due = calc_date(terms.due_date_formula, document_date) if gets_discount else document_date
     d1_date = d2_date = None
     if gets_discount and terms.discount_pct:
         d1_date = calc_date(terms.discount_date_formula, document_date)
