@@ -19,6 +19,34 @@ brand word in front); 2 % of customers share another customer's exact name.
 - payments by a parent company (a name that is not the customer's, no IBAN);
 - duplicates (the same transaction twice in the file).
 
+Remittance habits of issue 24, each its own kind (weights in ``KINDS``):
+
+- ``ref_digits``: the document number without its prefix (``INV-2026-0000123`` paid as
+  ``20260000123``); ``ref_short``: only its last group without leading zeros (``Inv 123``);
+  ``ref_spaced``: blanks for the dashes (``INV 2026 0000123``);
+- ``list_slash`` (``INV-2026-0001484/0001894/0002336``) and ``list_comma``
+  (``RE 1484, 1894, 2336``): several invoices, each named, only the first one in full;
+- ``named_closed``: the text names an invoice already paid (a duplicate payment): right
+  is no High and a proposal that says *possible duplicate payment*;
+- ``holding_customer``: a holding that is itself a customer (its IBAN and name) pays an
+  invoice of its subsidiary, named in the text: right is the subsidiary's invoice;
+- ``custno``: the payer's name in capitals, no IBAN, the customer number in the text
+  and a *twin* customer with the same words in another order and another legal form
+  (``SAUER & WINKLER GMBH``, customer ``Winkler & Sauer SARL`` exists);
+- ``translit``: a customer name with umlauts as MT940 delivers it
+  (``BECKER BAECKEREI GMBH`` for ``Becker Bäckerei GmbH``), no IBAN;
+- ``lookalike``: not a customer: a company whose name is a customer's words in another
+  order with another legal form (``Hofmann Software AG`` vs ``Software Hofmann GmbH``);
+- ``person``: not a customer: a person whose name is near a customer's (``Jürgen
+  Kraus`` vs ``Jürgens & Krause AG``), paying an amount of their own.
+
+*Matchable* lines are the customer lines whose amount is what the books expect for the
+paid documents and whose text or payer lets a BC rule reach High: not ``short``,
+``fee_deducted``, ``disc_not_taken`` (BC's amount criterion misses them), ``parent`` and
+``holding_customer`` (the payer is not the customer and no mapping says so),
+``multi_unnamed`` (an amount-only combination is never High), ``named_closed``, nor a
+``no_doc`` line without IBAN whose customer's name is not unique.
+
 Fees and interest (money out / unmatched text) are left out of the figures.
 
 Printed: per confidence level the lines proposed at that level and the precision of
@@ -47,7 +75,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from xlar.core.bank import StatementLine
-from xlar.core.match import MatchSettings, OpenItemIndex, Party, gc_paused, match_line
+from xlar.core.match import MatchSettings, OpenItemIndex, Party, Proposal, gc_paused, match_line
 from xlar.core.model import DocumentType, LedgerEntry
 
 FIRST = ["Adatum", "Alpine", "Blue", "Contoso", "Fabrikam", "Litware", "Northwind", "Proseware", "Tailspin", "Wingtip", "Woodgrove", "Fourth", "Coffee", "Graphic", "Humongous", "Lucerne", "Margie", "Relecloud", "Trey", "Wide", "World", "Southridge", "Coho", "Consolidated", "Datum", "Fincher", "Granite", "Harbor", "Ironwood", "Juniper", "Keystone", "Lakeside", "Meridian", "Nimbus", "Orchid", "Pioneer", "Quarry", "Redwood", "Summit", "Timber", "Upland", "Vertex", "Willow", "Yardley", "Zenith", "Atlas", "Beacon", "Cedar", "Delta", "Ember"]
@@ -56,6 +84,21 @@ LEGAL = ("GmbH", "Inc.", "Ltd", "AG", "LLC", "S.A.", "B.V.", "plc", "Corporation
 ABBR = {"Corporation": "Corp", "Research": "Rsrch", "Systems": "Sys", "Trading": "Trdg", "Logistics": "Log",
         "Industries": "Ind", "Engineering": "Eng", "Consulting": "Cons", "International": "Intl"}
 START = date(2026, 3, 1)
+UMLAUT = ["Bäckerei", "Müller", "Köhler", "Schäfer", "Grünwald", "Brückenbau", "Straßenbau", "Böttcher", "Jäger", "Fuß"]
+GERMAN = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "AE", "Ö": "OE", "Ü": "UE"}
+OTHER_LEGAL = {"GmbH": "AG", "AG": "GmbH", "Inc.": "LLC", "LLC": "Inc.", "Ltd": "plc", "plc": "Ltd", "S.A.": "SARL",
+               "B.V.": "N.V.", "Corporation": "GmbH", "KG": "AG", "SARL": "S.A.", "N.V.": "B.V."}
+KINDS = (("clean", 40), ("name_typo", 10), ("abbrev", 6), ("no_doc", 8), ("doc_typo", 5), ("doc_nohyphen", 4),
+         ("multi_named", 7), ("multi_unnamed", 3), ("short", 4), ("fee_deducted", 4), ("discount", 5),
+         ("parent", 3), ("duplicate", 1), ("disc_not_taken", 2),
+         # issue 24
+         ("ref_digits", 3), ("ref_short", 3), ("ref_spaced", 2), ("list_slash", 3), ("list_comma", 2),
+         ("named_closed", 2), ("holding_customer", 2), ("custno", 2), ("translit", 3), ("lookalike", 2),
+         ("person", 2))
+#: kinds of lines whose right outcome is no High at all (not a customer, or a duplicate payment)
+NOT_CUSTOMER = ("lookalike", "person")
+UNMATCHABLE = ("short", "fee_deducted", "disc_not_taken", "parent", "holding_customer", "multi_unnamed",
+               "named_closed") + NOT_CUSTOMER
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,27 +136,61 @@ def abbreviate(name: str) -> str:
     return " ".join(ABBR.get(w, w) for w in name.split()).upper()
 
 
+def german(s: str) -> str:
+    """``s`` as a German bank's MT940 spells it: umlauts written out, capitals."""
+    return "".join(GERMAN.get(c, c) for c in s).upper()
+
+
+def tail(doc: str) -> str:
+    """The last group of a document number without its leading zeros (``INV-2026-0000123`` -> ``123``)."""
+    return doc.rsplit("-", 1)[-1].lstrip("0") or "0"
+
+
 def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], list[LedgerEntry],
                                                                  list[StatementLine], list[Truth]]:
     rng = random.Random(seed)
     n_customers = max(20, n_entries // 50)
     parties: list[Party] = []
     parents: dict[str, str] = {}
+    twins: dict[str, str] = {}  # customer -> its twin (same words, other order and legal form)
+    umlaut: list[str] = []
     for i in range(n_customers):
+        no = f"C{i + 1:06d}"
+        twin_of = ""
         if parties and rng.random() < 0.02:
             name = rng.choice(parties).name  # sister companies with the very same name
+        elif i and rng.random() < 0.03 and parties[-1].customer_no not in twins and " " in parties[-1].name:
+            prev = parties[-1]
+            *words, legal = prev.name.split()
+            name = " ".join([*reversed(words), OTHER_LEGAL.get(legal, "SARL")])
+            twin_of = prev.customer_no
+        elif rng.random() < 0.05:
+            name = f"{coined(rng)} {rng.choice(UMLAUT)} GmbH"
+            umlaut.append(no)
         else:
             name = f"{coined(rng)} {rng.choice(SECOND)} {rng.choice(LEGAL)}"
             if rng.random() < 0.5:
                 name = f"{rng.choice(FIRST)} {name}"
-        no = f"C{i + 1:06d}"
         ibans = (iban(rng),) if rng.random() < 0.7 else ()
         parties.append(Party(customer_no=no, name=name, ibans=ibans))
+        if twin_of:
+            twins[twin_of] = no
+            twins[no] = twin_of
         if rng.random() < 0.05:
             parents[no] = f"{rng.choice(FIRST)} {rng.choice(FIRST)} Holding {rng.choice(LEGAL)}"
     parent_nos = sorted(parents)
+    twin_nos = sorted(twins)
+    # holdings that are customers themselves (an IBAN of their own): subsidiary -> holding
+    with_iban = [p for p in parties if p.ibans]
+    holding_of = {}
+    for sub in rng.sample(parties, max(2, n_customers // 50)):
+        h = rng.choice(with_iban)
+        if h.customer_no != sub.customer_no:
+            holding_of[sub.customer_no] = h
+    holding_nos = sorted(holding_of)
     ledger: list[LedgerEntry] = []
     by_customer: dict[str, list[LedgerEntry]] = {}
+    closed: dict[str, list[LedgerEntry]] = {}
     cents = Decimal("0.01")
     for n in range(n_entries):
         p = parties[n % n_customers]
@@ -121,20 +198,25 @@ def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], lis
         posted = START + timedelta(days=rng.randint(0, 60))
         disc = (amount * Decimal("0.02")).quantize(cents) if rng.random() < 0.33 else Decimal(0)
         e = LedgerEntry(entry_no=n + 1, customer_no=p.customer_no, posting_date=posted,
-                        document_type=DocumentType.INVOICE, document_no=f"INV-{n + 100001}", amount=amount,
+                        document_type=DocumentType.INVOICE, document_no=f"INV-2026-{n + 1:07d}", amount=amount,
                         remaining_amount=amount, currency="EUR", amount_lcy=amount, remaining_amount_lcy=amount,
                         due_date=posted + timedelta(days=30),
                         pmt_discount_date=posted + timedelta(days=10) if disc else None,
                         original_pmt_disc_possible=disc, remaining_pmt_disc_possible=disc,
                         external_document_no=f"PO{rng.randint(10000, 99999)}" if rng.random() < 0.3 else "")
+        if rng.random() < 0.02:  # paid already (closed): what a duplicate payment names
+            e = LedgerEntry(**{**{f: getattr(e, f) for f in e.__slots__}, "remaining_amount": Decimal(0),
+                               "remaining_amount_lcy": Decimal(0), "remaining_pmt_disc_possible": Decimal(0),
+                               "open": False, "closed_at_date": posted + timedelta(days=20)})
+            closed.setdefault(p.customer_no, []).append(e)
+            ledger.append(e)
+            continue
         ledger.append(e)
         by_customer.setdefault(p.customer_no, []).append(e)
+    closed_nos = sorted(closed)
     lines: list[StatementLine] = []
     truths: list[Truth] = []
-    kinds = (("clean", 40), ("name_typo", 10), ("abbrev", 6), ("no_doc", 8), ("doc_typo", 5), ("doc_nohyphen", 4),
-             ("multi_named", 7), ("multi_unnamed", 3), ("short", 4), ("fee_deducted", 4), ("discount", 5),
-             ("parent", 3), ("duplicate", 1), ("disc_not_taken", 2))
-    population = [k for k, w in kinds for _ in range(w)]
+    population = [k for k, w in KINDS for _ in range(w)]
     used: set[int] = set()
     pmap = {p.customer_no: p for p in parties}
     while len(lines) < n_lines:
@@ -144,10 +226,39 @@ def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], lis
             lines.append(StatementLine(**{**{f: getattr(src, f) for f in src.__slots__}, "line_no": len(lines) + 1}))
             truths.append(truths[-1])
             continue
+        day0 = START + timedelta(days=rng.randint(30, 90))
+        if kind in NOT_CUSTOMER:
+            p = pmap[f"C{rng.randint(1, n_customers):06d}"]
+            words = [w for w in p.name.split() if w not in LEGAL and w != "GmbH"]
+            if len(words) < 2:
+                continue
+            if kind == "lookalike":
+                name = " ".join([*reversed(words), OTHER_LEGAL.get(p.name.split()[-1], "SARL")])
+            else:  # a person: the customer's words, one letter short, no legal form
+                name = " ".join(w[:-1] for w in words[:2])
+            lines.append(StatementLine(statement_no="B1", line_no=len(lines) + 1, transaction_date=day0,
+                                       amount=Decimal(rng.randint(5_000, 500_000)) * cents, currency="EUR",
+                                       payer_name=name, text=rng.choice(("Gutschrift", "Refund", "Transfer"))))
+            truths.append(Truth(kind, "", frozenset()))
+            continue
+        if kind == "named_closed":
+            p = pmap[rng.choice(closed_nos)]
+            e = rng.choice(closed[p.customer_no])
+            lines.append(StatementLine(statement_no="B1", line_no=len(lines) + 1, transaction_date=day0,
+                                       amount=e.amount, currency="EUR", payer_name=p.name,
+                                       payer_iban=p.ibans[0] if p.ibans else "", text=f"Payment {e.document_no}"))
+            truths.append(Truth(kind, p.customer_no, frozenset({e.document_no})))
+            continue
         # the kind is drawn first and a customer that can produce it is found for it, so every
         # kind occurs as often as its weight says
         if kind == "parent":
             p = pmap[rng.choice(parent_nos)]
+        elif kind == "custno":
+            p = pmap[rng.choice(twin_nos)]
+        elif kind == "translit":
+            p = pmap[rng.choice(umlaut)]
+        elif kind == "holding_customer":
+            p = pmap[rng.choice(holding_nos)]
         else:
             p = pmap[f"C{rng.randint(1, n_customers):06d}"]
         items = [e for e in by_customer.get(p.customer_no, ()) if e.entry_no not in used]
@@ -155,7 +266,7 @@ def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], lis
             items = [e for e in items if e.remaining_pmt_disc_possible]
         if not items:
             continue
-        k = rng.randint(2, 4) if kind.startswith("multi") else 1
+        k = rng.randint(2, 4) if kind.startswith(("multi", "list")) else 1
         if len(items) < k:
             continue
         chosen = rng.sample(items, k)
@@ -180,10 +291,20 @@ def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], lis
             text = rng.choice(("Payment", "Invoice payment", "Thank you", "Transfer"))
         elif kind == "doc_typo":
             d = docs[0]
-            j = rng.randint(5, len(d) - 1)
+            j = rng.randint(9, len(d) - 1)
             text = "Payment " + d[:j] + str((int(d[j]) + 1) % 10) + d[j + 1:]
         elif kind == "doc_nohyphen":
             text = "Rechnung " + docs[0].replace("-", "")
+        elif kind == "ref_digits":
+            text = "Zahlung " + "".join(c for c in docs[0] if c.isdigit())
+        elif kind == "ref_short":
+            text = f"{rng.choice(('Inv', 'Invoice', 'RE', 'Rg.'))} {tail(docs[0])}"
+        elif kind == "ref_spaced":
+            text = "Payment " + docs[0].replace("-", " ")
+        elif kind == "list_slash":
+            text = docs[0] + "".join("/" + d.rsplit("-", 1)[-1] for d in docs[1:])
+        elif kind == "list_comma":
+            text = "RE " + ", ".join(tail(d) for d in docs)
         elif kind == "multi_unnamed":
             text = "Sammelzahlung"
         elif kind == "short":
@@ -198,12 +319,42 @@ def build(n_entries: int, n_lines: int, seed: int = 7) -> tuple[list[Party], lis
             day = chosen[0].posting_date + timedelta(days=rng.randint(1, 10))
         elif kind == "parent":
             name, payer_iban = parents[p.customer_no], ""
+        elif kind == "holding_customer":
+            h = holding_of[p.customer_no]
+            name, payer_iban = h.name, h.ibans[0]
+        elif kind == "custno":
+            name, payer_iban = p.name.upper(), ""
+            text = f"{rng.choice(('Kd-Nr', 'Customer', 'Kunde'))} {p.customer_no} " + rng.choice(("Zahlung", "Payment"))
+        elif kind == "translit":
+            name, payer_iban = german(p.name), ""
+            if rng.random() < 0.5:
+                text = "Zahlung"
         if rng.random() < 0.1 and chosen[0].external_document_no and kind == "clean":
             text = "Your PO " + chosen[0].external_document_no
         lines.append(StatementLine(statement_no="B1", line_no=len(lines) + 1, transaction_date=day, amount=amount,
                                    currency="EUR", payer_name=name, payer_iban=payer_iban, text=text))
         truths.append(Truth(kind, p.customer_no, frozenset(docs)))
     return parties, ledger, lines, truths
+
+
+def right(p: Proposal, truth: Truth) -> bool:
+    """Whether a proposal is the right outcome for the line.
+
+    A customer line: its customer and documents. A line that is not a customer's: no High.
+    A duplicate payment (``named_closed``): no High and the proposal says so.
+    """
+    if truth.kind in NOT_CUSTOMER:
+        return p.confidence.value != "High"
+    if truth.kind == "named_closed":
+        return p.confidence.value != "High" and "duplicate" in p.explanation
+    return p.customer_no == truth.customer_no and frozenset(p.documents) == truth.documents
+
+
+def matchable(ln: StatementLine, truth: Truth, unique: set[str]) -> bool:
+    """A line whose amount and text or payer let a BC rule reach High (see the module's docstring)."""
+    if truth.kind in UNMATCHABLE:
+        return False
+    return not (truth.kind == "no_doc" and not ln.payer_iban and truth.customer_no not in unique)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,44 +377,58 @@ def main(argv: list[str] | None = None) -> int:
         props = [match_line(ln, idx, settings) for ln in lines]
     t3, c3 = time.perf_counter(), time.process_time()
     levels: Counter[str] = Counter()
-    right: Counter[str] = Counter()
+    rights: Counter[str] = Counter()
     among = 0
     by_kind: dict[str, Counter[str]] = {}
     by_doc = {e.document_no: e for e in ledger}
+    keys = Counter(p.name for p in parties)
+    unique = {p.customer_no for p in parties if keys[p.name] == 1}
+    weights = dict(KINDS)
+    n_matchable = matchable_high = non_customer_high = 0
     for ln, ps, truth in zip(lines, props, truths):
         best = ps[0]
-        ok = [p.customer_no == truth.customer_no and frozenset(p.documents) == truth.documents for p in ps]
+        ok = [right(p, truth) for p in ps]
+        high = best.confidence.value == "High"
         levels[best.confidence.value] += 1
-        right[best.confidence.value] += ok[0]
+        rights[best.confidence.value] += ok[0]
         among += any(ok)
+        m = matchable(ln, truth, unique)
+        n_matchable += m
+        matchable_high += m and high
+        non_customer_high += high and truth.kind in NOT_CUSTOMER
         c = by_kind.setdefault(truth.kind, Counter())
         c["n"] += 1
-        c["high"] += best.confidence.value == "High"
-        c["high_ok"] += best.confidence.value == "High" and ok[0]
+        c["high"] += high
+        c["high_ok"] += high and ok[0]
         c["among"] += any(ok)
+        c["matchable"] += m
         # paid the full amount of an invoice while its discount was still granted: BC's rules do not
         # match that amount (§7.1), so such a line is not High (Medium with the number, Low without)
-        c["disc_not_taken"] += truth.kind != "discount" and any(
+        c["disc_not_taken"] += truth.kind not in ("discount", "named_closed") and any(
             e.remaining_pmt_disc_possible and e.pmt_discount_date and ln.transaction_date <= e.pmt_discount_date
             for e in (by_doc[d] for d in truth.documents))
     n = len(lines)
     result = {
-        "lines": n, "open_entries": len(ledger), "customers": len(parties),
+        "lines": n, "open_entries": sum(e.open for e in ledger), "customers": len(parties),
         "per_confidence": {k: {"lines": levels[k], "share": round(levels[k] / n, 4),
-                               "precision": round(right[k] / levels[k], 4) if levels[k] else None}
+                               "precision": round(rights[k] / levels[k], 4) if levels[k] else None}
                            for k in ("High", "Medium", "Low", "None")},
         "matched_at_high": round(levels["High"] / n, 4),
+        "matchable_lines": n_matchable,
+        "matchable_at_high": round(matchable_high / n_matchable, 4) if n_matchable else None,
+        "high_on_non_customer_lines": non_customer_high,
         "right_match_among_proposals": round(among / n, 4),
-        "first_proposal_right": round(sum(right.values()) / n, 4),
+        "first_proposal_right": round(sum(rights.values()) / n, 4),
         "seconds": {"generate": round(t1 - t0, 2), "index": round(t2 - t1, 2), "match": round(t3 - t2, 2),
                     "index_plus_match": round(t3 - t1, 2)},
         "cpu_seconds": {"index": round(c2 - c1, 2), "match": round(c3 - c2, 2), "index_plus_match": round(c3 - c1, 2)},
         "lines_per_second": round(n / (t3 - t2)),
-        "by_kind": {k: {"lines": c["n"], "high": round(c["high"] / c["n"], 3),
+        "by_kind": {k: {"weight": weights[k], "lines": c["n"], "matchable": c["matchable"],
+                        "high": round(c["high"] / c["n"], 3),
                         "high_precision": round(c["high_ok"] / c["high"], 4) if c["high"] else None,
                         "among": round(c["among"] / c["n"], 3),
                         "discount_not_taken": round(c["disc_not_taken"] / c["n"], 3)}
-                    for k, c in sorted(by_kind.items())},
+                    for k, c in sorted(by_kind.items(), key=lambda kv: list(weights).index(kv[0]))},
         "discount_not_taken": round(sum(c["disc_not_taken"] for c in by_kind.values()) / n, 4),
     }
     if a.json:
@@ -275,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in result["per_confidence"].items():
         prec = f"{v['precision']:.2%}" if v["precision"] is not None else "-"
         print(f"{k:<11}{v['lines']:>9,}{v['share']:>9.1%}{prec:>11}")
+    print(f"matchable lines: {result['matchable_lines']:,}, at High: {result['matchable_at_high']:.1%}   "
+          f"High on lines that are not a customer's: {result['high_on_non_customer_lines']}")
     print(f"matched at High: {result['matched_at_high']:.1%}   first proposal right: "
           f"{result['first_proposal_right']:.1%}   right match among proposals: "
           f"{result['right_match_among_proposals']:.1%}")
@@ -284,10 +451,12 @@ def main(argv: list[str] | None = None) -> int:
     c = result["cpu_seconds"]
     print(f"CPU seconds of this process: index {c['index']}  match {c['match']}  (index + match "
           f"{c['index_plus_match']}; wall and CPU differ when the machine is shared)")
-    print(f"{'kind':<15}{'lines':>8}{'High':>8}{'High prec.':>12}{'among':>8}{'disc. not taken':>17}")
+    print(f"{'kind':<17}{'weight':>7}{'lines':>8}{'matchable':>10}{'High':>8}{'High prec.':>12}{'among':>8}"
+          f"{'disc. not taken':>17}")
     for k, v in result["by_kind"].items():
         hp = f"{v['high_precision']:.2%}" if v["high_precision"] is not None else "-"
-        print(f"{k:<15}{v['lines']:>8,}{v['high']:>8.1%}{hp:>12}{v['among']:>8.1%}{v['discount_not_taken']:>17.1%}")
+        print(f"{k:<17}{v['weight']:>7}{v['lines']:>8,}{v['matchable']:>10,}{v['high']:>8.1%}{hp:>12}"
+              f"{v['among']:>8.1%}{v['discount_not_taken']:>17.1%}")
     print(f"disc. not taken: the line pays the full amount of an invoice while its discount is still granted "
           f"({result['discount_not_taken']:.1%} of all lines); BC's amount criterion does not match it")
     return 0

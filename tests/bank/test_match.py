@@ -125,8 +125,10 @@ def test_one_payment_several_named_invoices() -> None:
 
 
 def test_one_payment_several_unnamed_invoices_by_subset_sum() -> None:
+    # found, to the cent, but an amount-only combination is never High on its own (issue 24): Medium
     exact = best(line("750.00", "Sammelzahlung", name="Trey Research Ltd"), tol="0")[0]
-    assert set(exact.documents) == {"INV-40002", "INV-40003"} and exact.rule == "High/8"
+    assert set(exact.documents) == {"INV-40002", "INV-40003"} and exact.rule == "Medium/3"
+    assert exact.amount_match.value == "One Match" and "never High on their own" in exact.explanation
     # within the tolerance but not exact: found and shown, not High
     near = best(line("751.00", "Sammelzahlung", name="Trey Research Ltd"), tol="2")[0]
     assert set(near.documents) == {"INV-40002", "INV-40003"}
@@ -241,9 +243,9 @@ def test_full_amounts_paid_inside_the_discount_window_are_proposed_not_high() ->
     # both invoices, full amounts (1 001.50 + 1 000.00): the set is proposed, not High either
     p = best(line("2001.50", "Sammelzahlung", iban="DE89370400440532013000"), tol="0.50")[0]
     assert (set(p.documents), p.amount_match.value, p.rule) == ({"INV-10045", "INV-10046"}, "No Matches", "Low/1")
-    # the discounted total 1 981.50 is the exact set: High/8
+    # the discounted total 1 981.50 is the exact set: proposed, Medium (a combination found by amount alone)
     p = best(line("1981.50", "Sammelzahlung", iban="DE89370400440532013000"), tol="0.50")[0]
-    assert (set(p.documents), p.amount_match.value, p.rule) == ({"INV-10045", "INV-10046"}, "One Match", "High/8")
+    assert (set(p.documents), p.amount_match.value, p.rule) == ({"INV-10045", "INV-10046"}, "One Match", "Medium/3")
 
 
 def test_a_near_single_entry_is_not_one_match_when_something_else_makes_the_amount_exactly() -> None:

@@ -42,11 +42,13 @@ def test_every_kind_occurs_as_often_as_its_weight(bench, generated):
     _, _, lines, truths = generated
     counts = Counter(t.kind for t in truths)
     assert len(lines) == len(truths) == 2_000
-    # weights of bench.build: 40 clean ... 3 parent, 5 discount, 2 disc_not_taken (of 102)
-    assert 0.35 < counts["clean"] / 2_000 < 0.43
-    for kind, weight in (("discount", 5), ("parent", 3), ("disc_not_taken", 2), ("short", 4)):
+    total = sum(w for _, w in bench.KINDS)
+    assert total == 128
+    assert 40 / total * 0.85 < counts["clean"] / 2_000 < 40 / total * 1.15
+    for kind, weight in (("discount", 5), ("parent", 3), ("disc_not_taken", 2), ("short", 4), ("list_slash", 3),
+                         ("named_closed", 2), ("holding_customer", 2), ("translit", 3), ("person", 2)):
         share = counts[kind] / 2_000
-        assert weight / 102 * 0.6 < share < weight / 102 * 1.4, (kind, share)
+        assert weight / total * 0.5 < share < weight / total * 1.5, (kind, share)
 
 
 def test_only_disc_not_taken_pays_a_full_amount_inside_the_window(generated):
@@ -65,19 +67,32 @@ def test_only_disc_not_taken_pays_a_full_amount_inside_the_window(generated):
             assert not inside, (t.kind, ln)
 
 
-def test_quality_goals_on_a_small_statement(generated):
+def test_quality_goals_on_a_small_statement(bench, generated):
+    # issue 24's goals: High precision >= 99.7 %, >= 85 % of the matchable lines at High, the right
+    # match among the proposals >= 97 %, no High on a line that is not a customer's
     parties, ledger, lines, truths = generated
     idx = OpenItemIndex(ledger, parties)
     settings = MatchSettings(tolerance_type="Amount", tolerance_value=Decimal("1.00"))
-    high = high_right = among = 0
+    names = Counter(p.name for p in parties)
+    unique = {p.customer_no for p in parties if names[p.name] == 1}
+    high = high_right = among = matchable = matchable_high = 0
+    kinds: Counter[str] = Counter()
     for ln, t in zip(lines, truths):
         props = match_line(ln, idx, settings)
-        ok = [p.customer_no == t.customer_no and frozenset(p.documents) == t.documents for p in props]
+        ok = [bench.right(p, t) for p in props]
         among += any(ok)
+        m = bench.matchable(ln, t, unique)
+        matchable += m
         if props[0].confidence.value == "High":
             high += 1
             high_right += ok[0]
-            assert t.kind not in ("short", "fee_deducted", "parent", "disc_not_taken"), (t.kind, ln)
-    assert high_right / high >= 0.995
-    assert among / len(lines) >= 0.95
-    assert high / len(lines) >= 0.80
+            matchable_high += m
+            kinds[t.kind] += 1
+            assert t.kind not in bench.UNMATCHABLE, (t.kind, ln, props[0])
+    assert high_right / high >= 0.997
+    assert among / len(lines) >= 0.97
+    assert matchable_high / matchable >= 0.85
+    # every remittance habit of issue 24 that a BC rule can take reaches High on most of its lines
+    counts = Counter(t.kind for t in truths)
+    for kind in ("ref_digits", "ref_short", "ref_spaced", "list_slash", "list_comma", "custno", "translit"):
+        assert kinds[kind] / counts[kind] >= 0.9, kind

@@ -13,7 +13,8 @@ workbook sheets; :mod:`xlar.book.bank` puts the lines on ``BankStatement``.
   the statement is refused.
 - **MT940**: parsed by the ``mt-940`` package; ``:86:`` sub-fields ``?20``-``?29`` and
   ``?60``-``?63`` (purpose), ``?31`` (IBAN), ``?32``/``?33`` (name) are read when present.
-  Opening plus entries must equal the closing balance.
+  Opening plus entries must equal the closing balance, per statement: a file holding several
+  statements (chained balances) is split at each ``:20:`` and every statement checked on its own.
 - **BAI2** (US cash management): parsed by the ``bai2`` package with its integrity checks
   (record counts and control totals of every account, group and file). One line per
   transaction detail (``16``, with its ``88`` continuations), signed by its type code
@@ -116,8 +117,10 @@ def digest(data: bytes) -> str:
 
 
 def detect(path: Path, data: bytes) -> str:
-    """``camt``, ``mt940``, ``bai2``, ``ofx``, ``xlsx`` or ``csv``, from the content first, then the suffix."""
+    """``camt``, ``mt940``, ``bai2``, ``ofx``, ``bgmax``, ``xlsx`` or ``csv``, from the content first, then the suffix."""
     head = data[:4096].lstrip().removeprefix(b"\xef\xbb\xbf")
+    if head.startswith(b"01BGMAX"):
+        return "bgmax"
     if head.startswith(b"OFXHEADER") or re.search(rb"<\?OFX\b|<OFX>", head, re.IGNORECASE):
         return "ofx"
     if head.startswith(b"<"):
@@ -159,6 +162,10 @@ def parse_data(data: bytes, name: str, *, profile: Profile | None = None, statem
         p = parse_bai2(data, path.name, currency=currency)
     elif kind == "ofx":
         p = parse_ofx(data, path.name, currency=currency)
+    elif kind == "bgmax":
+        from xlar.book.bgmax import parse_bgmax  # Bankgirot's incoming payments (issue 24)
+
+        p = parse_bgmax(data, path.name)
     else:
         p = parse_table(data, path.name, kind, profile or Profile(), statement_no=statement_no or path.stem,
                         currency=currency)
@@ -422,10 +429,32 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def parse_mt940(data: bytes, name: str = "", *, currency: str = "EUR") -> Parsed:
+_MT940_STATEMENT = re.compile(r"(?m)^(?=:20:)")
+
+
+def _mt940_statements(text: str, name: str, currency: str) -> Parsed:
+    """A file holding several MT940 statements (chained balances, issue 24): each read and its balances
+    checked on its own; a statement number that repeats gets ``-2``, ``-3`` so import keys stay apart."""
+    out = Parsed(format="MT940")
+    seen: dict[str, int] = {}
+    for chunk in (c for c in _MT940_STATEMENT.split(text) if c.startswith(":20:")):
+        part = parse_mt940(chunk.encode("utf-8"), name, currency=currency, single=True)
+        no = part.lines[0].statement_no if part.lines else ""
+        seen[no] = seen.get(no, 0) + 1
+        if no and seen[no] > 1:
+            part.lines = [replace(ln, statement_no=f"{no}-{seen[no]}",
+                                  import_key=f"{ln.import_key}-{seen[no]}") for ln in part.lines]
+        out.lines.extend(part.lines)
+        out.problems.extend(part.problems)
+    return out
+
+
+def parse_mt940(data: bytes, name: str = "", *, currency: str = "EUR", single: bool = False) -> Parsed:
     import mt940  # I/O parser: book layer only
 
     text = data.decode("utf-8", errors="replace") if b"\x00" not in data else ""
+    if not single and len(re.findall(r"(?m)^:20:", text)) > 1:
+        return _mt940_statements(text, name, currency)
     quiet = logging.getLogger("mt940")  # it logs each regular expression that did not match, as errors
     level = quiet.level
     quiet.setLevel(logging.CRITICAL + 1)  # its tag loggers inherit the level

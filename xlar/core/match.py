@@ -47,9 +47,11 @@ from functools import lru_cache
 from itertools import combinations
 from operator import attrgetter, itemgetter
 
+from anyascii import anyascii
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
+from xlar.core import payref
 from xlar.core.bank import Confidence, MappingTarget, StatementLine, TextMapping, account_gl
 from xlar.core.model import DocumentType, GLLine, JournalLine, LedgerEntry
 from xlar.core.money import ZERO
@@ -148,6 +150,9 @@ class MatchSettings:
     max_subset_size: int = 4
     alternatives: int = 3
     rules: tuple[Rule, ...] = DEFAULT_RULES
+    #: the company's structured payment reference (xlar.core.payref: SE, NO, NO11, FI, CH, BE; RF is always read):
+    #: a valid one whose base is an open invoice's number names that invoice and identifies its customer
+    reference_scheme: str = ""
 
     def amount_range(self, amount: Decimal) -> tuple[Decimal, Decimal]:
         v = self.tolerance_value
@@ -187,9 +192,61 @@ _ALNUM = re.compile(r"[^A-Z0-9]+")
 _WORD = re.compile(r"\S+")
 _SEP = re.compile(r"[^A-Za-z0-9]+")
 _RF = re.compile(r"\bRF(\d{2})([A-Z0-9]{1,21})\b")
-_LEGAL = {"gmbh", "inc", "incorporated", "ltd", "limited", "ag", "co", "kg", "llc", "sa", "sarl", "bv", "nv",
-          "plc", "corp", "corporation", "company", "the", "und", "and", "se", "oy", "ab", "as", "srl", "spa"}
+#: Legal forms, each spelling -> its canonical form (a small documented table instead of
+#: ``cleanco``: the forms xlar's customers use; docs/decisions.md). Dropped from the name key;
+#: two names whose legal forms are both given and differ are different companies.
+_FORMS = {
+    "gmbh": "gmbh", "mbh": "gmbh", "ag": "ag", "kg": "kg", "ohg": "ohg", "ug": "ug", "ev": "ev", "eg": "eg",
+    "se": "se", "kgaa": "kgaa",
+    "inc": "inc", "incorporated": "inc", "corp": "corp", "corporation": "corp", "co": "co", "company": "co",
+    "llc": "llc", "llp": "llp", "lp": "lp", "ltd": "ltd", "limited": "ltd", "plc": "plc",
+    "sa": "sa", "sarl": "sarl", "sas": "sas", "sasu": "sas", "eurl": "eurl", "snc": "snc", "sci": "sci",
+    "bv": "bv", "nv": "nv", "bvba": "bvba", "vof": "vof", "cv": "cv",
+    "srl": "srl", "spa": "spa", "sl": "sl", "sau": "sa", "slu": "sl", "lda": "lda",
+    "oy": "oy", "oyj": "oyj", "ab": "ab", "publ": "ab", "as": "as", "asa": "asa", "aps": "aps", "a/s": "as",
+    "kft": "kft", "zrt": "zrt", "sro": "sro", "spzoo": "spzoo", "doo": "doo", "pty": "pty",
+}
+_LEGAL = set(_FORMS) | {"the", "und", "and"}
 _MIN_DOC = 4  # A14: text matching needs at least 4 characters
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "AE", "Ö": "OE", "Ü": "UE"})
+
+
+@lru_cache(maxsize=1 << 16)
+def ascii_name(name: str) -> str:
+    """``name`` in ASCII as a bank file spells it: umlauts written out (``Bäckerei`` -> ``Baeckerei``),
+    every other letter transliterated (``anyascii``: ``Łódź`` -> ``Lodz``)."""
+    if name.isascii():
+        return name
+    return anyascii(name.translate(_GERMAN))
+
+
+@lru_cache(maxsize=1 << 16)
+def legal_form(name: str) -> str:
+    """The canonical legal form at the end of ``name`` (``Sauer & Winkler GmbH`` -> ``gmbh``), or ``""``."""
+    words = default_process(ascii_name(name)).split()
+    if not words:
+        return ""
+    for n in (4, 3, 2, 1):  # S.A.R.L. / B.V. arrive as letters with blanks between them
+        if len(words) > n:
+            form = _FORMS.get("".join(words[-n:]))
+            if form:
+                return form
+    return ""
+
+
+_MIN_DOC = 4  # A14: text matching needs at least 4 characters
+
+
+_LAST_DIGITS = re.compile(r"\d+$")
+_MIN_DIGITS = 5  # a number without its prefix names a document from 5 digits on (4 for the customer's own)
+_NUMBERS = re.compile(r"\d+(?:[ .-]\d+)*")
+_CUSTNO = re.compile(r"\b(?:KD|KUNDE|KUNDEN|KUNDENNR|KDNR|KNR|CUSTOMER|CUST|CUSTNO|DEBITOR|CLIENT|ACCOUNT|ACCT)\b"
+                     r"[ .:#/-]*(?:NO|NR|NUMBER|NUM)?[ .:#/-]*([A-Z0-9][A-Z0-9-]*)")
+
+
+def _digits(number: str) -> str:
+    """The digits of a document number without leading zeros (``INV-2026-00123`` -> ``202600123``)."""
+    return "".join(c for c in number if c.isdigit()).lstrip("0")
 
 
 def compact(text: str) -> str:
@@ -208,7 +265,13 @@ def name_key(name: str) -> str:
     glued to the word before it (``VenturesCorporation``) goes too: the bank copies
     what the payer typed.
     """
-    words = [w for w in default_process(name).split() if w not in _LEGAL]
+    words = default_process(ascii_name(name)).split()
+    while len(words) > 1:  # a legal form spelt with blanks (S.A., B.V.) at the end
+        n = next((n for n in (4, 3, 2) if len(words) > n and "".join(words[-n:]) in _FORMS), 0)
+        if not n:
+            break
+        del words[-n:]
+    words = [w for w in words if w not in _LEGAL]
     if len(words) > 1:
         last = words[-1]
         if len(last) >= 6 and any(fuzz.ratio(last, f) >= 85 for f in _LONG_LEGAL):
@@ -224,15 +287,16 @@ def name_key(name: str) -> str:
 def _expand(a: str, b: str) -> str:
     """``a`` with each word that abbreviates ``b``'s word at the same place written out.
 
-    A word abbreviates another when it is at least 3 letters and its start (``ind`` for
-    ``industries``, ``cons`` for ``consulting``); only when both names have as many words.
+    A word abbreviates another when it is at least 3 letters and its start, two or more
+    letters short (``ind`` for ``industries``, ``cons`` for ``consulting``; ``kraus`` is not
+    ``krause``); only when both names have as many words.
     """
     wa, wb = a.split(), b.split()
     if len(wa) != len(wb) or len(wa) < 2:
         return a
     out, changed = [], False
     for n, (x, y) in enumerate(zip(wa, wb)):
-        if n and x != y and len(x) >= 3 and len(y) > len(x) and y.startswith(x):
+        if n and x != y and len(x) >= 3 and len(y) >= len(x) + 2 and y.startswith(x):
             out.append(y)
             changed = True
         else:
@@ -255,6 +319,23 @@ def name_score(a: str, b: str) -> int:
         if x is not a:
             sc = max(sc, fuzz.ratio(x, b))
     return int(sc)
+
+
+def party_score(payer: str, customer: str) -> int:
+    """:func:`name_score` of two full names; at most 85 when both give a legal form and they differ.
+
+    ``Hofmann Software AG`` is not ``Software Hofmann GmbH``: the same words in another
+    order under another legal form are another company (near, never the same).
+    """
+    sc = name_score(name_key(payer), name_key(customer))
+    if sc > LEGAL_CONFLICT:
+        a, b = legal_form(payer), legal_form(customer)
+        if a and b and a != b:
+            return LEGAL_CONFLICT
+    return sc
+
+
+LEGAL_CONFLICT = 85
 
 
 def _scorer(a: str, b: str, **kw: object) -> float:
@@ -336,7 +417,7 @@ class _Book:
     over the customer's open items.
     """
 
-    __slots__ = ("_ix", "d1", "d2", "entries", "has_disc", "l1", "l2", "pos", "rem")
+    __slots__ = ("_ix", "_tails", "d1", "d2", "entries", "has_disc", "l1", "l2", "pos", "rem")
 
     def __init__(self, entries: list[LedgerEntry], grace_days: int) -> None:
         self.entries = entries
@@ -359,6 +440,18 @@ class _Book:
                 self.d2[i], self.l2[i] = e.remaining_pmt_disc_2_possible, e.pmt_discount_date_2
                 self.has_disc = True
         self._ix: list[tuple[list[Decimal], list[int]]] | None = None
+        self._tails: dict[str, list[int]] | None = None
+
+    def tail_hits(self, numbers: set[str]) -> list[int]:
+        """Positions of the entries whose number ends in one of ``numbers`` (last digit group, no leading zeros)."""
+        if self._tails is None:
+            t: dict[str, list[int]] = {}
+            for i, e in enumerate(self.entries):
+                m = _LAST_DIGITS.search(e.document_no)
+                if m:
+                    t.setdefault(m.group(0).lstrip("0"), []).append(i)
+            self._tails = t
+        return [i for n in numbers for i in self._tails.get(n, ())]
 
     def state(self, i: int, on: date) -> int:
         """0: no discount on ``on``; 1: the first discount is granted; 2: the second one."""
@@ -452,12 +545,14 @@ class OpenItemIndex:
         self.by_doc: dict[str, LedgerEntry | list[LedgerEntry]] = {}
         self.by_compact_doc: dict[str, LedgerEntry | list[LedgerEntry]] = {}
         self.by_customer: dict[str, list[LedgerEntry]] = {}
+        self.by_digits: dict[str, LedgerEntry | list[LedgerEntry]] = {}
+        self.closed: dict[str, LedgerEntry] = {}
         self.by_iban: dict[str, set[str]] = defaultdict(set)
         self.by_token: dict[str, set[str]] = defaultdict(set)
         self.name_keys: dict[str, str] = {}
         by_doc, by_compact, by_customer = self.by_doc, self.by_compact_doc, self.by_customer
         with gc_paused():
-            self._index(ledger, by_doc, by_compact, by_customer)
+            self._index(ledger, by_doc, by_compact, by_customer, self.by_digits, self.closed)
         self._sorted: set[str] = set()
         self._rows: dict[str, _Book] = {}
         self._grace = 0
@@ -465,11 +560,13 @@ class OpenItemIndex:
         self._parties(mappings)
 
     @staticmethod
-    def _index(ledger: Iterable[LedgerEntry], by_doc: dict, by_compact: dict, by_customer: dict) -> None:
+    def _index(ledger: Iterable[LedgerEntry], by_doc: dict, by_compact: dict, by_customer: dict, digits: dict,
+               closed: dict) -> None:
         # comprehensions and dict() do the per-entry work; one entry per key unless numbers
         # repeat (a list then): a million one-item lists cost more than the look-ups they serve
         zero, least = ZERO, _MIN_DOC
         # money in pays debits; credit memos are applied to invoices first (§7.1)
+        ledger = ledger if isinstance(ledger, (list, tuple)) else list(ledger)
         live = [e for e in ledger if e.open and e.remaining_amount > zero]
         for e in live:
             mine = by_customer.get(e.customer_no)
@@ -485,6 +582,12 @@ class OpenItemIndex:
         loose = [(k.replace("-", "").replace("/", "").replace(".", "").replace(" ", ""), e) for k, e in pairs
                  if not k.isalnum()]  # str.replace is several times faster than translate
         by_compact.update(_one_or_list([(k if k.isalnum() else compact(k), e) for k, e in loose]))
+        # the digits of a number with a prefix, without leading zeros (INV-2026-00123 -> 202600123)
+        digits.update(_one_or_list([(d, e) for d, e in ((_digits(k), e) for k, e in pairs if not k.isdigit())
+                                    if len(d) >= _MIN_DIGITS]))
+        # documents already closed: a text naming one may be a duplicate payment
+        closed.update((e.document_no.upper(), e) for e in ledger
+                      if not e.open and e.document_type is DocumentType.INVOICE and len(e.document_no) >= least)
 
     def _parties(self, mappings: Sequence[TextMapping]) -> None:
         key_count: dict[str, int] = defaultdict(int)
@@ -500,9 +603,27 @@ class OpenItemIndex:
                     self.by_token[tok].add(p.customer_no)
                     self.by_token["~" + tok[:3]].add(p.customer_no)
         self.unique_name = {c for c, k in self.name_keys.items() if key_count[k] == 1}
+        self.by_number = {c.upper(): c for c in self.parties if len(c) >= _MIN_DOC and not c.isdigit()}
+        self._rivals: dict[tuple[str, int], list[str]] = {}
         self.customer_maps = [(m.mapping_text.upper(), m.account_no) for m in mappings
                               if m.target is MappingTarget.CUSTOMER and m.mapping_text and m.account_no]
         self.gl_maps = [m for m in mappings if m.target is MappingTarget.GL_ACCOUNT and m.mapping_text]
+
+    def rival(self, payer: str, cust: str, near: int) -> str:
+        """The name of another customer (another name) whose nearness to ``payer`` is ``near`` or more, or ``""``.
+
+        A payer's name identifies a customer only when no other customer comes as close
+        (``Adatum Systems`` while ``Adatum System`` and ``Adatum Systems`` are both customers).
+        """
+        key = (payer, near)
+        hits = self._rivals.get(key)
+        if hits is None:
+            if len(self._rivals) > 100_000:
+                self._rivals.clear()
+            hits = self._rivals[key] = [c for c in self.name_candidates(payer)
+                                        if party_score(payer, self.parties[c].name) >= near]
+        own = self.name_keys.get(cust)
+        return next((self.parties[c].name for c in hits if c != cust and self.name_keys[c] != own), "")
 
     def open_entries(self, customer_no: str) -> list[LedgerEntry]:
         """The customer's open debit entries, oldest first (due date, posting date, entry no.)."""
@@ -598,6 +719,7 @@ class _Cand:
     rp_why: str
     rule: Rule | None = None
     notes: list[str] = field(default_factory=list)
+    searched: bool = False  # found by the subset search (no document named): never High on its own
 
     @property
     def score(self) -> int:
@@ -605,17 +727,19 @@ class _Cand:
 
 
 def _related_party(line: StatementLine, idx: OpenItemIndex, cust: str, via_iban: set[str],
-                   via_map: set[str], s: MatchSettings) -> tuple[RelatedParty, int, str]:
+                   via_map: set[str], s: MatchSettings, via_no: dict[str, str] | None = None) -> tuple[RelatedParty, int, str]:
     if cust in via_iban:
         return RelatedParty.FULLY, 100, f"IBAN {line.payer_iban} is the customer's"
+    if via_no and cust in via_no:
+        return RelatedParty.FULLY, 100, via_no[cust]
     if cust in via_map:
         return RelatedParty.FULLY, 100, "a customer text mapping names the payer"
     key = idx.name_keys.get(cust, "")
     if not key:
         return RelatedParty.NO, 0, "no customer name"
+    name = idx.parties[cust].name
     if line.payer_name:
-        payer = name_key(line.payer_name)
-        sc = name_score(payer, key)
+        sc = party_score(line.payer_name, name)
         src = "payer name"
     else:
         sc = int(fuzz.partial_ratio(key, name_key(line.text))) if len(key) >= 4 else 0
@@ -623,13 +747,15 @@ def _related_party(line: StatementLine, idx: OpenItemIndex, cust: str, via_iban:
     if sc >= s.name_full:
         p = idx.parties[cust]
         address_ok = bool(line.payer_address and p.address and compact(line.payer_address) == compact(p.address))
-        if cust in idx.unique_name or address_ok:
-            return RelatedParty.FULLY, sc, f"{src} matches the name {idx.parties[cust].name!r} ({sc})" + \
+        rival = "" if address_ok or not line.payer_name else idx.rival(line.payer_name, cust, s.name_full)
+        if (cust in idx.unique_name and not rival) or address_ok:
+            return RelatedParty.FULLY, sc, f"{src} matches the name {name!r} ({sc})" + \
                 (", same address" if address_ok else ", name unique")
-        return RelatedParty.PARTIALLY, sc, f"{src} matches {idx.parties[cust].name!r} ({sc}), name not unique"
+        why = f"{rival!r} is near too" if rival else "name not unique"
+        return RelatedParty.PARTIALLY, sc, f"{src} matches {name!r} ({sc}), {why}"
     if sc >= s.name_partial:
-        return RelatedParty.PARTIALLY, sc, f"{src} near {idx.parties[cust].name!r} ({sc})"
-    return RelatedParty.NO, sc, f"{src} not near {idx.parties[cust].name!r} ({sc})"
+        return RelatedParty.PARTIALLY, sc, f"{src} near {name!r} ({sc})"
+    return RelatedParty.NO, sc, f"{src} not near {name!r} ({sc})"
 
 
 def _entries(hit: LedgerEntry | list[LedgerEntry] | None) -> Sequence[LedgerEntry]:
@@ -638,9 +764,51 @@ def _entries(hit: LedgerEntry | list[LedgerEntry] | None) -> Sequence[LedgerEntr
     return hit if type(hit) is list else (hit,)  # type: ignore[return-value]
 
 
-def _named_entries(line: StatementLine, idx: OpenItemIndex) -> list[LedgerEntry]:
-    spans = text_spans(line.text + " " + line.reference)
+@dataclass(slots=True)
+class _Reading:
+    """What a line's text names: open and closed documents, customer numbers, bare numbers."""
+
+    named: list[LedgerEntry]
+    closed: list[LedgerEntry]
+    numbers: set[str]  # digit groups without leading zeros, not part of a named document's number
+    customers: set[str]
+    structured: dict[str, str] = field(default_factory=dict)  # customer -> the valid structured reference
+
+
+def _year(g: str) -> bool:
+    return len(g) == 4 and g[:2] in ("19", "20")
+
+
+_REF_RUN = re.compile(r"[+*]{3}[\d/ ]+[+*]{3}|\d[\d ]*\d")
+
+
+def _structured(text: str, scheme: str, idx: OpenItemIndex) -> dict[int, tuple[LedgerEntry, str]]:
+    """Open entries named by a valid structured reference of ``scheme`` in ``text`` (its base is their digits)."""
+    out: dict[int, tuple[LedgerEntry, str]] = {}
+    runs = {m.group(0).strip() for m in _REF_RUN.finditer(text)}
+    runs |= {w for r in list(runs) for w in r.split()}
+    for run in runs:
+        base = payref.base_of(scheme, run)
+        if base:
+            for e in _entries(idx.by_digits.get(base.lstrip("0"))):
+                out[e.entry_no] = (e, run)
+    return out
+
+
+def _read(line: StatementLine, idx: OpenItemIndex, scheme: str = "") -> _Reading:
+    """The documents the text names, as people type them.
+
+    Whole numbers (``INV-2026-00123``, without the hyphen), the digits without the prefix
+    and the leading zeros (``202600123``, ``2026 00123``) and RF creditor references name
+    documents of any customer; the remaining digit groups (``Inv 123``, the rest of a list
+    ``INV-2026-01484/01894`` or ``RE 9116, 12009``) name documents of a customer the line
+    is already about (:meth:`_Book.tail_hits`). A named document that is already closed is
+    kept apart: the line may be a duplicate payment.
+    """
+    text = line.text + " " + line.reference
+    spans = text_spans(text)
     found: dict[int, LedgerEntry] = {}
+    closed: dict[int, LedgerEntry] = {}
     for sp in spans:
         if len(sp) < _MIN_DOC:
             continue
@@ -649,12 +817,43 @@ def _named_entries(line: StatementLine, idx: OpenItemIndex) -> list[LedgerEntry]
         if sp.isalnum():
             for e in _entries(idx.by_compact_doc.get(sp)):
                 found[e.entry_no] = e
+        if idx.closed:
+            c = idx.closed.get(sp)
+            if c is not None:
+                closed[c.entry_no] = c
+    groups: set[str] = set()
+    for m in _NUMBERS.finditer(text):
+        run = m.group(0)
+        parts = [g.lstrip("0") for g in re.split(r"[ .-]", run)]
+        k = _digits(run)  # the whole run: a part alone may be another number's tail
+        if len(k) >= _MIN_DIGITS:
+            for e in _entries(idx.by_digits.get(k)):
+                found[e.entry_no] = e
+        groups.update(parts)
     both = line.reference + " " + line.text
     ref = rf_reference(both) if "RF" in both.upper() else None
     if ref:
         for e in _entries(idx.by_doc.get(ref) or idx.by_compact_doc.get(ref)):
             found[e.entry_no] = e
-    return list(found.values())
+    structured: dict[str, str] = {}
+    if scheme:
+        for e, run in _structured(text, scheme, idx).values():
+            found[e.entry_no] = e
+            structured[e.customer_no] = run
+    own: set[str] = set()
+    for e in (*found.values(), *closed.values()):
+        own.update(g.lstrip("0") for g in re.findall(r"\d+", e.document_no))
+    numbers = {g for g in groups if len(g) >= 3 and g not in own and not _year(g)}
+    custs = {idx.by_number[sp] for sp in spans if sp in idx.by_number}
+    up = text.upper()
+    if any(k in up for k in ("KD", "KUNDE", "KNR", "CUST", "DEBITOR", "CLIENT", "ACC")):
+        custs.update(m.group(1) for m in _CUSTNO.finditer(up) if m.group(1) in idx.parties)
+    return _Reading(list(found.values()), [c for n, c in closed.items() if n not in found], numbers, custs,
+                    structured)
+
+
+def _named_entries(line: StatementLine, idx: OpenItemIndex) -> list[LedgerEntry]:
+    return _read(line, idx).named
 
 
 _PAIRS: dict[int, list[tuple[int, int]]] = {}
@@ -776,10 +975,13 @@ _RP_RANK = {RelatedParty.FULLY: 2, RelatedParty.PARTIALLY: 1, RelatedParty.NO: 0
 
 def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, named: list[LedgerEntry],
                          rp: tuple[RelatedParty, int, str], s: MatchSettings, lo: Decimal,
-                         hi: Decimal, search: bool = True) -> list[_Cand]:
+                         hi: Decimal, search: bool = True, numbers: set[str] = frozenset()) -> list[_Cand]:
     on = line.transaction_date
     b = idx.book(cust, s.grace_days)
-    named_pos = sorted({b.pos[e.entry_no] for e in named if e.customer_no == cust and e.entry_no in b.pos})
+    mine = {b.pos[e.entry_no] for e in named if e.customer_no == cust and e.entry_no in b.pos}
+    if numbers and (mine or rp[0] is not RelatedParty.NO):
+        mine.update(b.tail_hits(numbers))  # "Inv 123", the rest of a list: this customer's numbers
+    named_pos = sorted(mine)
     in_range: list[tuple[int, ...]] = [(i,) for i in b.in_range(lo, hi, on)]
     sets: list[tuple[int, ...]] = []
     if len(named_pos) > 1:
@@ -840,7 +1042,8 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
                 doc is not DocMatch.NO or not named_pos or tot == line.amount) else AmountMatch.MULTIPLE
         else:
             amount = AmountMatch.NONE
-        out.append(_Cand(cust, tuple(b.entries[i] for i in c), rp[0], doc, amount, rp[1], rp[2]))
+        out.append(_Cand(cust, tuple(b.entries[i] for i in c), rp[0], doc, amount, rp[1], rp[2],
+                         searched=c in subsets))
     return out
 
 
@@ -854,7 +1057,8 @@ def _explain(line: StatementLine, c: _Cand, lo: Decimal, hi: Decimal, on: date, 
     if c.amount is AmountMatch.NONE and c.entries and full != exp and lo <= full <= hi:
         parts.append(f"the full amount {full} while a discount is granted "
                      f"(posting leaves {full - exp} as an overpayment)")
-    return "; ".join(parts + c.notes)
+    first = [n for n in c.notes if n.startswith("Possible duplicate")]
+    return "; ".join(first + parts + [n for n in c.notes if n not in first])
 
 
 def _proposal(line: StatementLine, c: _Cand, rank: int, lo: Decimal, hi: Decimal, s: MatchSettings) -> Proposal:
@@ -997,11 +1201,15 @@ def _match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings) -> li
     via_iban = idx.by_iban.get(compact(line.payer_iban), set()) if line.payer_iban else set()
     hay = f"{line.payer_name} {line.text} {compact(line.payer_iban)}".upper()
     via_map = {c for t, c in idx.customer_maps if t in hay}
-    named = _named_entries(line, idx)
-    custs: dict[str, None] = dict.fromkeys(sorted(via_iban | via_map))
-    for e in named:
+    reading = _read(line, idx, s.reference_scheme)
+    named = reading.named
+    via_no = {c: f"the customer number {c} is in the text" for c in reading.customers}
+    via_no.update({c: f"the payment reference {run} (valid {s.reference_scheme} check digits) names the "
+                   "customer's invoice" for c, run in reading.structured.items()})
+    custs: dict[str, None] = dict.fromkeys(sorted(via_iban | via_map | set(via_no)))
+    for e in (*named, *reading.closed):
         custs.setdefault(e.customer_no)
-    rps = {c: _related_party(line, idx, c, via_iban, via_map, s) for c in custs if c in idx.parties}
+    rps = {c: _related_party(line, idx, c, via_iban, via_map, s, via_no) for c in custs if c in idx.parties}
     if not any(r[0] is not RelatedParty.NO for r in rps.values()):
         # nobody named yet is the payer: look the payer up by name
         pool = idx.name_candidates(line.payer_name or line.text)
@@ -1018,7 +1226,7 @@ def _match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings) -> li
                 custs.setdefault(e.customer_no)
     for cust in custs:
         if cust not in rps and (cust in idx.parties or cust in idx.by_customer):
-            rps[cust] = _related_party(line, idx, cust, via_iban, via_map, s) if cust in idx.parties else \
+            rps[cust] = _related_party(line, idx, cust, via_iban, via_map, s, via_no) if cust in idx.parties else \
                 (RelatedParty.NO, 0, "customer not on the Customers sheet")
     # the subset search (several invoices, none named) only for the payer: the best related party
     payer = max(((_RP_RANK[r[0]], r[1]) for r in rps.values()), default=(0, 0))
@@ -1028,11 +1236,13 @@ def _match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings) -> li
         if rp is None:
             continue
         cands += _customer_candidates(line, idx, cust, named, rp, s, lo, hi,
-                                      search=(_RP_RANK[rp[0]], rp[1]) == payer)
+                                      search=(_RP_RANK[rp[0]], rp[1]) == payer, numbers=reading.numbers)
     for c in cands:
         c.rule = _best_rule(s.rules, c.rp, c.doc, c.amount)
+    _named_decides(cands, reading, s)
     if len(cands) > 1:
-        cands.sort(key=lambda c: (-c.score, -c.name_score, -len(c.entries),
+        cands.sort(key=lambda c: (-(c.rule.confidence.rank if c.rule else -1), -_fits_named(c), -c.score,
+                                  -c.name_score, -len(c.entries),
                                   c.entries[0].due_date or c.entries[0].posting_date if c.entries else date.max))
     props = [_proposal(line, c, i + 1, lo, hi, s) for i, c in enumerate(cands[: s.alternatives])]
     best = props[0].confidence if props else Confidence.NONE
@@ -1044,8 +1254,54 @@ def _match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings) -> li
     if not props:
         props = [Proposal(statement_no=line.statement_no, line_no=line.line_no, rank=1,
                           confidence=Confidence.NONE, rule="", score=0, difference=line.amount,
-                          explanation="No customer, document or amount matches")]
+                          explanation=_duplicate_note(reading) or "No customer, document or amount matches")]
     return props
+
+
+def _fits_named(c: _Cand) -> bool:
+    return c.doc is not DocMatch.NO and c.amount in (AmountMatch.ONE, AmountMatch.MULTIPLE)
+
+
+def _duplicate_note(reading: _Reading) -> str:
+    if not reading.closed or reading.named:
+        return ""
+    docs = ", ".join(f"{e.document_no}" + (f" (closed {e.closed_at_date.isoformat()})" if e.closed_at_date else "")
+                     for e in reading.closed)
+    return f"Possible duplicate payment: the text names {docs}, already paid"
+
+
+def _named_decides(cands: list[_Cand], reading: _Reading, s: MatchSettings) -> None:
+    """A document the text names decides the match (issue 24).
+
+    No High for: a set of invoices found by amount alone (subset-sum); any amount-only
+    candidate while a named open document fits the amount; any candidate of a line
+    whose text names only documents already closed (a possible duplicate payment, said
+    first in the explanation).
+    """
+    dup = _duplicate_note(reading)
+    named_fits = any(_fits_named(c) for c in cands)
+    for c in cands:
+        why = ""
+        if dup:
+            why = dup
+        elif c.doc is DocMatch.NO and named_fits:
+            why = "the text names another document that fits the amount: an amount-only match is not High"
+        elif c.searched:
+            why = "invoices combined by amount alone (none named): never High on their own"
+        if not why:
+            continue
+        if c.rule is not None and c.rule.confidence is Confidence.HIGH:
+            c.rule = _capped(s.rules, c.rp, c.doc, c.amount)
+        if dup:
+            c.notes.insert(0, why)
+        else:
+            c.notes.append(why)
+
+
+def _capped(rules: tuple[Rule, ...], rp: RelatedParty, doc: DocMatch, amount: AmountMatch) -> Rule | None:
+    """The best rule below High for the tuple (amount read as Multiple Matches when no lower rule takes One)."""
+    lower = tuple(r for r in rules if r.confidence is not Confidence.HIGH)
+    return _best_rule(lower, rp, doc, amount) or _best_rule(lower, rp, doc, AmountMatch.MULTIPLE)
 
 
 def _asdict(p: Proposal) -> dict[str, object]:
