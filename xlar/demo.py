@@ -705,6 +705,18 @@ class _Generator:
             ["Realized Losses Account", "8510"],
             ["Interest Income Account", "8600"],
             ["Fee Income Account", "8610"],
+            # the sender of the month-end documents (statements, reminders, memos: xlar.book.documents)
+            ["Company Name", CREDITOR[0][1]],
+            ["Company Address", "Hauptstraße 12"],
+            ["Company Post Code", "80331"],
+            ["Company City", "München"],
+            ["Company Country/Region Code", "DE"],
+            ["Company VAT Registration No.", "DE123456789"],
+            ["Company Phone No.", "+49 89 1234 5670"],
+            ["Company E-Mail", "receivables@cronus-demo.example"],
+            ["Company Bank Name", "Commerzbank"],
+            ["Company IBAN", CREDITOR[2][1]],
+            ["Company BIC", CREDITOR[3][1]],
         ]
         terms = [
             [t.code, t.due, float(t.discount_pct) if t.discount_pct else None, t.discount_formula or None,

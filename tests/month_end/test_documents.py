@@ -62,8 +62,12 @@ def _prepare(folder: Path) -> Path:
     path = folder / DEMO_FILE
     wb = openpyxl.load_workbook(path)
     ws = wb["Settings"]
-    for k, v in COMPANY.items():
-        ws.append([k, v])
+    given = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    for k, v in COMPANY.items():  # the test's own company, over the demo's where it has one
+        if k in given:
+            ws.cell(given[k], 2, v)
+        else:
+            ws.append([k, v])
     _sheet(wb, "ReminderTerms", [["Code", "Level", "Grace Period", "Due Date Formula", "Additional Fee",
                                   "Calculate Interest"], ["STD", 1, "5D", "14D", 10.0, False],
                                  ["STD", 2, "7D", "14D", 20.0, True]])
