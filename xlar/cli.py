@@ -217,6 +217,30 @@ def month_end_cmd(
     _finish(outcome, quiet=quiet, as_json=as_json)
 
 
+@app.command(name="collections")
+def collections_cmd(
+        book: BookArg,
+        as_of: Annotated[str, typer.Option("--as-of", help="The worklist's date (YYYY-MM-DD).")],
+        period_length: Annotated[str, typer.Option("--period", help="Aging period length (date formula).")] = "30D",
+        periods: Annotated[int, typer.Option("--periods", help="Number of aging periods.", min=1, max=12)] = 3,
+        force: ForceOpt = False,
+        out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """The Collections worklist: customers to chase, ranked; promises on Activities kept or broken."""
+    from xlar.book.worklist import run_collections
+
+    day = _book_day(as_of, "--as-of")
+    assert day is not None
+    length = _period(period_length, periods, as_of)
+    outcome = _attempt("collections", book, as_json, lambda: run_collections(
+        book, day, out=out, period_length=length, periods=periods, label=f"collections --as-of {as_of}",
+        force=force))
+    if not quiet and not as_json and outcome.exit_code == 0:
+        _console().print(f"  customers to work: {outcome.customers}   overdue (LCY): {outcome.overdue_lcy}   "
+                         f"promises open / kept / broken: {outcome.promises_open} / {outcome.promises_kept} / "
+                         f"{outcome.promises_broken}")
+    _finish(outcome, quiet=quiet, as_json=as_json)
+
+
 def _run_bank(book: Path, command: str, *, out: Path | None, quiet: bool, as_json: bool, label: str,
               **options: object) -> None:
     from xlar.book.bank import run_bank_file

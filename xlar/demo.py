@@ -681,6 +681,7 @@ class _Generator:
         data = DemoData(sheets=self._sheets(), cases=cases)
         data.sheets["GLEntries"] = opening_gl(data)
         _month_end_setup(self, data)
+        _collections_setup(self, data)
         return data
 
     def _sheets(self) -> dict[str, tuple[list[str], list[list[Any]]]]:
@@ -816,6 +817,91 @@ def _month_end_setup(gen: _Generator, data: DemoData) -> None:
                       c.iban or None, text, e.document_no if i % 2 else None])
     data.sheets["BankStatement"] = (["Statement No.", "Line No.", "Transaction Date", "Amount", "Currency",
                                      "Payer Name", "Payer IBAN", "Transaction Text", "Reference"], lines)
+
+
+def _collections_setup(gen: _Generator, data: DemoData) -> None:
+    """Credit and collections (``xlar collections``): credit limits that most customers keep and a few
+    exceed, an ``Activities`` sheet of calls and promises to pay (one kept, one kept within the
+    tolerance, broken ones, an open one, a cancelled one), the collectors already assigned on a
+    ``Collections`` sheet (kept by the first run) and the priority settings. Its own random stream and
+    only customers without journal lines, so the ledger, the journal and the other cases are unchanged
+    and every promise keeps its status whether or not the journal is posted."""
+    rng = random.Random(4241)
+    in_journal = {ln.customer_no for ln in gen.lines}
+    balance: dict[str, Decimal] = defaultdict(Decimal)
+    old: dict[str, Decimal] = defaultdict(Decimal)  # open 75 days or more: overdue on any of the demo's terms
+    overdue_inv: dict[str, list[_Entry]] = defaultdict(list)
+    payments: dict[str, list[_Entry]] = defaultdict(list)
+    for e in gen.entries:
+        balance[e.customer_no] += e.remaining
+        if e.posting_date < AS_OF - timedelta(days=75):
+            old[e.customer_no] += e.remaining
+            if e.document_type == "Invoice" and e.remaining > 0:
+                overdue_inv[e.customer_no].append(e)
+        if e.document_type == "Payment":
+            payments[e.customer_no].append(e)
+    free = [c for c in gen.customers if c.role == "regular" and not c.currency and c.no not in in_journal]
+    # credit limits: 1.5 x the balance rounded up to 5,000, but below the balance for every 12th customer
+    headers, rows = data.sheets["Customers"]
+    pos = headers.index("Credit Limit")
+    over = {c.no for c in free[::12]}
+    for row in rows:
+        b = max(balance[row[0]], Decimal(0))
+        if row[0] in over and b > 2000:
+            row[pos] = float((b * Decimal("0.8") / 1000).to_integral_value() * 1000)
+        else:
+            row[pos] = float(max(((b * Decimal("1.5") / 5000).to_integral_value() + 1) * 5000, Decimal(10000)))
+    # promises: kept (paid in full by the date), kept within the tolerance, broken, open, cancelled
+    paid_late = [c for c in free if any(date(2026, 9, 1) <= p.posting_date <= date(2026, 10, 20)
+                                        for p in payments[c.no])]
+    silent = [c for c in free if overdue_inv[c.no] and c.no not in over and old[c.no] > 0
+              and not any(p.posting_date >= date(2026, 9, 22) for p in payments[c.no])]
+    owing = [c for c in free if overdue_inv[c.no] and c.no not in over and old[c.no] > 0 and c not in silent
+             and not any(p.posting_date >= date(2026, 10, 27) for p in payments[c.no])]
+    rng.shuffle(paid_late)
+    rng.shuffle(silent)
+    acts: list[list[Any]] = []
+
+    def promise(c: _Customer, made: date, by: date, amount: Decimal, text: str, status: str | None = None) -> None:
+        acts.append([made, c.no, "Promise", text, float(amount), by, status])
+
+    for c, extra in zip(paid_late[:2], (Decimal(0), Decimal("0.50"))):
+        pay = max((p for p in payments[c.no] if date(2026, 9, 1) <= p.posting_date <= date(2026, 10, 20)),
+                  key=lambda p: p.posting_date)
+        acts.append([pay.posting_date - timedelta(days=6), c.no, "Call", "Reminded of the open invoices",
+                     None, None, None])
+        promise(c, pay.posting_date - timedelta(days=4), pay.posting_date + timedelta(days=3), -pay.amount + extra,
+                "Will pay by bank transfer" if not extra else "Will pay the total (rounded up)")
+    for i, c in enumerate(silent[:3]):
+        inv = overdue_inv[c.no][0]
+        promise(c, date(2026, 9, 22), date(2026, 10, 9), inv.remaining, f"Promised to pay {inv.document_no}")
+        acts.append([date(2026, 10, 16), c.no, "E-Mail", "Promise missed: asked for payment again", None, None, None])
+        if i == 0:  # a second broken promise: this customer rises to the top
+            promise(c, date(2026, 10, 16), date(2026, 10, 23), inv.remaining, "Promised again, by next Friday")
+    rng.shuffle(owing)
+    for c in owing[:2]:
+        inv = overdue_inv[c.no][0]
+        promise(c, date(2026, 10, 27), date(2026, 11, 6), inv.remaining, f"Will pay {inv.document_no} next week")
+    if len(owing) > 2:
+        c = owing[2]
+        acts.append([date(2026, 10, 5), c.no, "Letter", "Final demand before collection agency", None, None, None])
+        promise(c, date(2026, 10, 6), date(2026, 10, 12), overdue_inv[c.no][0].remaining,
+                "Disputed: promise withdrawn", "Cancelled")
+    acts.sort(key=lambda a: (a[0], a[1]))
+    data.sheets["Activities"] = (["Date", "Customer No.", "Type", "Text", "Promised Amount", "Promised Date",
+                                  "Status"], acts)
+    # the collectors: each works a pool of customers (Owner), some with a next action and a note
+    worked = [a[1] for a in acts] + [c.no for c in free[1:60:7]]
+    notes = []
+    for i, no in enumerate(dict.fromkeys(worked)):
+        notes.append([no, ("Anna Berger", "Jonas Keller", "Mia Laurent")[i % 3],
+                      AS_OF + timedelta(days=1 + i % 6) if i % 2 == 0 else None,
+                      "Call the accounts payable clerk" if i % 4 == 0 else None])
+    data.sheets["Collections"] = (["Customer No.", "Owner", "Next Action", "Note"], notes)
+    settings = data.sheets["Settings"][1]
+    settings += [["Priority Weight Overdue Amount", 0.5], ["Priority Weight Days Overdue", 1.0],
+                 ["Priority Weight Broken Promises", 10.0], ["Priority Weight Credit Limit Use", 5.0],
+                 ["Promise Tolerance", 1.0]]
 
 
 _ITEMS = (

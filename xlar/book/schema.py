@@ -394,6 +394,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
     S("Duplicate Payment Check", "duplicate_payment_check", K.CHOICE, "Warning", choices=DuplicatePaymentCheck,
       extension=True),
     S("Small Remainder Limit", "small_remainder_limit", K.MONEY, "1.00", extension=True),
+    # extensions: credit and collections (xlar.book.worklist; not core Settings fields)
+    S("Priority Weight Overdue Amount", "collections.overdue_amount", K.DECIMAL, 1, extension=True),
+    S("Priority Weight Days Overdue", "collections.days_overdue", K.DECIMAL, 1, extension=True),
+    S("Priority Weight Broken Promises", "collections.broken_promises", K.DECIMAL, 2, extension=True),
+    S("Priority Weight Credit Limit Use", "collections.credit_limit_use", K.DECIMAL, 1, extension=True),
+    S("Promise Tolerance", "collections.promise_tolerance", K.MONEY, "0.00", extension=True),
     # extensions: the company as documents print it (xlar.book.documents; not core Settings fields)
     *(S(name, f"company.{fld}", K.TEXT, "", extension=True) for name, fld in (
         ("Company Name", "name"), ("Company Address", "address"), ("Company Address 2", "address_2"),
@@ -405,6 +411,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
 
 #: settings that are not core ``Settings`` fields: ``company.<field>`` (read by xlar.book.documents)
 COMPANY_PREFIX = "company."
+#: ``collections.<field>``: read by xlar.book.worklist
+COLLECTIONS_PREFIX = "collections."
 
 SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
 SETTINGS_BY_FIELD: dict[str, SettingSpec] = {s.field: s for s in SETTINGS}

@@ -41,6 +41,9 @@ OTHER_SHEETS: dict[str, tuple[str, ...]] = {
     "ReminderTerms": ("Code", "Level", "Grace Period", "Due Date Formula", "Additional Fee", "Calculate Interest"),
     "FinanceChargeTerms": ("Code", "Interest Rate %", "Interest Period (Days)", "Interest Calculation Method",
                            "Grace Period", "Minimum Amount", "Additional Fee"),
+    # extension (xlar.book.worklist): the collector's calls, letters and promises to pay
+    "Activities": ("Date", "Customer No.", "Type", "Text", "Promised Amount", "Promised Date", "Status",
+                   "Amount Paid"),
     # extension (xlar.book.remittance): the customer's remittance advice, applied by Applies-to ID
     "Remittance": ("Remittance ID", "Customer No.", "Document No.", "External Document No.", "Amount Paid",
                    "Discount Taken", "Currency", "Note"),
@@ -49,17 +52,20 @@ _OTHER_KINDS = {
     "transactiondate": Kind.DATE, "postingdate": Kind.DATE, "signaturedate": Kind.DATE, "validfrom": Kind.DATE,
     "validto": Kind.DATE, "amount": Kind.MONEY, "difference": Kind.MONEY, "additionalfee": Kind.MONEY,
     "minimumamount": Kind.MONEY, "open": Kind.BOOL, "blocked": Kind.BOOL, "calculateinterest": Kind.BOOL,
-    "amountpaid": Kind.MONEY, "discounttaken": Kind.MONEY,
+    "amountpaid": Kind.MONEY, "discounttaken": Kind.MONEY, "date": Kind.DATE, "promiseddate": Kind.DATE,
+    "promisedamount": Kind.MONEY,
 }
 _OTHER_LISTS = {
     ("Mandates", "type"): ("Recurring", "One-off"),
     ("FinanceChargeTerms", "interestcalculationmethod"): ("Average Daily Balance", "Balance Due"),
     ("BankStatement", "matchconfidence"): ("High", "Medium", "Low", "None"),
+    ("Activities", "type"): ("Call", "E-Mail", "Letter", "Promise", "Note"),
 }
 
 #: Sheet order of the template: inputs first, then outputs.
 ORDER = ("Settings", "Customers", "PaymentTerms", "ExchangeRates", "Ledger", "Journal", "Remittance",
-         "BankStatement", "BankLedger", "Mandates", "SEPASetup", "ReminderTerms", "FinanceChargeTerms", "Applications",
+         "BankStatement", "BankLedger", "Mandates", "SEPASetup", "ReminderTerms", "FinanceChargeTerms", "Activities",
+         "Applications",
          "GLEntries", "Issues", "RunLog")
 
 #: The SEPASetup sheet (extension, ``xlar.book.sepa``; Setting / Value like Settings): the company's
@@ -109,6 +115,12 @@ DESCRIPTIONS: dict[str, str] = {
                                "(posted, flagged), Error (not posted) or Off.",
     "Small Remainder Limit": "A posting that leaves an entry open with this much or less (company currency) is "
                              "flagged on Issues, so no cent stays open unnoticed. 0: off.",
+    "Priority Weight Overdue Amount": "Collections: what each 1,000 overdue (company currency) adds to the "
+                                      "priority.",
+    "Priority Weight Days Overdue": "Collections: what each 30 days overdue (oldest open invoice) adds.",
+    "Priority Weight Broken Promises": "Collections: what each broken promise to pay (Activities) adds.",
+    "Priority Weight Credit Limit Use": "Collections: what 100 % of the credit limit used adds.",
+    "Promise Tolerance": "A promise to pay is kept when the payments fall short of it by this much at most.",
     "Company Name": "Printed on statements, reminders and finance charge memos (month-end --documents).",
     "Company Address": "Street and number, as documents print it.",
     "Company Address 2": "A second address line (optional).",
