@@ -68,7 +68,7 @@ def test_sheets_and_required_columns_follow_the_contract(small_book):
     _path, sheets = small_book
     assert list(sheets) == ["Settings", "PaymentTerms", "Customers", "ExchangeRates", "Ledger", "Journal",
                             "GLEntries", "ReminderTerms", "FinanceChargeTerms", "SEPASetup", "Mandates",
-                            "BankStatement"]
+                            "BankStatement", "Activities", "Collections"]
     for sheet, columns in REQUIRED.items():
         headers = set(sheets[sheet][0])
         missing = [c for c in columns if norm(c) not in headers]
