@@ -188,6 +188,12 @@ CASES: dict[str, Case] = {
                                       [("post", {})], where=("Ledger", 3, "Remaining Amount")),
     "possible-duplicate-payment": Case({"Journal": journal(JOURNAL[1], [D, "Payment", "PAY-2", "C10000", 980, None])},
                                        where=("Journal", 3, "Amount")),
+    "credit-limit-exceeded": Case({"Customers": [CUSTOMERS[0] + ["Credit Limit"], CUSTOMERS[1] + [1000]]
+                                   + CUSTOMERS[2:], "Journal": journal([D, "Invoice", "INV-1", "C10000", 5, None])},
+                                  where=("Journal", 2, "Amount")),
+    "overdue-balance": Case({"Settings": SETTINGS + [["Credit Warnings", "Overdue Balance"]],
+                             "Journal": journal([date(2026, 3, 1), "Invoice", "INV-1", "C10000", 5, None])},
+                            where=("Journal", 2, "Amount")),
     "remittance-unknown-document": Case(_remit(["RA", "C10000", "INV-404", 980]), where=("Remittance", 2, "Document No.")),
     "remittance-other-customer": Case(_remit(["RA", "C10000", "INV-1002", 980]), where=("Remittance", 2, "Document No.")),
     "remittance-document-closed": Case(_remit(["RA", "C10000", "INV-1001", 980]), [("post", {}), ("check", {})],
@@ -268,7 +274,7 @@ _CODE = re.compile(r'"([a-z]+(?:-[a-z0-9]+)+)"')
 
 @pytest.mark.parametrize("module", ["xlar/book/rows.py", "xlar/book/cells.py", "xlar/book/commands.py",
                                     "xlar/core/settle.py", "xlar/core/duplicates.py", "xlar/core/remittance.py",
-                                    "xlar/book/remittance.py", "xlar/book/safeguards.py"])
+                                    "xlar/book/remittance.py", "xlar/book/safeguards.py", "xlar/book/credit.py"])
 def test_every_code_the_code_raises_is_in_the_catalogue(module):
     text = (ROOT / module).read_text()
     raised = {m for m in _CODE.findall(text) if re.search(rf'(err|_issue|issue|fail|CellError|SheetIssue|_bad)\(\s*'

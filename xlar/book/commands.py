@@ -22,6 +22,7 @@ from pathlib import Path
 from xlar.book import plan as P
 from xlar.book import schema as S
 from xlar.book.cells import read_int
+from xlar.book.credit import screen_credit
 from xlar.book.grid import Grid, find
 from xlar.book.issues import SheetIssue, resolve
 from xlar.book.posted import plan_posted, refuse_reposts, warn_duplicate_documents
@@ -129,6 +130,7 @@ def execute(grids: dict[str, Grid], command: str, *, started: datetime | None = 
             issues += refuse_reposts(read, grids, repost=repost and command == "post")  # posted before (PostedLines)
             issues += warn_duplicate_documents(read)  # applies-to naming two open entries of a customer
             issues += screen_journal(read)  # Remittance sheet, duplicate payments: line errors, never blocking
+            issues += screen_credit(read)  # credit limit (warning or line error) and overdue balance warnings
             dry = command == "check" or bool(blocking) or (bool(read.bad_lines) and not skip_errors)
             if not blocking:
                 s = post_journal(read.book, skip_errors=skip_errors or dry)

@@ -55,6 +55,11 @@ CATALOGUE: dict[str, str] = {
                                  "Limit (a warning: it is posted).",
     "possible-duplicate-payment": "A journal payment has the customer, amount and date (and external document no.) "
                                   "of another journal payment or of a posted payment (Duplicate Payment Check).",
+    # credit limits (xlar.book.credit, xlar.core.credit), raised on post and check
+    "credit-limit-exceeded": "A journal invoice takes the customer's balance over its Credit Limit (a warning, or "
+                             "with Credit Limit Check = Error a line error: not posted).",
+    "overdue-balance": "A journal invoice for a customer with an overdue balance (Credit Warnings = Overdue Balance "
+                       "or Both Warnings; a warning: it is posted).",
     "remittance-unknown-document": "A Remittance row names a document no ledger entry has.",
     "remittance-other-customer": "A Remittance row's document, or the row itself, is of another customer than the "
                                  "payment.",

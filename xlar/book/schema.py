@@ -17,6 +17,8 @@ from xlar.core.model import (
     ApplicationMethod,
     Blocked,
     CashDiscountAdministration,
+    CreditLimitCheck,
+    CreditWarnings,
     DocumentType,
     DuplicatePaymentCheck,
     TolerancePosting,
@@ -93,7 +95,8 @@ class SheetSpec:
 
     def column(self, header: object) -> Column | None:
         """The column a user header means, or None for a user's own column."""
-        return self.by_key.get(norm(header))
+        k = norm(header)
+        return self.by_key.get(k) or self.by_key.get(ALIASES.get(k, ""))
 
     @property
     def headers(self) -> list[str]:
@@ -102,6 +105,9 @@ class SheetSpec:
 
 C = Column
 K = Kind
+
+#: other headers of a column (after :func:`norm`): BC's field name where the contract has a shorter one
+ALIASES: dict[str, str] = {"creditlimitlcy": "creditlimit"}
 
 # --------------------------------------------------------------------------- input sheets
 
@@ -394,6 +400,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     S("Duplicate Payment Check", "duplicate_payment_check", K.CHOICE, "Warning", choices=DuplicatePaymentCheck,
       extension=True),
     S("Small Remainder Limit", "small_remainder_limit", K.MONEY, "1.00", extension=True),
+    S("Credit Warnings", "credit_warnings", K.CHOICE, "Credit Limit", choices=CreditWarnings, extension=True),
+    S("Credit Limit Check", "credit_limit_check", K.CHOICE, "Warning", choices=CreditLimitCheck, extension=True),
     # extensions: credit and collections (xlar.book.worklist; not core Settings fields)
     S("Priority Weight Overdue Amount", "collections.overdue_amount", K.DECIMAL, 1, extension=True),
     S("Priority Weight Days Overdue", "collections.days_overdue", K.DECIMAL, 1, extension=True),

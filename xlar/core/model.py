@@ -72,6 +72,22 @@ class DuplicatePaymentCheck(StrEnum):
     OFF = "Off"
 
 
+class CreditWarnings(StrEnum):
+    """BC's *Credit Warnings*: which credit checks a journal invoice gets (``xlar.core.credit``)."""
+
+    BOTH = "Both Warnings"
+    CREDIT_LIMIT = "Credit Limit"
+    OVERDUE_BALANCE = "Overdue Balance"
+    NONE = "No Warning"
+
+
+class CreditLimitCheck(StrEnum):
+    """What an invoice over the customer's credit limit is: posted with a warning, or held as an error."""
+
+    WARNING = "Warning"
+    ERROR = "Error"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PaymentTerms:
     """Payment terms: due date formula and up to two discount periods (spec §2.1, §2.3)."""
@@ -156,6 +172,8 @@ class Settings:
     currency_exponents: tuple[tuple[str, int], ...] = ()
     duplicate_payment_check: DuplicatePaymentCheck = DuplicatePaymentCheck.WARNING
     small_remainder_limit: Decimal = Decimal("1.00")  # LCY; 0 turns the warning off (core.remainders)
+    credit_warnings: CreditWarnings = CreditWarnings.CREDIT_LIMIT  # xlar.core.credit
+    credit_limit_check: CreditLimitCheck = CreditLimitCheck.WARNING
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
