@@ -19,6 +19,7 @@ from xlar.core.model import (
     CashDiscountAdministration,
     DocumentType,
     DuplicatePaymentCheck,
+    ReferenceScheme,
     TolerancePosting,
 )
 
@@ -191,6 +192,8 @@ LEDGER = SheetSpec(
         C("Remaining Pmt. Disc. 2 Possible", "remaining_pmt_disc_2_possible", K.MONEY, derived=True,
           extension=True),
         C("On Hold", "on_hold", extension=True),
+        # BC's Payment Reference: generated when xlar posts an invoice (Settings Payment Reference Scheme), or typed
+        C("Payment Reference", "payment_reference", extension=True),
     ),
 )
 
@@ -213,6 +216,7 @@ JOURNAL = SheetSpec(
         C("Due Date", "due_date", K.DATE),
         C("Amount Excl. VAT", "amount_excl_vat", K.MONEY),
         C("Document Date", "document_date", K.DATE, extension=True),
+        C("Payment Reference", "payment_reference", extension=True),
         C("Status", "status", written=True),
         C("Message", "", written=True),
         C("Posted Entry No.", "", K.INT, written=True),
@@ -394,6 +398,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     S("Duplicate Payment Check", "duplicate_payment_check", K.CHOICE, "Warning", choices=DuplicatePaymentCheck,
       extension=True),
     S("Small Remainder Limit", "small_remainder_limit", K.MONEY, "1.00", extension=True),
+    S("Payment Reference Scheme", "payment_reference_scheme", K.CHOICE, "None", choices=ReferenceScheme,
+      extension=True),
     # extensions: the company as documents print it (xlar.book.documents; not core Settings fields)
     *(S(name, f"company.{fld}", K.TEXT, "", extension=True) for name, fld in (
         ("Company Name", "name"), ("Company Address", "address"), ("Company Address 2", "address_2"),

@@ -109,6 +109,9 @@ DESCRIPTIONS: dict[str, str] = {
                                "(posted, flagged), Error (not posted) or Off.",
     "Small Remainder Limit": "A posting that leaves an entry open with this much or less (company currency) is "
                              "flagged on Issues, so no cent stays open unnoticed. 0: off.",
+    "Payment Reference Scheme": "The structured reference each invoice xlar posts gets (Ledger Payment Reference, "
+                                "printed on statements and reminders, matched exactly): None, RF, SE-OCR, NO-KID, "
+                                "NO-KID-11, FI, CH-QR or BE.",
     "Company Name": "Printed on statements, reminders and finance charge memos (month-end --documents).",
     "Company Address": "Street and number, as documents print it.",
     "Company Address 2": "A second address line (optional).",
