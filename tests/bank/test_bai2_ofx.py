@@ -10,7 +10,7 @@ import pytest
 from tests.bank.samples import bai2, ofx
 from tests.bank.test_workbook import book, by, cli  # noqa: F401  (the fixture)
 from tests.book.builders import read_sheet
-from xlar.book.statements import StatementError, detect, parse_file
+from xlar.book.bankfiles import StatementError, detect, parse_file
 
 D = Decimal
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from xlar.book.bankfiles import StatementError, detect, parse_data
 from xlar.book.bgmax import parse_bgmax
-from xlar.book.statements import StatementError, detect, parse_data
 from xlar.core.bank import new_lines
 
 BG = "0009912346"  # the payee's bankgiro number, zero-padded to 10

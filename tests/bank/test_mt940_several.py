@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from xlar.book.statements import StatementError, parse_mt940
+from xlar.book.bankfiles import StatementError, parse_mt940
 
 
 def statement(no: str, opening: str, amount: str, closing: str, day: str, text: str) -> str:

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from tests.bank.samples import camt053
-from xlar.book.statements import Profile, StatementError, parse_file
+from xlar.book.bankfiles import Profile, StatementError, parse_file
 from xlar.core.bank import BankLedgerEntry, StatementLine
 from xlar.core.reconcile import reconcile
 

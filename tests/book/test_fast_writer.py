@@ -349,7 +349,7 @@ def test_deflate_streams_round_trip_and_check_crc(tmp_path, monkeypatch, engine)
     refused by its CRC-32."""
     import zlib
 
-    from xlar.book import deflate
+    from xlar.book.xlsx import deflate
 
     if engine == "zlib":
         monkeypatch.setattr(deflate, "_fast", None)

@@ -19,8 +19,9 @@ import pytest
 import python_calamine
 
 from tests.book.builders import standard, write_book
-from xlar.book import splitparse, xlsxparts
+from xlar.book import xlsxparts
 from xlar.book.rows import read_book
+from xlar.book.xlsx import splitparse
 
 
 def whole(path: Path, title: str) -> list[list[object]]:

@@ -21,7 +21,7 @@ import json, sys
 if sys.argv[2] == "blocked":
     sys.modules["isal"] = None  # as on Pyodide: the package is not there
 from pathlib import Path
-from xlar.book import deflate
+from xlar.book.xlsx import deflate
 from xlar.book.commands import run_file
 from python_calamine import CalamineWorkbook
 import zipfile

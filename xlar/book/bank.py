@@ -27,6 +27,16 @@ from pathlib import Path
 
 from xlar.book import plan as P
 from xlar.book import schema as S
+from xlar.book.bankfiles import (
+    Parsed,
+    Profile,
+    StatementError,
+    from_cells,
+    parse_cells,
+    parse_data,
+    parse_file,
+    renumber,
+)
 from xlar.book.bankledger import BANK_LEDGER, next_entry_no, plan_bank_entries, read_bank_ledger
 from xlar.book.cells import read_text
 from xlar.book.commands import Outcome, next_run
@@ -37,16 +47,6 @@ from xlar.book.plan import Out
 from xlar.book.rows import ReadResult, read_book, read_sheet_rows
 from xlar.book.schema import Column, Cur, Kind, SheetSpec
 from xlar.book.sepa import DIRECT_DEBIT, debit_entries
-from xlar.book.statements import (
-    Parsed,
-    Profile,
-    StatementError,
-    from_cells,
-    parse_cells,
-    parse_data,
-    parse_file,
-    renumber,
-)
 from xlar.book.xlsxparts import locked_run, open_file, save_file
 from xlar.core.bank import (
     BankLedgerEntry,

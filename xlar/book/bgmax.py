@@ -36,7 +36,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from xlar.book.statements import Parsed, StatementError
+from xlar.book.bankfiles import Parsed, StatementError
 from xlar.core.bank import StatementLine, import_key
 
 _OCR = "2"

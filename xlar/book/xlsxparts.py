@@ -44,7 +44,6 @@ from xml.sax.saxutils import escape
 import defusedxml.ElementTree as DET
 from lxml import etree
 
-from xlar.book import deflate, splitparse
 from xlar.book.files import (
     CELL_TEXT_MAX,
     ILLEGAL_CHARACTERS,
@@ -84,6 +83,7 @@ from xlar.book.plan import (
     page_setup,
 )
 from xlar.book.schema import Cur, Kind, norm
+from xlar.book.xlsx import deflate, splitparse
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RNS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -1208,7 +1208,7 @@ class _Deflated:
 
     @classmethod
     def of(cls, pieces: Iterable[bytes | memoryview], big: bool) -> _Deflated:
-        """``big``: deflated fast (:func:`xlar.book.deflate.big_compressor`), else zlib level 6."""
+        """``big``: deflated fast (:func:`xlar.book.xlsx.deflate.big_compressor`), else zlib level 6."""
         comp = deflate.big_compressor() if big else zlib.compressobj(6, zlib.DEFLATED, -15)
         crc32 = deflate.crc32
         out: list[bytes] = []

@@ -4,7 +4,7 @@ python-calamine parses a sheet (``get_sheet_by_name``) with the GIL released, so
 threads parse two sheets in parallel, but one sheet is parsed by one thread: at 100k
 Ledger rows that is about 2 s, at a million about 20 s, the largest single step of a run.
 For a sheet part bigger than :data:`MIN_SPLIT` bytes of XML this module streams the part
-once (ISA-L inflate, :mod:`xlar.book.deflate`), cuts it after the ``</row>`` nearest its
+once (ISA-L inflate, :mod:`xlar.book.xlsx.deflate`), cuts it after the ``</row>`` nearest its
 middle, and writes each half as the only sheet of a small workbook of its own (the same
 styles and shared strings parts, copied as they are, and the same ``date1904``), deflated
 as it streams, so the 600 MB of a million-row sheet are never held whole. One half is
@@ -28,7 +28,7 @@ import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
-from xlar.book import deflate
+from xlar.book.xlsx import deflate
 
 MIN_SPLIT = 16 << 20  # bytes of sheet XML (about 25k rows of 26 columns): below it one parse is fast enough
 
