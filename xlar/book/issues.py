@@ -55,6 +55,9 @@ CATALOGUE: dict[str, str] = {
                                  "Limit (a warning: it is posted).",
     "possible-duplicate-payment": "A journal payment has the customer, amount and date (and external document no.) "
                                   "of another journal payment or of a posted payment (Duplicate Payment Check).",
+    "invalid-payment-reference": "A Payment Reference whose check digits, length or characters are wrong under "
+                                 "Settings Payment Reference Scheme (Ledger: a warning; Journal: the line is not "
+                                 "posted).",
     "remittance-unknown-document": "A Remittance row names a document no ledger entry has.",
     "remittance-other-customer": "A Remittance row's document, or the row itself, is of another customer than the "
                                  "payment.",
@@ -96,6 +99,8 @@ SETTLE_CODES: dict[str, str] = {
     "unapply-latest-first": "A later application touches the same entries; unapply that one first.",
     "unknown-entry": "The application refers to ledger entries that are not on the Ledger.",
     "unapply-before-application": "The unapply date is before the application's date.",
+    "invalid-payment-reference": "The journal line's Payment Reference is not valid under the Payment Reference "
+                                 "Scheme.",
 }
 
 
