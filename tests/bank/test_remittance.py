@@ -202,11 +202,11 @@ def test_one_digit_wrong_alone_is_never_high() -> None:
 
 def test_a_valid_structured_reference_names_the_invoice_and_its_customer() -> None:
     # Finnish reference 20260 01230 = INV-2026-00123's digits + check digit 0; the payer is nobody we know,
-    # two open invoices are 1 500.00: the reference decides, High
+    # two open invoices are 1 500.00: the reference decides, High with no amount ambiguity (One Match)
     idx = OpenItemIndex(REF_LEDGER, REF_PARTIES)
     s = MatchSettings(tolerance_value=D("0"), reference_scheme="FI")
     p = match_line(line("1500.00", "Viite 20260 01230", name="Maksaja Oy"), idx, s)[0]
-    assert (p.customer_no, p.documents, p.related_party.value, p.rule) == ("R1", ("INV-2026-00123",), "Fully", "High/4")
+    assert (p.customer_no, p.documents, p.related_party.value, p.rule) == ("R1", ("INV-2026-00123",), "Fully", "High/3")
     assert "the payment reference 20260 01230 (valid FI check digits)" in p.explanation
     # one digit wrong: the check digit fails, nothing is named
     p = match_line(line("1500.00", "Viite 20260 01231", name="Maksaja Oy"), idx, s)[0]
@@ -214,4 +214,4 @@ def test_a_valid_structured_reference_names_the_invoice_and_its_customer() -> No
     # a Swedish OCR reference (length digit 1, Luhn 3) from a BgMax file's reference field
     ln = StatementLine(statement_no="BG", line_no=1, transaction_date=DAY, amount=D("1500.00"), reference="20260012313")
     p = match_line(ln, idx, MatchSettings(reference_scheme="SE"))[0]
-    assert (p.documents, p.rule) == (("INV-2026-00123",), "High/4")
+    assert (p.documents, p.rule) == (("INV-2026-00123",), "High/3")

@@ -215,7 +215,8 @@ def match_settings(r: BankRead, book_read: ReadResult, profile: str | None = Non
     except Exception:  # noqa: BLE001 - a formula the reader already reported
         grace = 0
     return MatchSettings(tolerance_type=str(f.get("tolerance_type") or "Amount"),
-                         tolerance_value=Decimal(str(f.get("tolerance_value") or 0)), grace_days=grace)
+                         tolerance_value=Decimal(str(f.get("tolerance_value") or 0)), grace_days=grace,
+                         reference_scheme=book_read.book.settings.payment_reference_scheme.code)
 
 
 def parties(read: ReadResult) -> list[Party]:

@@ -27,6 +27,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -45,9 +46,10 @@ from xlar.book.grid import Grid, find
 from xlar.book.issues import SheetIssue
 from xlar.book.rows import read_sheet_rows
 from xlar.book.schema import Column, SheetSpec
+from xlar.core import payref
 from xlar.core.aging import Aging, AgingLine
 from xlar.core.dunning import FINANCE_CHARGE, REMINDER, DunningDoc
-from xlar.core.model import Severity
+from xlar.core.model import LedgerEntry, Severity
 from xlar.core.money import ZERO
 from xlar.core.month_end import MonthEnd
 from xlar.core.statements import Statement
@@ -242,8 +244,15 @@ class Prepared:
         return out
 
 
-def prepare(grids: dict[str, Grid], me: MonthEnd, folder: Path, *, eml: bool = False) -> Prepared:
-    """Every document of the month-end run ``me`` rendered, the Outbox report and (``eml``) the messages."""
+def prepare(grids: dict[str, Grid], me: MonthEnd, folder: Path, *, eml: bool = False,
+            ledger: Sequence[LedgerEntry] = (), scheme: str = "") -> Prepared:
+    """Every document of the month-end run ``me`` rendered, the Outbox report and (``eml``) the messages.
+
+    ``ledger`` / ``scheme``: the open invoices' Payment References, printed as the reference to quote."""
+    refs: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for e in ledger:
+        if e.payment_reference and e.open and e.remaining_amount > 0:
+            refs.setdefault((e.customer_no, e.currency), []).append((e.document_no, e.payment_reference))
     lcy = me.aging.lcy
     company = read_company(grids)
     parties, issues = read_parties(grids, lcy)
@@ -255,8 +264,9 @@ def prepare(grids: dict[str, Grid], me: MonthEnd, folder: Path, *, eml: bool = F
         lang = Lang(p.language, company.language)
         d = Document(STATEMENT, s.customer_no, p.name or s.name, p.email, lang.language, s.currency, s.closing,
                      s.customer_no, me.as_of, None, "")
+        quote = payref.to_quote(refs.get((s.customer_no, s.currency), []), scheme, s.customer_no)
         d.pdf = _render(_statement_story(company, p, lang, s, me.start, me.as_of, me.aging,
-                                         aging_lines.get((s.customer_no, s.currency))), company, lang,
+                                         aging_lines.get((s.customer_no, s.currency)), quote), company, lang,
                         f"{lang.t('statement')} · {s.customer_no} {d.name} · {lang.day(me.as_of)}")
         docs.append(d)
     for dd in me.dunning.documents:
@@ -264,7 +274,9 @@ def prepare(grids: dict[str, Grid], me: MonthEnd, folder: Path, *, eml: bool = F
         lang = Lang(p.language, company.language)
         d = Document(dd.kind, dd.customer_no, p.name, p.email, lang.language, dd.currency, _total_due(dd),
                      dd.document_no, dd.document_date, dd.due_date, status)
-        d.pdf = _render(_dunning_story(company, p, lang, dd, issued=me.issued), company, lang,
+        quote = payref.to_quote([(ln.entry.document_no, ln.entry.payment_reference) for ln in dd.lines], scheme,
+                                f"{dd.document_no} / {dd.customer_no}")
+        d.pdf = _render(_dunning_story(company, p, lang, dd, issued=me.issued, quote=quote), company, lang,
                         f"{_title(dd.kind, lang)} {dd.document_no} · {dd.customer_no} {d.name}")
         docs.append(d)
     _name_files(docs, me.as_of)
@@ -549,7 +561,7 @@ def _iban(iban: str) -> str:
 
 
 def _statement_story(company: Company, party: Party, lang: Lang, s: Statement, start: date, end: date,
-                     aging: Aging, line: AgingLine | None) -> list[object]:
+                     aging: Aging, line: AgingLine | None, quote: str = "") -> list[object]:
     from reportlab.platypus import KeepTogether, Spacer
 
     st = _styles()
@@ -592,12 +604,13 @@ def _statement_story(company: Company, party: Party, lang: Lang, s: Statement, s
         sentence = lang.t("pay_overdue", amount=lang.money(overdue, cur))
     else:
         sentence = lang.t("no_payment")
-    tail += _payment(company, lang, sentence, s.customer_no)
+    tail += _payment(company, lang, sentence, quote or s.customer_no)
     story.append(KeepTogether(tail))
     return story
 
 
-def _dunning_story(company: Company, party: Party, lang: Lang, d: DunningDoc, *, issued: bool) -> list[object]:
+def _dunning_story(company: Company, party: Party, lang: Lang, d: DunningDoc, *, issued: bool,
+                   quote: str = "") -> list[object]:
     from reportlab.platypus import KeepTogether, Spacer
 
     st = _styles()
@@ -642,7 +655,7 @@ def _dunning_story(company: Company, party: Party, lang: Lang, d: DunningDoc, *,
     tot.hAlign = "RIGHT"  # type: ignore[attr-defined]
     tail: list[object] = [Spacer(1, _mm(3)), tot]
     sentence = lang.t("pay_by", amount=lang.money(due, cur), date=lang.day(d.due_date))
-    tail += _payment(company, lang, sentence, f"{d.document_no} / {d.customer_no}")
+    tail += _payment(company, lang, sentence, quote or f"{d.document_no} / {d.customer_no}")
     story.append(KeepTogether(tail))
     return story
 

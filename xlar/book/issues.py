@@ -60,6 +60,9 @@ CATALOGUE: dict[str, str] = {
                              "with Credit Limit Check = Error a line error: not posted).",
     "overdue-balance": "A journal invoice for a customer with an overdue balance (Credit Warnings = Overdue Balance "
                        "or Both Warnings; a warning: it is posted).",
+    "invalid-payment-reference": "A Payment Reference whose check digits, length or characters are wrong under "
+                                 "Settings Payment Reference Scheme (Ledger: a warning; Journal: the line is not "
+                                 "posted).",
     "remittance-unknown-document": "A Remittance row names a document no ledger entry has.",
     "remittance-other-customer": "A Remittance row's document, or the row itself, is of another customer than the "
                                  "payment.",
@@ -101,6 +104,8 @@ SETTLE_CODES: dict[str, str] = {
     "unapply-latest-first": "A later application touches the same entries; unapply that one first.",
     "unknown-entry": "The application refers to ledger entries that are not on the Ledger.",
     "unapply-before-application": "The unapply date is before the application's date.",
+    "invalid-payment-reference": "The journal line's Payment Reference is not valid under the Payment Reference "
+                                 "Scheme.",
 }
 
 

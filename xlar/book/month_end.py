@@ -222,7 +222,8 @@ def execute_month_end(grids: dict[str, Grid], opts: MonthEndOptions, *, started:
         if opts.documents is not None:  # the PDFs in memory and the Outbox report; the caller writes the files
             from xlar.book.documents import prepare
 
-            prep = prepare(grids, me, opts.documents, eml=opts.eml)
+            prep = prepare(grids, me, opts.documents, eml=opts.eml, ledger=book.ledger,
+                           scheme=book.settings.payment_reference_scheme.code)
             tables = [*tables, prep.outbox]
             issues.extend(prep.issues)
             o.prepared, o.documents, o.documents_dir = prep, len(prep.documents), str(opts.documents)

@@ -21,6 +21,7 @@ from xlar.book.cells import CellError, convert_column, is_blank, read_cell, read
 from xlar.book.grid import Bound, Grid, find
 from xlar.book.issues import SheetIssue
 from xlar.book.schema import Column, Cur, SheetSpec, norm
+from xlar.core import payref
 from xlar.core.model import (
     Accounts,
     Application,
@@ -484,7 +485,25 @@ class _Reader:
             entries.append(e)
             rows[no] = row
             self.index.add_at("ledger", no, row, b.grid, i)
+        self._payment_references(b, master, entries, rows)
         return tuple(entries), rows, filled
+
+    def _payment_references(self, b: Bound, master: Book, entries: list[LedgerEntry], rows: dict[int, int]) -> None:
+        """A typed Payment Reference that is not valid under the Settings scheme: a warning (the entry is kept;
+        the matcher then reads it as a plain reference, never as a structured one)."""
+        scheme = master.settings.payment_reference_scheme.code
+        col = S.LEDGER.by_field["payment_reference"]
+        if not scheme or not b.has(col):
+            return
+        header = b.header_of(col)
+        for e in entries:
+            if e.payment_reference:
+                why = payref.check(scheme, e.payment_reference)
+                if why:
+                    self.issue(b.grid.title, rows[e.entry_no], header, e.payment_reference,
+                               f"Payment Reference {why} (Settings: Payment Reference Scheme "
+                               f"{master.settings.payment_reference_scheme.value})", "invalid-payment-reference",
+                               WARNING)
 
     # ------------------------------------------------------------------ journal
     def journal(self, master: Book, ledger: tuple[LedgerEntry, ...]) -> tuple[

@@ -21,6 +21,7 @@ from xlar.core.model import (
     CreditWarnings,
     DocumentType,
     DuplicatePaymentCheck,
+    ReferenceScheme,
     TolerancePosting,
 )
 
@@ -197,6 +198,8 @@ LEDGER = SheetSpec(
         C("Remaining Pmt. Disc. 2 Possible", "remaining_pmt_disc_2_possible", K.MONEY, derived=True,
           extension=True),
         C("On Hold", "on_hold", extension=True),
+        # BC's Payment Reference: generated when xlar posts an invoice (Settings Payment Reference Scheme), or typed
+        C("Payment Reference", "payment_reference", extension=True),
     ),
 )
 
@@ -219,6 +222,7 @@ JOURNAL = SheetSpec(
         C("Due Date", "due_date", K.DATE),
         C("Amount Excl. VAT", "amount_excl_vat", K.MONEY),
         C("Document Date", "document_date", K.DATE, extension=True),
+        C("Payment Reference", "payment_reference", extension=True),
         C("Status", "status", written=True),
         C("Message", "", written=True),
         C("Posted Entry No.", "", K.INT, written=True),
@@ -402,6 +406,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     S("Small Remainder Limit", "small_remainder_limit", K.MONEY, "1.00", extension=True),
     S("Credit Warnings", "credit_warnings", K.CHOICE, "Credit Limit", choices=CreditWarnings, extension=True),
     S("Credit Limit Check", "credit_limit_check", K.CHOICE, "Warning", choices=CreditLimitCheck, extension=True),
+    S("Payment Reference Scheme", "payment_reference_scheme", K.CHOICE, "None", choices=ReferenceScheme,
+      extension=True),
     # extensions: credit and collections (xlar.book.worklist; not core Settings fields)
     S("Priority Weight Overdue Amount", "collections.overdue_amount", K.DECIMAL, 1, extension=True),
     S("Priority Weight Days Overdue", "collections.days_overdue", K.DECIMAL, 1, extension=True),

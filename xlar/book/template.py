@@ -124,6 +124,9 @@ DESCRIPTIONS: dict[str, str] = {
     "Priority Weight Broken Promises": "Collections: what each broken promise to pay (Activities) adds.",
     "Priority Weight Credit Limit Use": "Collections: what 100 % of the credit limit used adds.",
     "Promise Tolerance": "A promise to pay is kept when the payments fall short of it by this much at most.",
+    "Payment Reference Scheme": "The structured reference each invoice xlar posts gets (Ledger Payment Reference, "
+                                "printed on statements and reminders, matched exactly): None, RF, SE-OCR, NO-KID, "
+                                "NO-KID-11, FI, CH-QR or BE.",
     "Company Name": "Printed on statements, reminders and finance charge memos (month-end --documents).",
     "Company Address": "Street and number, as documents print it.",
     "Company Address 2": "A second address line (optional).",

@@ -551,8 +551,18 @@ class OpenItemIndex:
         self.by_token: dict[str, set[str]] = defaultdict(set)
         self.name_keys: dict[str, str] = {}
         by_doc, by_compact, by_customer = self.by_doc, self.by_compact_doc, self.by_customer
+        #: Payment Reference (compact) -> open entries / closed invoices (the ledger's own field, issue 24)
+        self.by_payref: dict[str, LedgerEntry | list[LedgerEntry]] = {}
+        self.closed_payref: dict[str, LedgerEntry] = {}
         with gc_paused():
+            ledger = ledger if isinstance(ledger, (list, tuple)) else list(ledger)
             self._index(ledger, by_doc, by_compact, by_customer, self.by_digits, self.closed)
+            refs = [e for e in ledger if e.payment_reference]
+            if refs:
+                self.by_payref.update(_one_or_list([(compact(e.payment_reference), e) for e in refs
+                                                    if e.open and e.remaining_amount > ZERO]))
+                self.closed_payref.update((compact(e.payment_reference), e) for e in refs
+                                          if not e.open and e.document_type is DocumentType.INVOICE)
         self._sorted: set[str] = set()
         self._rows: dict[str, _Book] = {}
         self._grace = 0
@@ -773,6 +783,7 @@ class _Reading:
     numbers: set[str]  # digit groups without leading zeros, not part of a named document's number
     customers: set[str]
     structured: dict[str, str] = field(default_factory=dict)  # customer -> the valid structured reference
+    exact: set[int] = field(default_factory=set)  # entry nos a valid structured reference names
 
 
 def _year(g: str) -> bool:
@@ -793,6 +804,39 @@ def _structured(text: str, scheme: str, idx: OpenItemIndex) -> dict[int, tuple[L
             for e in _entries(idx.by_digits.get(base.lstrip("0"))):
                 out[e.entry_no] = (e, run)
     return out
+
+
+def _payment_references(text: str, scheme: str, idx: OpenItemIndex) -> list[tuple[LedgerEntry, str, bool]]:
+    """Entries whose Payment Reference is in ``text`` (blanks, dashes and ``+++`` frames ignored): (entry, the
+    reference as written, whether it is a valid structured reference: of ``scheme``, or any valid RF one).
+
+    The ledger's own field decides, whatever the scheme: a reference typed on an entry is found as typed.
+    """
+    keys: dict[str, str] = {}
+    for m in _REF_RUN.finditer(text):
+        keys.setdefault(compact(m.group(0)), m.group(0).strip())
+    for w in text.split():
+        keys.setdefault(compact(w), w)
+    up = text.upper()
+    if "RF" in up:
+        for w in compact_keep_words(up).split():
+            if w.startswith("RF"):  # an RF reference runs on into the next words: every length it may have
+                for n in range(5, min(len(w), 25) + 1):
+                    keys.setdefault(w[:n], w[:n])
+    out = []
+    for k, run in keys.items():
+        if len(k) < _MIN_DOC:
+            continue
+        for e in _entries(idx.by_payref.get(k)):
+            out.append((e, run, (bool(scheme) and payref.valid(scheme, k)) or _rf_valid(k)))
+        c = idx.closed_payref.get(k)
+        if c is not None:
+            out.append((c, run, False))
+    return out
+
+
+def _rf_valid(k: str) -> bool:
+    return k.startswith("RF") and payref.valid("RF", k)
 
 
 def _read(line: StatementLine, idx: OpenItemIndex, scheme: str = "") -> _Reading:
@@ -836,10 +880,21 @@ def _read(line: StatementLine, idx: OpenItemIndex, scheme: str = "") -> _Reading
         for e in _entries(idx.by_doc.get(ref) or idx.by_compact_doc.get(ref)):
             found[e.entry_no] = e
     structured: dict[str, str] = {}
+    exact: set[int] = set()
+    if idx.by_payref or idx.closed_payref:
+        for e, run, ok in _payment_references(text, scheme, idx):
+            if not e.open:
+                closed[e.entry_no] = e
+                continue
+            found[e.entry_no] = e
+            if ok:
+                structured[e.customer_no] = run
+                exact.add(e.entry_no)
     if scheme:
         for e, run in _structured(text, scheme, idx).values():
             found[e.entry_no] = e
             structured[e.customer_no] = run
+            exact.add(e.entry_no)
     own: set[str] = set()
     for e in (*found.values(), *closed.values()):
         own.update(g.lstrip("0") for g in re.findall(r"\d+", e.document_no))
@@ -849,7 +904,7 @@ def _read(line: StatementLine, idx: OpenItemIndex, scheme: str = "") -> _Reading
     if any(k in up for k in ("KD", "KUNDE", "KNR", "CUST", "DEBITOR", "CLIENT", "ACC")):
         custs.update(m.group(1) for m in _CUSTNO.finditer(up) if m.group(1) in idx.parties)
     return _Reading(list(found.values()), [c for n, c in closed.items() if n not in found], numbers, custs,
-                    structured)
+                    structured, exact)
 
 
 def _named_entries(line: StatementLine, idx: OpenItemIndex) -> list[LedgerEntry]:
@@ -975,7 +1030,8 @@ _RP_RANK = {RelatedParty.FULLY: 2, RelatedParty.PARTIALLY: 1, RelatedParty.NO: 0
 
 def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, named: list[LedgerEntry],
                          rp: tuple[RelatedParty, int, str], s: MatchSettings, lo: Decimal,
-                         hi: Decimal, search: bool = True, numbers: set[str] = frozenset()) -> list[_Cand]:
+                         hi: Decimal, search: bool = True, numbers: set[str] = frozenset(),
+                         exact: set[int] = frozenset()) -> list[_Cand]:
     on = line.transaction_date
     b = idx.book(cust, s.grace_days)
     mine = {b.pos[e.entry_no] for e in named if e.customer_no == cust and e.entry_no in b.pos}
@@ -1040,6 +1096,8 @@ def _customer_candidates(line: StatementLine, idx: OpenItemIndex, cust: str, nam
             # payment of the named invoice); to the cent it is BC's One Match (a mistyped number)
             amount = AmountMatch.ONE if n_in == 1 and not rivals and (
                 doc is not DocMatch.NO or not named_pos or tot == line.amount) else AmountMatch.MULTIPLE
+            if exact and amount is AmountMatch.MULTIPLE and all(b.entries[i].entry_no in exact for i in c):
+                amount = AmountMatch.ONE  # a valid structured reference names them: no amount ambiguity
         else:
             amount = AmountMatch.NONE
         out.append(_Cand(cust, tuple(b.entries[i] for i in c), rp[0], doc, amount, rp[1], rp[2],
@@ -1236,7 +1294,8 @@ def _match_line(line: StatementLine, idx: OpenItemIndex, s: MatchSettings) -> li
         if rp is None:
             continue
         cands += _customer_candidates(line, idx, cust, named, rp, s, lo, hi,
-                                      search=(_RP_RANK[rp[0]], rp[1]) == payer, numbers=reading.numbers)
+                                      search=(_RP_RANK[rp[0]], rp[1]) == payer, numbers=reading.numbers,
+                                      exact=reading.exact)
     for c in cands:
         c.rule = _best_rule(s.rules, c.rp, c.doc, c.amount)
     _named_decides(cands, reading, s)

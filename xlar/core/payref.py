@@ -181,3 +181,60 @@ def base_for_document(document_no: str) -> str:
     """The base a document number gives a numeric scheme: its digits without leading zeros
     (``INV-2026-00123`` -> ``202600123``), the same digits the matcher reads back."""
     return "".join(c for c in document_no if c.isdigit()).lstrip("0") or "0"
+
+
+def for_document(scheme: str, document_no: str) -> str:
+    """The reference an invoice numbered ``document_no`` gets under ``scheme`` (compact; ``""`` when none).
+
+    Deterministic: the same number always gives the same reference (posting is idempotent).
+    A numeric scheme builds it from the number's digits (:func:`base_for_document`), RF from
+    the whole number without separators (``INV-2026-00123`` -> ``RF..INV202600123``); a
+    number the scheme cannot carry (no digits, too many) gets none.
+    """
+    if not scheme:
+        return ""
+    scheme = scheme.upper()
+    if scheme == "RF":
+        base = _NON_ALNUM.sub("", document_no).upper()
+    else:
+        base = "".join(c for c in document_no if c.isdigit()).lstrip("0")
+        if not base:
+            return ""
+        if scheme == "FI" and len(base) < 3:
+            base = base.rjust(3, "0")
+    try:
+        ref = create(scheme, base)
+    except PaymentReferenceError:
+        return ""
+    return ref
+
+
+def check(scheme: str, reference: str) -> str:
+    """Why ``reference`` is not a valid reference of ``scheme`` (``""`` when it is, or no scheme is chosen)."""
+    if not scheme or not reference.strip():
+        return ""
+    if valid(scheme, reference):
+        return ""
+    names = {"RF": "an RF creditor reference (ISO 11649)", "SE": "a Swedish OCR reference",
+             "NO": "a Norwegian KID (mod 10)", "NO11": "a Norwegian KID (mod 11)", "FI": "a Finnish reference number",
+             "CH": "a Swiss QR reference (27 digits)", "BE": "a Belgian structured communication (12 digits)"}
+    return f"{reference.strip()!r} is not {names.get(scheme.upper(), scheme)}: its check digits are wrong or it has " \
+        "the wrong length or characters"
+
+
+def to_quote(references: list[tuple[str, str]], scheme: str, fallback: str, limit: int = 8) -> str:
+    """The reference a statement or reminder asks the customer to quote: for one invoice its payment
+    reference (grouped as printed), for several one line each (``INV-1: RF.. ``), else ``fallback``.
+
+    ``references``: (document no., payment reference) of the invoices the document asks to be paid.
+    """
+    refs = [(doc, ref) for doc, ref in references if ref]
+    if not refs:
+        return fallback
+    shown = [display(scheme, ref) if scheme and valid(scheme, ref) else ref for _, ref in refs]
+    if len(refs) == 1:
+        return f"{shown[0]} ({refs[0][0]})"
+    lines = [f"{doc}: {ref}" for (doc, _), ref in zip(refs[:limit], shown)]
+    if len(refs) > limit:
+        lines.append(f"... {len(refs) - limit} more")
+    return "\n".join(lines)

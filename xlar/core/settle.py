@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+from xlar.core import payref
 from xlar.core.model import (
     Application,
     ApplicationMethod,
@@ -1070,6 +1071,11 @@ def _validate_line(run: _Run, line: JournalLine) -> tuple[_Plan | None, list[Iss
             "amount", line.amount)
     if not line.document_no.strip():
         err("missing-document-no", "Document No. is empty.", "document_no", line.document_no)
+    if line.payment_reference:
+        why = payref.check(run.s.payment_reference_scheme.code, line.payment_reference)
+        if why:
+            err("invalid-payment-reference", f"Payment Reference {why} (Settings: Payment Reference Scheme "
+                f"{run.s.payment_reference_scheme.value}).", "payment_reference", line.payment_reference)
     docs = _split_docs(line)
     if docs and line.applies_to_id:
         err("applies-to-both", "Give either Applies-to Doc. No. or Applies-to ID, not both.",
@@ -1193,6 +1199,10 @@ def _post_line(run: _Run, plan: _Plan) -> int:
         external_document_no=line.external_document_no,
         description=line.description or f"{_VALUE[line.document_type]} {line.document_no}",
         exchange_rate=plan.rate,
+        # typed: kept as typed (validated above); else an invoice's generated from its number (deterministic)
+        payment_reference=line.payment_reference.strip() or (
+            payref.for_document(run.s.payment_reference_scheme.code, line.document_no)
+            if line.document_type is _INVOICE else ""),
     )
     run.add_entry(e)
     acc = run.acc

@@ -220,6 +220,7 @@ def new_entry(
     external_document_no: str = "",
     description: str = "",
     exchange_rate: Decimal | None = None,
+    payment_reference: str = "",
 ) -> LedgerEntry:
     """A new customer ledger entry with every derived column filled (contract *Ledger*).
 
@@ -232,7 +233,7 @@ def new_entry(
         document_no=document_no, posting_date=posting_date, amount=amount, currency=currency,
         document_date=document_date, due_date=due_date, payment_terms=payment_terms,
         amount_excl_vat=amount_excl_vat, external_document_no=external_document_no, description=description,
-        exchange_rate=exchange_rate))
+        exchange_rate=exchange_rate, payment_reference=payment_reference))
 
 
 ENTRY_FIELDS = tuple(f.name for f in fields(LedgerEntry))
@@ -259,6 +260,7 @@ def entry_fields(
     description: str = "",
     exchange_rate: Decimal | None = None,
     given: Container[str] = (),
+    payment_reference: str = "",
 ) -> dict[str, object]:
     """:func:`new_entry`'s record as a dict of every field (``ENTRY_FIELDS``): the one place the
     derived columns are computed, for a new entry and for a ledger row read with blank cells.
@@ -289,6 +291,8 @@ def entry_fields(
         external_document_no=external_document_no, description=description, amount_excl_vat=amount_excl_vat,
         payment_terms=code if payment_terms else "",
     )
+    if payment_reference:
+        out["payment_reference"] = payment_reference
     if document_type in _DISCOUNTABLE:
         # terms give invoices and credit memos their due and discount dates
         sched = idx.schedule(code.upper() if code else "", document_type, doc_date, amount, amount_excl_vat, q,
