@@ -241,6 +241,62 @@ def collections_cmd(
     _finish(outcome, quiet=quiet, as_json=as_json)
 
 
+@app.command(name="write-off")
+def write_off_cmd(
+        book: BookArg,
+        max_amount: Annotated[str | None, typer.Option(
+            "--max", help="Write off open entries whose remaining amount (LCY, either sign) is at most this.")] = None,
+        older_than: Annotated[str, typer.Option("--older-than", help="Only entries due longer ago than this "
+                                                                     "(date formula: 90D, 3M).")] = "90D",
+        reason: Annotated[str, typer.Option("--reason", help="Reason code, in the description of each "
+                                                             "write-off.")] = "WRITEOFF",
+        as_of: Annotated[str | None, typer.Option("--as-of", help="Age as of this date (default: today).")] = None,
+        posting_date: Annotated[str | None, typer.Option(
+            "--posting-date", help="Posting date of the write-offs or the reversal (default: --as-of).")] = None,
+        account: Annotated[str | None, typer.Option(
+            "--account", help="G/L account (default: Settings Write-off Account).")] = None,
+        customer: Annotated[list[str] | None, typer.Option("--customer", help="Only this customer; repeatable.")]
+        = None,
+        reverse: Annotated[str | None, typer.Option("--reverse", help="Reverse this write-off (WO-17).")] = None,
+        force: ForceOpt = False,
+        out: OutOpt = None, quiet: QuietOpt = False, as_json: JsonOpt = False) -> None:
+    """Write off small old balances to the write-off account, or reverse one write-off."""
+    from decimal import Decimal, InvalidOperation
+
+    from xlar.book.writeoff import run_write_off
+    from xlar.core.dates import DateFormulaError, parse_formula
+
+    if (max_amount is None) == (reverse is None):
+        raise typer.BadParameter("give --max AMOUNT (write off) or --reverse WO-N (reverse one)")
+    post_day = _book_day(posting_date, "--posting-date")
+    if reverse is not None:
+        label = f"write-off --reverse {reverse}"
+        opts: dict[str, object] = {"reverse": reverse, "posting_date": post_day}
+    else:
+        try:
+            limit = Decimal(str(max_amount))
+        except InvalidOperation:
+            raise typer.BadParameter(f"{max_amount!r} is not an amount like 5.00", param_hint="--max") from None
+        if not limit.is_finite() or limit <= 0:
+            raise typer.BadParameter(f"{max_amount!r}: give an amount above zero", param_hint="--max")
+        try:
+            terms = parse_formula(older_than)
+        except DateFormulaError:
+            terms = []
+        if len(terms) != 1 or terms[0][0] < 0 or terms[0][1] != "n":
+            raise typer.BadParameter(f"{older_than!r} is not a length like 90D, 12W or 3M", param_hint="--older-than")
+        day = _book_day(as_of, "--as-of") or date.today()
+        if not reason.strip():
+            raise typer.BadParameter("give a reason code", param_hint="--reason")
+        label = f"write-off --max {max_amount} --older-than {older_than} --reason {reason}"
+        opts = {"as_of": day, "max_lcy": limit, "older_than": older_than, "reason": reason.strip(),
+                "account": account, "posting_date": post_day,
+                "customers": frozenset(customer) if customer else None}
+    outcome = _attempt("write-off", book, as_json, lambda: run_write_off(book, out=out, label=label, force=force,
+                                                                         **opts))
+    _finish(outcome, quiet=quiet, as_json=as_json)
+
+
 def _run_bank(book: Path, command: str, *, out: Path | None, quiet: bool, as_json: bool, label: str,
               **options: object) -> None:
     from xlar.book.bank import run_bank_file

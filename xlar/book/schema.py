@@ -401,6 +401,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     S("Unrealized Gains Account", "accounts.unrealized_gains", K.TEXT, "8520", extension=True),
     S("Unrealized Losses Account", "accounts.unrealized_losses", K.TEXT, "8530", extension=True),
     S("Appln. Rounding Account", "accounts.appln_rounding", K.TEXT, "8540", extension=True),
+    S("Write-off Account", "accounts.write_off", K.TEXT, "8620", extension=True),
     S("Duplicate Payment Check", "duplicate_payment_check", K.CHOICE, "Warning", choices=DuplicatePaymentCheck,
       extension=True),
     S("Small Remainder Limit", "small_remainder_limit", K.MONEY, "1.00", extension=True),

@@ -115,6 +115,7 @@ DESCRIPTIONS: dict[str, str] = {
                                "(posted, flagged), Error (not posted) or Off.",
     "Small Remainder Limit": "A posting that leaves an entry open with this much or less (company currency) is "
                              "flagged on Issues, so no cent stays open unnoticed. 0: off.",
+    "Write-off Account": "G/L account of small balances written off (xlar write-off).",
     "Credit Warnings": "Which checks a journal invoice gets: Both Warnings, Credit Limit, Overdue Balance or "
                        "No Warning.",
     "Credit Limit Check": "An invoice over the customer's Credit Limit: Warning (posted) or Error (not posted).",

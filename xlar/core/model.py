@@ -163,6 +163,7 @@ class Accounts:
     unrealized_gains: str = "8520"
     unrealized_losses: str = "8530"
     appln_rounding: str = "8540"
+    write_off: str = "8620"  # xlar.core.writeoff
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
