@@ -840,6 +840,9 @@ def _collections_setup(gen: _Generator, data: DemoData) -> None:
                 overdue_inv[e.customer_no].append(e)
         if e.document_type == "Payment":
             payments[e.customer_no].append(e)
+    for ln in gen.lines:  # what the journal invoices add: the demo posts within every limit
+        if ln.document_type == "Invoice":
+            balance[ln.customer_no] += ln.amount
     free = [c for c in gen.customers if c.role == "regular" and not c.currency and c.no not in in_journal]
     # credit limits: 1.5 x the balance rounded up to 5,000, but below the balance for every 12th customer
     headers, rows = data.sheets["Customers"]

@@ -40,7 +40,7 @@ from xlar.book.issues import SheetIssue
 TITLE = "xlar"
 _REMOTE = {"remote", "officejs", "calamine"}
 #: commands whose result the user reads in a message even when all went well (figures, counts, a file)
-_TELL = {"check", "import-statement", "match", "accept", "reconcile", "month-end", "sepa", "predict"}
+_TELL = {"check", "import-statement", "match", "accept", "reconcile", "month-end", "sepa", "predict", "collections"}
 #: the workbook-scope name of the cell holding month end's as-of date (else today)
 AS_OF_NAME = "AsOfDate"
 
@@ -599,6 +599,22 @@ def predict(book: Any = None, *, seed: int = 0) -> Outcome:
         return Work(pr.plan, o)
 
     return run(_caller(book), "predict", label="predict", executor=executor)
+
+
+def collections(book: Any = None, *, as_of: date | None = None) -> Outcome:
+    """The Collections worklist and the promises on Activities (``xlar collections``), as of ``as_of``,
+    else the cell named ``AsOfDate``, else today."""
+    book = _caller(book)
+
+    def executor(live: excel.LiveBook, started: datetime, label: str) -> Work:
+        from xlar.book.worklist import execute_collections
+
+        day = as_of or named_date(book, live, AS_OF_NAME) or date.today()
+        plan, o = execute_collections(live.grids, day, started=started, fingerprint=live.fingerprint,
+                                      label=f"collections --as-of {day.isoformat()}")
+        return Work(plan, o)
+
+    return run(book, "collections", label="collections", executor=executor)
 
 
 DOCS_URL = "https://pypi.org/project/xlar/"

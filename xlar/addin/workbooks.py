@@ -97,6 +97,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("Month end", "SEPA confirm selected collection", "SepaConfirm", "sepa_confirm",
            "Select a row on DirectDebit first: that collection's payments are posted."),
     Action("Month end", "Predict", "Predict", "predict", "Which open invoices will be paid late (Outlook sheet)."),
+    Action("Month end", "Collections", "Collections", "collections",
+           "The collector's worklist (Collections sheet) and the promises on Activities, as of the date above."),
     Action("Help", "Documentation", "Help", "help", "Open the xlar documentation."),
     Action("Help", "Version", "Version", "version", "Versions of xlar, xlwings and the add-in, and whether they match."),
 )

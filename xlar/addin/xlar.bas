@@ -142,6 +142,15 @@ Sub RibbonPredict(control As IRibbonControl)
     XlarPredict
 End Sub
 
+' The collector's worklist (Collections sheet) and the promises on Activities.
+Sub XlarCollections()
+    RunPython "import xlar.macros as m; m.collections()"
+End Sub
+
+Sub RibbonCollections(control As IRibbonControl)
+    XlarCollections
+End Sub
+
 ' Open the xlar documentation.
 Sub XlarHelp()
     RunPython "import xlar.macros as m; m.help()"
